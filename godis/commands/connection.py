@@ -1,0 +1,115 @@
+"""Connection commands: PING, ECHO, SELECT, QUIT, HELLO, CLIENT ... (Redis's networking.c)."""
+
+from __future__ import annotations
+
+from godis import REDIS_COMPAT_VERSION
+from godis.commands.context import Client
+from godis.commands.table import command
+from godis.errors import CommandError
+from godis.protocol.writer import OK, PONG, Map, Reply, Status
+from godis.util import parse_int
+
+
+@command("ping", arity=-1, flags="fast", group="connection", since="1.0.0",
+         summary="Ping the server", complexity="O(1)")
+def ping_command(client: Client, argv: list[bytes]) -> Reply:
+    """PING [message]. In RESP2's subscribed context it answers ``["pong", message]``."""
+    if len(argv) > 2:
+        raise CommandError("ERR wrong number of arguments for 'ping' command")
+    if client.resp == 2 and (client.channels or client.patterns):
+        return [b"pong", argv[1] if len(argv) == 2 else b""]
+    if len(argv) == 2:
+        return argv[1]
+    return PONG
+
+
+@command("echo", arity=2, flags="fast", group="connection", since="1.0.0",
+         summary="Echo the given string", complexity="O(1)")
+def echo_command(client: Client, argv: list[bytes]) -> Reply:
+    """ECHO message."""
+    return argv[1]
+
+
+@command("select", arity=2, flags="loading stale fast", group="connection", since="1.0.0",
+         summary="Change the selected database for the current connection", complexity="O(1)")
+def select_command(client: Client, argv: list[bytes]) -> Reply:
+    """SELECT index."""
+    index = parse_int(argv[1], "ERR value is not an integer or out of range")
+    if not 0 <= index < len(client.keyspace.databases):
+        raise CommandError("ERR DB index is out of range")
+    client.select(index)
+    return OK
+
+
+@command("quit", arity=-1, flags="allow_busy no_auth fast loading stale noscript",
+         group="connection", since="1.0.0", summary="Close the connection", complexity="O(1)")
+def quit_command(client: Client, argv: list[bytes]) -> Reply:
+    """QUIT: reply OK, then the connection closes once the reply is written."""
+    client.close_after_reply = True
+    return OK
+
+
+def hello_reply(client: Client) -> Map:
+    """HELLO's description of the server (server.c helloCommand)."""
+    return Map([
+        (b"server", b"redis"),
+        (b"version", REDIS_COMPAT_VERSION.encode()),
+        (b"proto", client.resp),
+        (b"id", client.id),
+        (b"mode", b"standalone"),
+        (b"role", b"master"),
+        (b"modules", []),
+    ])
+
+
+@command("hello", arity=-1, flags="noscript loading stale fast no_auth allow_busy",
+         group="connection", since="6.0.0",
+         summary="Handshake with Redis", complexity="O(1)")
+def hello_command(client: Client, argv: list[bytes]) -> Reply:
+    """HELLO [protover [AUTH username password] [SETNAME clientname]]."""
+    version = client.resp
+    index = 1
+    if len(argv) >= 2:
+        try:
+            version = int(argv[1])
+        except ValueError:
+            raise CommandError("ERR Protocol version is not an integer or out of range") from None
+        index = 2
+        if version < 2 or version > 3:
+            raise CommandError("NOPROTO unsupported protocol version")
+    name: bytes | None = None
+    auth: tuple[bytes, bytes] | None = None
+    while index < len(argv):
+        option = argv[index].lower()
+        more = len(argv) - index - 1
+        if option == b"auth" and more >= 2:
+            auth = (argv[index + 1], argv[index + 2])
+            index += 3
+        elif option == b"setname" and more >= 1:
+            name = argv[index + 1]
+            index += 2
+        else:
+            raise CommandError(f"ERR Syntax error in HELLO option '{argv[index].decode('utf-8', 'replace')}'")
+    if auth is not None:
+        from godis.commands.server import authenticate  # avoid an import cycle
+
+        authenticate(client, auth[0], auth[1])
+    if not client.authenticated:
+        raise CommandError("NOAUTH HELLO must be called with the client already authenticated, "
+                           "otherwise the HELLO <proto> AUTH <user> <pass> option can be used "
+                           "to authenticate the client and select the RESP protocol version at "
+                           "the same time")
+    if name is not None:
+        validate_client_name(name)
+        client.name = name
+    client.resp = version
+    return hello_reply(client)
+
+
+def validate_client_name(name: bytes) -> None:
+    """Client names are printable ASCII without spaces (CLIENT SETNAME's rule)."""
+    if any(c < 33 or c > 126 for c in name):
+        raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
+
+
+__all__ = ["Status", "hello_reply", "validate_client_name"]

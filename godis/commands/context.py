@@ -1,0 +1,92 @@
+"""What a command handler sees: its client's state and, through it, the server's.
+
+``Client`` is pure state (no sockets): the connection code owns one per connection and the AOF
+loader uses one as its fake client, like Redis's ``createAOFClient``. Handlers read and change
+it: SELECT sets ``db``, HELLO sets ``resp``, MULTI fills ``multi_queue``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from godis.keyspace.keyspace import Database
+
+if TYPE_CHECKING:
+    from godis.commands.table import CommandSpec
+    from godis.state import ServerState
+
+_client_ids = itertools.count(1)
+
+
+class Client:
+    """One client's state, as Redis's ``client`` struct minus the buffers."""
+
+    def __init__(self, server: ServerState, *, address: str = "", laddr: str = "",
+                 fd: int = -1) -> None:
+        self.server = server
+        self.keyspace = server.keyspace
+        self.id = next(_client_ids)
+        self.name: bytes = b""
+        self.address = address  # "ip:port" of the peer
+        self.laddr = laddr
+        self.fd = fd
+        self.db: Database = self.keyspace.databases[0]
+        self.resp = 2
+        self.created_at = time.time()
+        self.last_interaction = self.created_at
+        self.last_command = b"NULL"
+        self.lib_name = b""
+        self.lib_version = b""
+        # authentication (ACL user name; "default" until AUTH says otherwise)
+        self.user = "default"
+        self.authenticated = not server.auth_required()
+        # transactions
+        self.in_multi = False
+        self.multi_queue: list[tuple[CommandSpec, list[bytes]]] = []
+        self.multi_error = False  # a command failed to queue: EXEC aborts
+        self.watch_dirty = False  # a WATCHed key was touched: EXEC fails
+        self.watched: list[tuple[Database, bytes]] = []
+        # pub/sub
+        self.channels: set[bytes] = set()
+        self.patterns: set[bytes] = set()
+        # reply control
+        self.close_after_reply = False
+        self.reply_mode = "on"  # CLIENT REPLY on|off|skip
+        self.monitor = False
+        # what a write command propagates instead of its own argv (SET EX -> SET PXAT)
+        self.propagate_override: list[list[bytes]] | None = None
+        # how to deliver out-of-band messages (pub/sub pushes); set by the connection
+        self.push: Callable[[Any], None] = lambda reply: None
+        self.kill: Callable[[], None] = lambda: None
+        self.is_fake = False  # the AOF loader's client
+
+    @property
+    def subscription_count(self) -> int:
+        return len(self.channels) + len(self.patterns)
+
+    def select(self, index: int) -> None:
+        self.db = self.keyspace.databases[index]
+
+    def propagate_as(self, *argvs: list[bytes]) -> None:
+        """Log these commands to the AOF instead of the one being executed."""
+        if self.propagate_override is None:
+            self.propagate_override = list(argvs)
+        else:
+            self.propagate_override.extend(argvs)
+
+    def key_touched(self) -> None:
+        """A WATCHed key changed: the next EXEC must fail."""
+        self.watch_dirty = True
+
+    def unwatch_all(self) -> None:
+        for db, key in self.watched:
+            watchers = db.watched.get(key)
+            if watchers is not None:
+                watchers.discard(self)
+                if not watchers:
+                    del db.watched[key]
+        self.watched = []
+        self.watch_dirty = False

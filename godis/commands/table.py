@@ -1,0 +1,237 @@
+"""The one declarative command table.
+
+Every command is a :class:`CommandSpec`: name, arity, flags, key positions, documentation and
+its handler. Dispatch (lookup, arity, MULTI queueing, ACL checks, AOF logging of write commands),
+``COMMAND`` / ``COMMAND INFO`` / ``COMMAND DOCS`` and the generated ``docs/commands.md`` all read
+this table, as Redis's ``commands.def`` drives ``processCommand`` and ``COMMAND``.
+
+Handlers register themselves with the :func:`command` decorator in their group's module::
+
+    @command("get", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string",
+             summary="Get the value of a key", since="1.0.0", complexity="O(1)")
+    def get_command(client: Client, argv: list[bytes]) -> Reply: ...
+
+Arity follows Redis: ``N`` means exactly N arguments including the name, ``-N`` at least N.
+``keys=(first, last, step)`` gives key positions; a negative ``last`` counts from the end.
+Subcommands are named ``container|sub`` (``config|get``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from godis.commands.context import Client
+
+Handler = Callable[["Client", list[bytes]], Any]
+KeysFinder = Callable[[list[bytes]], list[int]]
+
+FLAGS = frozenset(
+    {
+        "write",  # may modify the dataset: logged to the AOF when it did
+        "readonly",  # only reads keys
+        "denyoom",  # may grow memory use
+        "admin",  # administrative, dangerous in the wrong hands
+        "pubsub",  # pub/sub related
+        "noscript",
+        "blocking",  # may block the client
+        "loading",  # allowed while the dataset loads
+        "stale",
+        "skip_monitor",  # not shown to MONITOR
+        "skip_slowlog",
+        "fast",  # O(1) or O(log N), never blocks
+        "no_auth",  # allowed before AUTH
+        "may_replicate",
+        "no_multi",  # refused inside MULTI
+        "allow_busy",
+        "no_mandatory_keys",
+        "no_async_loading",
+        "movablekeys",  # key positions depend on the arguments (a ``get_keys`` function)
+    }
+)
+
+GROUP_CATEGORY = {
+    "string": "string",
+    "bitmap": "bitmap",
+    "generic": "keyspace",
+    "hash": "hash",
+    "list": "list",
+    "set": "set",
+    "sorted-set": "sortedset",
+    "hyperloglog": "hyperloglog",
+    "pubsub": "pubsub",
+    "transactions": "transaction",
+    "scripting": "scripting",
+    "connection": "connection",
+    "geo": "geo",
+    "stream": "stream",
+}
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument as COMMAND DOCS describes it (used for redis-cli's hints)."""
+
+    name: str
+    type: str  # key, string, integer, double, pattern, unix-time, pure-token, oneof, block
+    token: str | None = None
+    optional: bool = False
+    multiple: bool = False
+    arguments: tuple[Argument, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command as the table declares it. ``name`` is lower case; ``container|sub``."""
+
+    name: str
+    handler: Handler
+    arity: int
+    flags: frozenset[str]
+    first_key: int = 0
+    last_key: int = 0
+    key_step: int = 0
+    group: str = "generic"
+    summary: str = ""
+    since: str = "1.0.0"
+    complexity: str = ""
+    acl_categories: frozenset[str] = frozenset()
+    get_keys: KeysFinder | None = None
+    arguments: tuple[Argument, ...] = ()
+    subcommands: dict[str, CommandSpec] = field(default_factory=dict)
+    # Derived once, read on every call by dispatch.
+    is_write: bool = False
+
+    @property
+    def fullname(self) -> str:
+        return self.name
+
+    @property
+    def container(self) -> str | None:
+        return self.name.split("|", 1)[0] if "|" in self.name else None
+
+    def key_positions(self, argv: list[bytes]) -> list[int]:
+        """Indexes in ``argv`` that are keys (Redis's getKeysFromCommand)."""
+        if self.get_keys is not None:
+            return self.get_keys(argv)
+        if self.first_key <= 0:
+            return []
+        last = self.last_key if self.last_key >= 0 else len(argv) + self.last_key
+        last = min(last, len(argv) - 1)
+        return list(range(self.first_key, last + 1, self.key_step or 1))
+
+    def keys(self, argv: list[bytes]) -> list[bytes]:
+        return [argv[i] for i in self.key_positions(argv)]
+
+
+COMMANDS: dict[bytes, CommandSpec] = {}
+"""Top-level commands by lower-case name, the table dispatch reads."""
+
+
+def _implicit_categories(flags: frozenset[str], group: str) -> frozenset[str]:
+    """Redis's ``setImplicitACLCategories`` plus the group's own category."""
+    categories = set()
+    if "write" in flags:
+        categories.add("write")
+    if "readonly" in flags and group != "scripting":
+        categories.add("read")
+    if "admin" in flags:
+        categories.update(("admin", "dangerous"))
+    if "pubsub" in flags:
+        categories.add("pubsub")
+    if "fast" in flags:
+        categories.add("fast")
+    if "blocking" in flags:
+        categories.add("blocking")
+    if "fast" not in flags:
+        categories.add("slow")
+    if group in GROUP_CATEGORY:
+        categories.add(GROUP_CATEGORY[group])
+    return frozenset(categories)
+
+
+def command(
+    name: str,
+    *,
+    arity: int,
+    flags: str = "",
+    keys: tuple[int, int, int] = (0, 0, 0),
+    group: str = "generic",
+    summary: str = "",
+    since: str = "1.0.0",
+    complexity: str = "",
+    acl: str = "",
+    get_keys: KeysFinder | None = None,
+    arguments: tuple[Argument, ...] = (),
+) -> Callable[[Handler], Handler]:
+    """Register the decorated handler in the table under ``name``."""
+    flag_set = frozenset(flags.split())
+    unknown = flag_set - FLAGS
+    if unknown:
+        raise ValueError(f"{name}: unknown flags {sorted(unknown)}")
+    if get_keys is not None:
+        flag_set |= {"movablekeys"}
+
+    def register(handler: Handler) -> Handler:
+        categories = _implicit_categories(flag_set, group) | frozenset(acl.split())
+        spec = CommandSpec(
+            name=name,
+            handler=handler,
+            arity=arity,
+            flags=flag_set,
+            first_key=keys[0],
+            last_key=keys[1],
+            key_step=keys[2],
+            group=group,
+            summary=summary,
+            since=since,
+            complexity=complexity,
+            acl_categories=categories,
+            get_keys=get_keys,
+            arguments=arguments,
+            is_write="write" in flag_set,
+        )
+        if "|" in name:
+            parent_name, sub = name.split("|", 1)
+            parent = COMMANDS.get(parent_name.encode())
+            if parent is None:
+                raise ValueError(f"{name}: register the container {parent_name!r} first")
+            parent.subcommands[sub] = spec
+        else:
+            if name.encode() in COMMANDS:
+                raise ValueError(f"{name}: registered twice")
+            COMMANDS[name.encode()] = spec
+        return handler
+
+    return register
+
+
+def container(name: str, *, group: str, summary: str, since: str = "2.0.0") -> None:
+    """Register a container command (CONFIG, CLIENT, ...): it only routes to subcommands."""
+
+    def no_handler(client: Client, argv: list[bytes]) -> Any:
+        raise AssertionError("dispatch routes container commands to their subcommands")
+
+    command(name, arity=-2, group=group, summary=summary, since=since)(no_handler)
+
+
+def lookup(argv: list[bytes]) -> CommandSpec | None:
+    """The spec for ``argv``: a subcommand when the name is a container and one is given."""
+    spec = COMMANDS.get(argv[0].lower())
+    if spec is not None and spec.subcommands and len(argv) > 1:
+        return spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+    return spec
+
+
+def all_commands() -> list[CommandSpec]:
+    """Every top-level command, sorted by name."""
+    return [COMMANDS[name] for name in sorted(COMMANDS)]
+
+
+def load_all() -> dict[bytes, CommandSpec]:
+    """Import every command module so the table is complete; returns the table."""
+    import godis.commands  # noqa: F401  (imports each group module, which registers)
+
+    return COMMANDS

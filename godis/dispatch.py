@@ -1,0 +1,130 @@
+"""From argv to reply: Redis's ``processCommand`` and ``call``, reading the command table.
+
+``execute`` checks (lookup, arity, authentication, ACL, MULTI queueing, the pub/sub context),
+then ``call`` runs the handler, turns a ``CommandError`` into an error reply, and — for write
+commands that changed the dataset (the ``dirty`` counter moved) — feeds the AOF with the
+command or with what the handler asked to propagate instead. Pure: no awaits, no I/O.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from godis.commands.context import Client
+from godis.commands.table import COMMANDS, CommandSpec
+from godis.errors import CommandError
+from godis.protocol.writer import QUEUED, ErrorReply, Reply
+
+# Commands that run immediately even inside MULTI (multi.c / processCommand).
+_NOT_QUEUED = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
+# Commands allowed in the RESP2 subscribed context.
+_PUBSUB_ALLOWED = frozenset(
+    {"subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe",
+     "ping", "quit", "reset"}
+)
+
+AclCheck = Callable[[Client, CommandSpec, list[bytes]], str | None]
+acl_check: AclCheck | None = None
+"""Installed by the ACL module: returns a -NOPERM text when the client may not run this."""
+
+
+def unknown_command_error(argv: list[bytes]) -> str:
+    """Redis's text: the name and the first arguments, quoted, up to 128 characters."""
+    args = ""
+    for arg in argv[1:]:
+        if len(args) >= 128:
+            break
+        args += "'" + arg.decode("utf-8", "replace")[: 128 - len(args)] + "' "
+    name = argv[0].decode("utf-8", "replace")[:128]
+    return f"ERR unknown command '{name}', with args beginning with: {args}"
+
+
+def resolve(argv: list[bytes]) -> CommandSpec | str:
+    """The spec for ``argv``, or the error text when there is none or the arity is wrong."""
+    spec = COMMANDS.get(argv[0].lower())
+    if spec is None:
+        return unknown_command_error(argv)
+    if spec.subcommands and len(argv) > 1:
+        sub = spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+        if sub is None:
+            return (f"ERR unknown subcommand '{argv[1].decode('utf-8', 'replace')[:128]}'. "
+                    f"Try {spec.name.upper()} HELP.")
+        spec = sub
+    arity = spec.arity
+    if (arity > 0 and len(argv) != arity) or len(argv) < -arity:
+        return f"ERR wrong number of arguments for '{spec.name}' command"
+    return spec
+
+
+def execute(client: Client, argv: list[bytes]) -> Reply:
+    """Run one command for ``client`` as Redis's processCommand would; returns the reply."""
+    spec = resolve(argv)
+    if type(spec) is str:
+        client.server.error_counts[spec.split(" ", 1)[0]] += 1
+        if client.in_multi:
+            client.multi_error = True
+        return ErrorReply(spec)
+    assert isinstance(spec, CommandSpec)
+    if not client.authenticated and "no_auth" not in spec.flags:
+        return _reject(client, spec, "NOAUTH Authentication required.")
+    if acl_check is not None:
+        denied = acl_check(client, spec, argv)
+        if denied is not None:
+            return _reject(client, spec, denied)
+    if client.in_multi and spec.name not in _NOT_QUEUED:
+        if "no_multi" in spec.flags:
+            return _reject(client, spec, f"ERR Command not allowed inside a transaction")
+        client.multi_queue.append((spec, argv))
+        return QUEUED
+    if (client.resp == 2 and (client.channels or client.patterns)
+            and spec.name not in _PUBSUB_ALLOWED):
+        return _reject(
+            client, spec,
+            f"ERR Can't execute '{spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+            "PING / QUIT / RESET are allowed in this context",
+        )
+    return call(client, spec, argv)
+
+
+def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:
+    """A command refused before running: counted in rejected_calls, aborts a MULTI."""
+    server = client.server
+    server.command_rejected[spec.name] += 1
+    server.error_counts[message.split(" ", 1)[0]] += 1
+    if client.in_multi:
+        client.multi_error = True
+    return ErrorReply(message)
+
+
+def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply:
+    """Run the handler; log effective writes to the AOF; keep per-command statistics."""
+    keyspace = client.keyspace
+    server = client.server
+    dirty = keyspace.dirty
+    client.propagate_override = None
+    started = time.perf_counter_ns()
+    try:
+        reply = spec.handler(client, argv)
+    except CommandError as error:
+        reply = ErrorReply(error.message)
+        server.command_failed[spec.name] += 1
+        server.error_counts[error.message.split(" ", 1)[0]] += 1
+    elapsed_us = (time.perf_counter_ns() - started) // 1000
+    server.command_calls[spec.name] += 1
+    server.command_usec[spec.name] += elapsed_us
+    if keyspace.dirty != dirty and spec.is_write:
+        override = client.propagate_override
+        if override is None:
+            keyspace.propagate(client.db.index, argv)
+        else:
+            for effective in override:
+                keyspace.propagate(client.db.index, effective)
+        db = client.db
+        if db.watched or keyspace.blocking_keys:
+            for key in spec.keys(argv):
+                db.touch(key)
+                keyspace.signal_key_as_ready(db.index, key)
+    if server.slowlog_threshold_us >= 0 and elapsed_us >= server.slowlog_threshold_us:
+        server.slowlog_record(client, argv, elapsed_us)
+    return reply

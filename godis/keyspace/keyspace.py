@@ -1,0 +1,248 @@
+"""The databases and their keys, with lazy expiry, guarded by one ``trio.Lock``.
+
+Every command runs with the lock held and never awaits while holding it (the rule mini-redis
+states for its std mutex), so handlers are plain synchronous functions over this state.
+Lookups expire keys lazily, as Redis's ``db.c lookupKey`` / ``expireIfNeeded`` do, and report
+the deletion through ``propagate`` so the append-only file records it as a ``DEL``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+import trio
+
+from godis.errors import WrongTypeError
+from godis.keyspace.values import Value
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+V = TypeVar("V")
+
+
+def wall_clock_ms() -> int:
+    """Milliseconds since the Unix epoch."""
+    return int(time.time() * 1000)
+
+
+def trio_clock_ms() -> Callable[[], int]:
+    """A wall clock that advances with Trio's clock, so ``autojump_clock`` drives TTLs in tests.
+
+    Must be called inside ``trio.run``; anchors wall time once and adds Trio's elapsed time.
+    """
+    wall_anchor = time.time()
+    trio_anchor = trio.current_time()
+    return lambda: int((wall_anchor + trio.current_time() - trio_anchor) * 1000)
+
+
+class KeyWatcher(Protocol):
+    """Something told when a key it watches is modified (a client in WATCH)."""
+
+    def key_touched(self) -> None: ...
+
+
+class Database:
+    """One numbered database: ``data`` maps keys to values, ``expires`` keys to unix ms."""
+
+    __slots__ = ("data", "expires", "index", "keyspace", "watched")
+
+    def __init__(self, keyspace: Keyspace, index: int) -> None:
+        self.keyspace = keyspace
+        self.index = index
+        self.data: dict[bytes, Value] = {}
+        self.expires: dict[bytes, int] = {}
+        self.watched: dict[bytes, set[KeyWatcher]] = {}
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # -- lookups (lazy expiry) --------------------------------------------------------------
+
+    def expire_if_needed(self, key: bytes) -> bool:
+        """Delete ``key`` if its time has come; whether it is (now) gone."""
+        when = self.expires.get(key)
+        if when is None:
+            return False
+        keyspace = self.keyspace
+        if keyspace.loading or when > keyspace.now_ms():
+            return False
+        self.delete_expired(key)
+        return True
+
+    def delete_expired(self, key: bytes) -> None:
+        """Remove an expired key and tell the AOF, watchers and notifications."""
+        keyspace = self.keyspace
+        del self.data[key]
+        del self.expires[key]
+        keyspace.stats_expired_keys += 1
+        keyspace.propagate(self.index, [b"DEL", key])
+        self.touch(key)
+        keyspace.notify(self.index, "x", "expired", key)
+
+    def get(self, key: bytes) -> Value | None:
+        """The live value of ``key`` or ``None`` (expiring it lazily); no statistics."""
+        if self.expires and key in self.expires:
+            self.expire_if_needed(key)
+        return self.data.get(key)
+
+    def lookup_read(self, key: bytes) -> Value | None:
+        """As :meth:`get`, counting ``keyspace_hits``/``keyspace_misses`` like lookupKeyRead."""
+        if self.expires and key in self.expires:
+            self.expire_if_needed(key)
+        value = self.data.get(key)
+        keyspace = self.keyspace
+        if value is None:
+            keyspace.stats_misses += 1
+            keyspace.notify(self.index, "m", "keymiss", key)
+        else:
+            keyspace.stats_hits += 1
+        return value
+
+    def get_typed(self, key: bytes, kind: type[V]) -> V | None:
+        """The value of ``key`` if it is a ``kind``; ``None`` if missing; else WRONGTYPE."""
+        value = self.lookup_read(key)
+        if value is None:
+            return None
+        if type(value) is not kind:
+            raise WrongTypeError()
+        return value  # type: ignore[return-value]
+
+    def get_typed_write(self, key: bytes, kind: type[V]) -> V | None:
+        """As :meth:`get_typed` for a write: no hit/miss statistics."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if type(value) is not kind:
+            raise WrongTypeError()
+        return value  # type: ignore[return-value]
+
+    def get_or_create(self, key: bytes, kind: type[V]) -> V:
+        """The ``kind`` value at ``key``, created empty (and stored) if missing."""
+        value = self.get(key)
+        if value is None:
+            created = kind()
+            self.data[key] = created  # type: ignore[assignment]
+            return created
+        if type(value) is not kind:
+            raise WrongTypeError()
+        return value  # type: ignore[return-value]
+
+    def exists(self, key: bytes) -> bool:
+        if self.expires and key in self.expires:
+            self.expire_if_needed(key)
+        return key in self.data
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def set(self, key: bytes, value: Value, *, keep_ttl: bool = False) -> None:
+        """Store ``value`` at ``key``, dropping any TTL unless ``keep_ttl`` (SET's rules)."""
+        self.data[key] = value
+        if not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+
+    def delete(self, key: bytes) -> bool:
+        """Remove ``key`` (expired keys count as absent); whether a live key was removed."""
+        if self.expires and key in self.expires:
+            if self.expire_if_needed(key):
+                return False
+            del self.expires[key]
+        return self.data.pop(key, None) is not None
+
+    def remove_if_empty(self, key: bytes, value: object) -> bool:
+        """Drop a container key that became empty, as Redis does after the last pop/rem."""
+        if len(value):  # type: ignore[arg-type]
+            return False
+        self.data.pop(key, None)
+        if self.expires:
+            self.expires.pop(key, None)
+        return True
+
+    def set_expire(self, key: bytes, when_ms: int) -> None:
+        """Give an existing key an absolute expiry time in unix milliseconds."""
+        self.expires[key] = when_ms
+
+    def persist(self, key: bytes) -> bool:
+        """Remove the TTL of ``key``; whether it had one."""
+        return self.expires.pop(key, None) is not None
+
+    def ttl_ms(self, key: bytes) -> int | None:
+        """The absolute expiry of a live key, ``None`` when it has none."""
+        return self.expires.get(key)
+
+    def clear(self) -> int:
+        """Delete every key (FLUSHDB); how many there were."""
+        count = len(self.data)
+        self.data = {}
+        self.expires = {}
+        for key in list(self.watched):
+            self.touch(key)
+        return count
+
+    def touch(self, key: bytes) -> None:
+        """``signalModifiedKey``: invalidate the WATCHes on ``key``."""
+        watchers = self.watched.get(key)
+        if watchers:
+            for watcher in watchers:
+                watcher.key_touched()
+
+    def keys(self) -> Iterator[bytes]:
+        """Live keys (expired ones are skipped, not deleted)."""
+        if not self.expires:
+            yield from list(self.data)
+            return
+        now = self.keyspace.now_ms()
+        expires = self.expires
+        for key in list(self.data):
+            when = expires.get(key)
+            if when is None or when > now or self.keyspace.loading:
+                yield key
+
+
+Notifier = Callable[[int, str, str, bytes], None]
+Propagator = Callable[[int, list[bytes]], None]
+
+
+def _no_propagate(db_index: int, argv: list[bytes]) -> None:
+    """The default when no AOF is attached."""
+
+
+def _no_notify(db_index: int, event_class: str, event: str, key: bytes) -> None:
+    """The default when keyspace notifications are off."""
+
+
+class Keyspace:
+    """All databases, the lock that guards them, and the counters INFO reports."""
+
+    def __init__(self, databases: int = 16, clock: Callable[[], int] = wall_clock_ms) -> None:
+        self.databases = [Database(self, index) for index in range(databases)]
+        self.lock = trio.Lock()
+        self.now_ms = clock
+        self.dirty = 0  # writes since start; commands that change it are propagated
+        self.loading = False  # while replaying the AOF nothing expires
+        self.propagate: Propagator = _no_propagate
+        self.notify: Notifier = _no_notify
+        self.stats_expired_keys = 0
+        self.stats_hits = 0
+        self.stats_misses = 0
+        self.ready_keys: list[tuple[int, bytes]] = []  # keys that blocked clients wait on
+        self.blocking_keys: dict[tuple[int, bytes], int] = {}  # how many clients wait per key
+
+    def signal_key_as_ready(self, db_index: int, key: bytes) -> None:
+        """A key blocked clients wait on may now serve them (``signalKeyAsReady``)."""
+        if self.blocking_keys and (db_index, key) in self.blocking_keys:
+            self.ready_keys.append((db_index, key))
+
+    def flush_all(self) -> int:
+        """FLUSHALL: clear every database; how many keys there were."""
+        return sum(db.clear() for db in self.databases)
+
+    def key_count(self) -> int:
+        return sum(len(db.data) for db in self.databases)
+
+    def all_keys(self) -> Iterable[tuple[Database, bytes]]:
+        for db in self.databases:
+            for key in db.keys():
+                yield db, key

@@ -1,0 +1,95 @@
+"""Server-wide state that commands read and change: configuration, clients, counters.
+
+It holds no sockets and no files; the I/O shell (``godis.server``) and persistence plug into
+it through the small interfaces below, so handlers stay testable without either.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from godis.config import Config
+from godis.keyspace.keyspace import Keyspace
+
+if TYPE_CHECKING:
+    from godis.commands.context import Client
+
+
+class AofLike(Protocol):
+    """What commands may ask of the append-only file (INFO, DEBUG, SHUTDOWN)."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def last_write_ok(self) -> bool: ...
+
+    def feed(self, db_index: int, argv: list[bytes]) -> None: ...
+
+
+class ServerState:
+    """Everything the server shares between clients, except the keyspace's own data."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.keyspace = Keyspace(self.config.databases)
+        self.clients: dict[int, Client] = {}
+        self.started_at = time.time()
+        self.started_monotonic = time.monotonic()
+        self.pid = os.getpid()
+        self.port = self.config.port  # the bound port, set once listening
+        self.run_id = os.urandom(20).hex()
+        self.aof: AofLike | None = None
+        self.loading = False
+        # counters reported by INFO stats
+        self.total_connections = 0
+        self.rejected_connections = 0
+        self.total_commands = 0
+        self.net_input_bytes = 0
+        self.net_output_bytes = 0
+        self.command_calls: Counter[str] = Counter()
+        self.command_usec: Counter[str] = Counter()
+        self.command_failed: Counter[str] = Counter()
+        self.command_rejected: Counter[str] = Counter()
+        self.error_counts: Counter[str] = Counter()
+        self.pubsub_disconnections = 0
+        self.last_save = int(time.time())
+        # pub/sub registry: channel/pattern -> subscribed clients (in subscription order)
+        self.channels: dict[bytes, dict[Client, None]] = {}
+        self.patterns: dict[bytes, dict[Client, None]] = {}
+        self.monitors: dict[Client, None] = {}
+        # set by the I/O shell: ask the server to shut down (SHUTDOWN command, signals)
+        self.request_shutdown: Callable[[], None] = lambda: None
+        self.shutdown_requested = False
+        # slow log (SLOWLOG GET/LEN/RESET)
+        self.slowlog: deque[tuple[int, int, int, list[bytes], str, bytes]] = deque()
+        self.slowlog_next_id = 0
+        self.slowlog_threshold_us = int(self.config["slowlog-log-slower-than"])
+
+    def slowlog_record(self, client: Client, argv: list[bytes], elapsed_us: int) -> None:
+        """Remember a slow command as Redis's slowlogPushEntryIfNeeded does."""
+        max_len = int(self.config["slowlog-max-len"])
+        if max_len <= 0:
+            return
+        shown = [arg if len(arg) <= 128 else
+                 arg[:128] + b"... (%d more bytes)" % (len(arg) - 128) for arg in argv[:31]]
+        if len(argv) > 32:
+            shown.append(b"... (%d more arguments)" % (len(argv) - 31))
+        elif len(argv) == 32:
+            shown.append(argv[31])
+        self.slowlog.appendleft((self.slowlog_next_id, int(time.time()), elapsed_us, shown,
+                                 client.address, client.name))
+        self.slowlog_next_id += 1
+        while len(self.slowlog) > max_len:
+            self.slowlog.pop()
+
+    def auth_required(self) -> bool:
+        """Whether new clients must AUTH first (a password on the default user)."""
+        return bool(self.config["requirepass"])
+
+    def uptime_seconds(self) -> int:
+        return int(time.monotonic() - self.started_monotonic)

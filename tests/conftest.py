@@ -1,0 +1,60 @@
+"""Shared fixtures: a real redis-server for differential tests, and godis in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.differential import Differ, GodisDirect
+from tests.support.redis_server import REDIS_SERVER, SKIP_REASON, redis_server
+from tests.support.resp import RespConnection
+
+
+@pytest.fixture(scope="session")
+def redis_port() -> Iterator[int]:
+    """One real redis-server (Debian's 7.0) for the whole session; skipped if not installed."""
+    if REDIS_SERVER is None:
+        pytest.skip(SKIP_REASON)
+    with redis_server() as port:
+        yield port
+
+
+@pytest.fixture
+def diff(redis_port: int) -> Iterator[Differ]:
+    """A RESP2 differ with both datasets empty."""
+    redis = RespConnection("127.0.0.1", redis_port)
+    redis.call("FLUSHALL")
+    try:
+        yield Differ(redis, GodisDirect())
+    finally:
+        redis.close()
+
+
+@pytest.fixture
+def diff3(redis_port: int) -> Iterator[Differ]:
+    """As ``diff``, both sides switched to RESP3 with HELLO 3."""
+    redis = RespConnection("127.0.0.1", redis_port)
+    redis.call("FLUSHALL")
+    redis.call("HELLO", "3")
+    godis = GodisDirect()
+    godis.call("HELLO", "3")
+    try:
+        yield Differ(redis, godis)
+    finally:
+        redis.close()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def differ(request: pytest.FixtureRequest, redis_port: int) -> Iterator[Differ]:
+    """Both protocols: every test using it runs once under RESP2 and once under RESP3."""
+    redis = RespConnection("127.0.0.1", redis_port)
+    redis.call("FLUSHALL")
+    godis = GodisDirect()
+    if request.param == 3:
+        redis.call("HELLO", "3")
+        godis.call("HELLO", "3")
+    try:
+        yield Differ(redis, godis)
+    finally:
+        redis.close()
