@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from godis.blocking import serve_ready_keys
 from godis.commands.context import Client
 from godis.commands.table import COMMANDS, CommandSpec
 from godis.errors import CommandError
@@ -84,7 +85,10 @@ def execute(client: Client, argv: list[bytes]) -> Reply:
             f"ERR Can't execute '{spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
             "PING / QUIT / RESET are allowed in this context",
         )
-    return call(client, spec, argv)
+    reply = call(client, spec, argv)
+    if client.keyspace.ready_keys:
+        serve_ready_keys(client.server)
+    return reply
 
 
 def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:

@@ -49,6 +49,7 @@ class Client:
         self.multi_error = False  # a command failed to queue: EXEC aborts
         self.watch_dirty = False  # a WATCHed key was touched: EXEC fails
         self.watched: list[tuple[Database, bytes]] = []
+        self.deny_blocking = False  # inside EXEC (and the AOF loader) blocking commands don't block
         # pub/sub
         self.channels: set[bytes] = set()
         self.patterns: set[bytes] = set()
