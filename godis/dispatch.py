@@ -116,6 +116,7 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply:
         server.error_counts[error.message.split(" ", 1)[0]] += 1
     elapsed_us = (time.perf_counter_ns() - started) // 1000
     server.command_calls[spec.name] += 1
+    server.total_commands += 1
     server.command_usec[spec.name] += elapsed_us
     if keyspace.dirty != dirty and spec.is_write:
         override = client.propagate_override

@@ -45,6 +45,7 @@ class ServerState:
         self.run_id = os.urandom(20).hex()
         self.aof: AofLike | None = None
         self.loading = False
+        self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         # counters reported by INFO stats
         self.total_connections = 0
         self.rejected_connections = 0
@@ -64,6 +65,8 @@ class ServerState:
         self.monitors: dict[Client, None] = {}
         # set by the I/O shell: ask the server to shut down (SHUTDOWN command, signals)
         self.request_shutdown: Callable[[], None] = lambda: None
+        # called with each client that disconnects (pub/sub and blocking clean-up)
+        self.on_client_close: list[Callable[[Client], None]] = []
         self.shutdown_requested = False
         # slow log (SLOWLOG GET/LEN/RESET)
         self.slowlog: deque[tuple[int, int, int, list[bytes], str, bytes]] = deque()

@@ -8,6 +8,7 @@ from godis.commands import (  # noqa: F401  (imported for their registrations)
     connection,
     hashes,
     hyperloglog,
+    introspection,
     keys,
     lists,
     server,

@@ -1,1 +1,454 @@
-"""Placeholder: this command group is being written."""
+"""Server commands: AUTH, DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, CONFIG, INFO, SHUTDOWN, TIME ...
+
+(Redis's server.c / config.c / db.c admin commands.)
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import platform
+import resource
+import sys
+import time
+
+from godis import REDIS_COMPAT_VERSION, __version__
+from godis.commands.context import Client
+from godis.commands.table import command, container
+from godis.errors import SYNTAX, CommandError, ConfigError
+from godis.protocol.writer import OK, Map, Raw, Reply, Verbatim
+from godis.util import parse_int
+
+# -- authentication ---------------------------------------------------------------------------
+
+
+def authenticate(client: Client, user: bytes, password: bytes) -> None:
+    """Check a user/password pair (the ``default`` user's password is ``requirepass``)."""
+    required = str(client.server.config["requirepass"])
+    if user != b"default" or not required or not hmac.compare_digest(
+            password, required.encode()):
+        if user == b"default" and not required:
+            # the default user has no password: anything is accepted
+            client.authenticated = True
+            client.user = "default"
+            return
+        raise CommandError("WRONGPASS invalid username-password pair or user is disabled.")
+    client.authenticated = True
+    client.user = "default"
+
+
+@command("auth", arity=-2, flags="noscript loading stale fast no_auth allow_busy",
+         group="connection", since="1.0.0", summary="Authenticate to the server",
+         complexity="O(N) where N is the number of passwords defined for the user")
+def auth_command(client: Client, argv: list[bytes]) -> Reply:
+    """AUTH [username] password."""
+    if len(argv) > 3:
+        raise CommandError(SYNTAX)
+    if len(argv) == 2:
+        if not client.server.config["requirepass"]:
+            raise CommandError("ERR AUTH <password> called without any password configured "
+                               "for the default user. Are you sure your configuration is "
+                               "correct?")
+        authenticate(client, b"default", argv[1])
+    else:
+        authenticate(client, argv[1], argv[2])
+    return OK
+
+
+# -- databases --------------------------------------------------------------------------------
+
+
+@command("dbsize", arity=1, flags="readonly fast", group="server", since="1.0.0",
+         summary="Return the number of keys in the selected database", complexity="O(1)")
+def dbsize_command(client: Client, argv: list[bytes]) -> Reply:
+    return len(client.db.data)
+
+
+def _flush_mode(argv: list[bytes]) -> None:
+    if len(argv) > 2 or (len(argv) == 2 and argv[1].lower() not in (b"async", b"sync")):
+        raise CommandError(SYNTAX)
+
+
+@command("flushdb", arity=-1, flags="write", group="server", since="1.0.0",
+         summary="Remove all keys from the current database",
+         complexity="O(N) where N is the number of keys in the selected database")
+def flushdb_command(client: Client, argv: list[bytes]) -> Reply:
+    """FLUSHDB [ASYNC|SYNC]. Always logged to the AOF, even when the db was empty."""
+    _flush_mode(argv)
+    client.db.clear()
+    client.keyspace.dirty += 1
+    return OK
+
+
+@command("flushall", arity=-1, flags="write", group="server", since="1.0.0",
+         summary="Remove all keys from all databases",
+         complexity="O(N) where N is the total number of keys in all databases")
+def flushall_command(client: Client, argv: list[bytes]) -> Reply:
+    """FLUSHALL [ASYNC|SYNC]."""
+    _flush_mode(argv)
+    client.keyspace.flush_all()
+    client.keyspace.dirty += 1
+    return OK
+
+
+@command("swapdb", arity=3, flags="write fast", group="server", since="4.0.0",
+         summary="Swaps two Redis databases", complexity="O(N)")
+def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
+    """SWAPDB index1 index2: the databases' contents trade places (clients stay put)."""
+    first = parse_int(argv[1], "ERR invalid first DB index")
+    second = parse_int(argv[2], "ERR invalid second DB index")
+    databases = client.keyspace.databases
+    if not (0 <= first < len(databases) and 0 <= second < len(databases)):
+        raise CommandError("ERR DB index is out of range")
+    a, b = databases[first], databases[second]
+    a.data, b.data = b.data, a.data
+    a.expires, b.expires = b.expires, a.expires
+    for db in (a, b):
+        for key in list(db.watched):
+            db.touch(key)
+        for key in list(db.data):
+            client.keyspace.signal_key_as_ready(db.index, key)
+    client.keyspace.dirty += 1
+    return OK
+
+
+# -- CONFIG -----------------------------------------------------------------------------------
+
+container("config", group="server", summary="A container for server configuration commands")
+
+
+@command("config|get", arity=-3, flags="admin noscript loading stale", group="server",
+         since="2.0.0", summary="Get the values of configuration parameters",
+         complexity="O(N) when N is the number of configuration parameters provided")
+def config_get_command(client: Client, argv: list[bytes]) -> Reply:
+    """CONFIG GET parameter [parameter ...] (glob patterns)."""
+    found: dict[str, str] = {}
+    for pattern in argv[2:]:
+        for name, value in client.server.config.matching(pattern.decode("utf-8", "replace")):
+            found.setdefault(name, value)
+    return Map((name.encode(), value.encode()) for name, value in found.items())
+
+
+@command("config|set", arity=-4, flags="admin noscript loading stale", group="server",
+         since="2.0.0", summary="Set configuration parameters to the given values",
+         complexity="O(N) when N is the number of configuration parameters provided")
+def config_set_command(client: Client, argv: list[bytes]) -> Reply:
+    """CONFIG SET parameter value [parameter value ...], applied all or nothing."""
+    if len(argv) % 2:
+        raise CommandError("ERR wrong number of arguments for 'config|set' command")
+    config = client.server.config
+    pairs = [(argv[i].decode("utf-8", "replace"), argv[i + 1].decode("utf-8", "replace"))
+             for i in range(2, len(argv), 2)]
+    seen: set[str] = set()
+    for name, _ in pairs:
+        try:
+            config[name]
+        except ConfigError:
+            raise CommandError(f"ERR Unknown option or number of arguments for CONFIG SET - "
+                               f"'{name}'") from None
+        if name.lower() in seen:
+            raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
+                               f"'{name}') - duplicate parameter")
+        seen.add(name.lower())
+    previous = {name: config[name] for name, _ in pairs}
+    try:
+        for name, value in pairs:
+            try:
+                config.set_text(name, value)
+            except ConfigError as error:
+                raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
+                                   f"'{name}') - {error}") from None
+    except CommandError:
+        for name, value in previous.items():
+            config._values[config._canonical(name)] = value
+        raise
+    apply_config(client)
+    return OK
+
+
+def apply_config(client: Client) -> None:
+    """Push changed parameters into the objects that cache them."""
+    server = client.server
+    config = server.config
+    server.slowlog_threshold_us = int(config["slowlog-log-slower-than"])
+    aof = server.aof
+    if aof is not None and hasattr(aof, "fsync_policy"):
+        aof.fsync_policy = config.appendfsync
+
+
+@command("config|resetstat", arity=2, flags="admin noscript loading stale", group="server",
+         since="2.0.0", summary="Reset the stats returned by INFO", complexity="O(1)")
+def config_resetstat_command(client: Client, argv: list[bytes]) -> Reply:
+    server = client.server
+    for counter in (server.command_calls, server.command_usec, server.command_failed,
+                    server.command_rejected, server.error_counts):
+        counter.clear()
+    server.total_commands = 0
+    server.total_connections = 0
+    server.rejected_connections = 0
+    server.net_input_bytes = server.net_output_bytes = 0
+    keyspace = server.keyspace
+    keyspace.stats_hits = keyspace.stats_misses = keyspace.stats_expired_keys = 0
+    server.pubsub_disconnections = 0
+    return OK
+
+
+@command("config|rewrite", arity=2, flags="admin noscript loading stale", group="server",
+         since="2.8.0", summary="Rewrite the configuration file with the in memory configuration",
+         complexity="O(1)")
+def config_rewrite_command(client: Client, argv: list[bytes]) -> Reply:
+    try:
+        client.server.config.rewrite()
+    except ConfigError as error:
+        raise CommandError(f"ERR {error}") from None
+    except OSError as error:
+        raise CommandError(f"ERR Rewriting config file: {error.strerror}") from None
+    return OK
+
+
+@command("config|help", arity=2, flags="loading stale", group="server", since="5.0.0",
+         summary="Show helpful text about the different subcommands", complexity="O(1)")
+def config_help_command(client: Client, argv: list[bytes]) -> Reply:
+    return help_lines("CONFIG", [
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+    ])
+
+
+def help_lines(name: str, lines: list[str]) -> list[Reply]:
+    """A HELP reply in Redis's format (addReplyHelp)."""
+    head = f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    tail = ["HELP", "    Print this help."]
+    return [text.encode() for text in [head, *lines, *tail]]
+
+
+# -- INFO -------------------------------------------------------------------------------------
+
+
+def _human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "K", "M", "G", "T"):
+        if value < 1024 or unit == "T":
+            return f"{value:.2f}{unit}" if unit != "B" else f"{n}B"
+        value /= 1024
+    return f"{n}B"
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _info_server(client: Client) -> list[str]:
+    server = client.server
+    uptime = server.uptime_seconds()
+    return [
+        f"redis_version:{REDIS_COMPAT_VERSION}",
+        f"godis_version:{__version__}",
+        "redis_git_sha1:00000000",
+        "redis_git_dirty:0",
+        "redis_mode:standalone",
+        f"os:{platform.system()} {platform.release()} {platform.machine()}",
+        f"arch_bits:{64 if sys.maxsize > 2**32 else 32}",
+        "multiplexing_api:epoll" if sys.platform.startswith("linux") else "multiplexing_api:kqueue",
+        f"python_version:{platform.python_version()}",
+        f"process_id:{server.pid}",
+        f"run_id:{server.run_id}",
+        f"tcp_port:{server.port}",
+        f"server_time_usec:{int(time.time() * 1_000_000)}",
+        f"uptime_in_seconds:{uptime}",
+        f"uptime_in_days:{uptime // 86400}",
+        f"hz:{server.config['hz']}",
+        f"executable:{sys.argv[0] if sys.argv else ''}",
+        f"config_file:{server.config.config_file or ''}",
+    ]
+
+
+def _info_clients(client: Client) -> list[str]:
+    server = client.server
+    clients = server.clients.values()
+    return [
+        f"connected_clients:{len(server.clients)}",
+        f"maxclients:{server.config['maxclients']}",
+        f"blocked_clients:{sum(1 for c in clients if getattr(c, 'blocked', False))}",
+        f"pubsub_clients:{sum(1 for c in clients if c.channels or c.patterns)}",
+        f"watching_clients:{sum(1 for c in clients if c.watched)}",
+    ]
+
+
+def _info_memory(client: Client) -> list[str]:
+    rss = _rss_bytes()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    maxmemory = int(client.server.config["maxmemory"])
+    return [
+        f"used_memory:{rss}",
+        f"used_memory_human:{_human_bytes(rss)}",
+        f"used_memory_rss:{rss}",
+        f"used_memory_rss_human:{_human_bytes(rss)}",
+        f"used_memory_peak:{peak}",
+        f"used_memory_peak_human:{_human_bytes(peak)}",
+        f"maxmemory:{maxmemory}",
+        f"maxmemory_human:{_human_bytes(maxmemory)}",
+        f"maxmemory_policy:{client.server.config['maxmemory-policy']}",
+        "mem_allocator:pymalloc",
+    ]
+
+
+def _info_persistence(client: Client) -> list[str]:
+    server = client.server
+    aof = server.aof
+    return [
+        f"loading:{int(server.loading)}",
+        "rdb_changes_since_last_save:" + str(client.keyspace.dirty),
+        "rdb_bgsave_in_progress:0",
+        f"rdb_last_save_time:{server.last_save}",
+        "rdb_last_bgsave_status:ok",
+        f"aof_enabled:{int(aof is not None)}",
+        "aof_rewrite_in_progress:0",
+        "aof_rewrite_scheduled:0",
+        f"aof_last_write_status:{'ok' if aof is None or aof.last_write_ok else 'err'}",
+        f"aof_current_size:{aof.size if aof is not None else 0}",
+    ]
+
+
+def _info_stats(client: Client) -> list[str]:
+    server = client.server
+    keyspace = client.keyspace
+    return [
+        f"total_connections_received:{server.total_connections}",
+        f"total_commands_processed:{server.total_commands}",
+        f"total_net_input_bytes:{server.net_input_bytes}",
+        f"total_net_output_bytes:{server.net_output_bytes}",
+        f"rejected_connections:{server.rejected_connections}",
+        f"expired_keys:{keyspace.stats_expired_keys}",
+        "evicted_keys:0",
+        f"keyspace_hits:{keyspace.stats_hits}",
+        f"keyspace_misses:{keyspace.stats_misses}",
+        f"pubsub_channels:{len(server.channels)}",
+        f"pubsub_patterns:{len(server.patterns)}",
+        f"total_error_replies:{sum(server.error_counts.values())}",
+        f"client_output_buffer_limit_disconnections:{server.pubsub_disconnections}",
+    ]
+
+
+def _info_replication(client: Client) -> list[str]:
+    return ["role:master", "connected_slaves:0", "master_failover_state:no-failover",
+            f"master_replid:{client.server.run_id}", "master_repl_offset:0"]
+
+
+def _info_cpu(client: Client) -> list[str]:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return [f"used_cpu_sys:{usage.ru_stime:.6f}", f"used_cpu_user:{usage.ru_utime:.6f}"]
+
+
+def _info_commandstats(client: Client) -> list[str]:
+    server = client.server
+    lines = []
+    for name in sorted(server.command_calls):
+        calls = server.command_calls[name]
+        usec = server.command_usec[name]
+        per_call = usec / calls if calls else 0.0
+        lines.append(f"cmdstat_{name}:calls={calls},usec={usec},usec_per_call={per_call:.2f},"
+                     f"rejected_calls={server.command_rejected[name]},"
+                     f"failed_calls={server.command_failed[name]}")
+    return lines
+
+
+def _info_errorstats(client: Client) -> list[str]:
+    counts = client.server.error_counts
+    return [f"errorstat_{code}:count={counts[code]}" for code in sorted(counts)]
+
+
+def _info_keyspace(client: Client) -> list[str]:
+    lines = []
+    for db in client.keyspace.databases:
+        if db.data:
+            lines.append(f"db{db.index}:keys={len(db.data)},expires={len(db.expires)},avg_ttl=0")
+    return lines
+
+
+INFO_SECTIONS = {
+    "server": _info_server,
+    "clients": _info_clients,
+    "memory": _info_memory,
+    "persistence": _info_persistence,
+    "stats": _info_stats,
+    "replication": _info_replication,
+    "cpu": _info_cpu,
+    "commandstats": _info_commandstats,
+    "errorstats": _info_errorstats,
+    "keyspace": _info_keyspace,
+}
+DEFAULT_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                    "errorstats", "keyspace")
+
+
+def info_text(client: Client, sections: list[str]) -> str:
+    """The INFO report for ``sections`` (``default``, ``all``, ``everything`` or names)."""
+    wanted: list[str] = []
+    for section in sections or ["default"]:
+        section = section.lower()
+        if section == "default":
+            wanted.extend(DEFAULT_SECTIONS)
+        elif section in ("all", "everything"):
+            wanted.extend(INFO_SECTIONS)
+        elif section in INFO_SECTIONS:
+            wanted.append(section)
+    blocks = []
+    for name in dict.fromkeys(wanted):
+        lines = INFO_SECTIONS[name](client)
+        blocks.append("# " + name.capitalize() + "\r\n" + "".join(line + "\r\n" for line in lines))
+    return "\r\n".join(blocks)
+
+
+@command("info", arity=-1, flags="loading stale", group="server", since="1.0.0",
+         summary="Get information and statistics about the server", complexity="O(1)")
+def info_command(client: Client, argv: list[bytes]) -> Reply:
+    """INFO [section ...]. A verbatim string in RESP3, a bulk string in RESP2."""
+    text = info_text(client, [arg.decode("utf-8", "replace") for arg in argv[1:]]).encode()
+    return Verbatim(text) if client.resp == 3 else text
+
+
+# -- misc ---------------------------------------------------------------------------------------
+
+
+@command("time", arity=1, flags="loading stale fast", group="server", since="2.6.0",
+         summary="Return the current server time", complexity="O(1)")
+def time_command(client: Client, argv: list[bytes]) -> Reply:
+    now_us = client.keyspace.now_ms() * 1000 + int(time.time() * 1_000_000) % 1000
+    return [b"%d" % (now_us // 1_000_000), b"%d" % (now_us % 1_000_000)]
+
+
+@command("lastsave", arity=1, flags="loading stale fast", group="server", since="1.0.0",
+         summary="Get the UNIX time stamp of the last successful save to disk",
+         complexity="O(1)")
+def lastsave_command(client: Client, argv: list[bytes]) -> Reply:
+    return client.server.last_save
+
+
+@command("shutdown", arity=-1, flags="admin noscript loading stale no_multi allow_busy",
+         group="server", since="1.0.0", summary="Synchronously save the dataset to disk and "
+         "then shut down the server", complexity="O(N) when saving, where N is the total "
+         "number of keys in all databases when saving data, otherwise O(1)")
+def shutdown_command(client: Client, argv: list[bytes]) -> Reply:
+    """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: graceful stop (the AOF is always synced)."""
+    options = {arg.lower() for arg in argv[1:]}
+    if not options <= {b"nosave", b"save", b"now", b"force", b"abort"} or (
+            b"nosave" in options and b"save" in options):
+        raise CommandError(SYNTAX)
+    if b"abort" in options:
+        if len(options) > 1:
+            raise CommandError(SYNTAX)
+        raise CommandError("ERR No shutdown in progress.")
+    client.server.request_shutdown()
+    client.close_after_reply = True
+    return Raw(b"")  # no reply: the connection closes

@@ -1,0 +1,379 @@
+"""Shared machinery of the benchmark scripts: servers, pinning, redis-benchmark runs, tables.
+
+Both ``bench.py`` (godis vs redis-server) and ``io_experiment.py`` (Trio I/O variants) measure
+the same way, so the method lives here once:
+
+- every server runs as a subprocess on a free loopback port, in a temporary directory;
+- with two or more usable cores the server is pinned to the first and ``redis-benchmark`` to
+  the second (``taskset``), so the load generator never steals the server's core;
+- each measurement is one ``redis-benchmark -t TEST -P P --csv`` run sized to last about
+  ``seconds``: a short warm-up run of the same test gives the server's rate, and the measured
+  run gets ``rate * seconds`` requests (same *duration* for every server, not the same ``-n``:
+  a fixed ``-n`` sized for redis would make a slower server's runs last minutes);
+- servers are alternated inside each round (A, B, A, B, ...) so drift (thermal, noisy
+  neighbours) hits them alike, and the median of the rounds is reported.
+
+Nothing here asserts on speed: only harness failures (a server that does not start or dies,
+``redis-benchmark`` failing or printing no result) raise ``HarnessError``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REDIS_SERVER = shutil.which("redis-server")
+REDIS_BENCHMARK = shutil.which("redis-benchmark")
+TASKSET = shutil.which("taskset")
+
+MIN_REQUESTS = 2_000
+MAX_REQUESTS = 20_000_000
+
+
+class HarnessError(RuntimeError):
+    """The benchmark could not be carried out (as opposed to a slow result)."""
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (tiny race, fine for a benchmark)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """Which core the servers and the load generator run on (None: no pinning)."""
+
+    server_core: int | None
+    client_core: int | None
+
+    @classmethod
+    def detect(cls, enabled: bool = True) -> Pinning:
+        """Pin to two distinct cores when ``taskset`` exists and at least two are usable."""
+        cores = sorted(os.sched_getaffinity(0))
+        if not enabled or TASKSET is None or len(cores) < 2:
+            return cls(None, None)
+        return cls(cores[0], cores[1])
+
+    def server_prefix(self) -> list[str]:
+        """Argv prefix that pins a server process."""
+        return _taskset(self.server_core)
+
+    def client_prefix(self) -> list[str]:
+        """Argv prefix that pins redis-benchmark."""
+        return _taskset(self.client_core)
+
+    def describe(self) -> str:
+        """One line for the report."""
+        if self.server_core is None:
+            return "no CPU pinning (taskset missing or fewer than 2 cores)"
+        return f"server pinned to core {self.server_core}, redis-benchmark to core {self.client_core}"
+
+
+def _taskset(core: int | None) -> list[str]:
+    if core is None or TASKSET is None:
+        return []
+    return [TASKSET, "-c", str(core)]
+
+
+@dataclass
+class ServerSpec:
+    """How to start one server: a label and an argv builder taking (port, workdir)."""
+
+    label: str
+    argv: list[str]
+    """The command; ``{port}`` and ``{dir}`` are substituted."""
+    startup_timeout: float = 30.0
+    env: dict[str, str] = field(default_factory=dict)
+    """Extra environment variables for the server process."""
+
+
+@dataclass
+class RunningServer:
+    """A started server subprocess."""
+
+    spec: ServerSpec
+    port: int
+    workdir: Path
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def label(self) -> str:
+        return self.spec.label
+
+    def check_alive(self) -> None:
+        """Raise HarnessError with the tail of the server's log if it exited."""
+        code = self.proc.poll()
+        if code is not None:
+            raise HarnessError(
+                f"{self.label} exited with code {code}; log tail:\n{self.log_tail()}"
+            )
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def rss_kib(self) -> int | None:
+        """Resident set size (VmRSS) of the server process, from /proc."""
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return None
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not exit within 10 s."""
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def redis_server_spec(label: str = "redis", *extra: str) -> ServerSpec:
+    """A real redis-server with no persistence (plus ``extra`` config arguments)."""
+    if REDIS_SERVER is None:
+        raise HarnessError("redis-server is not installed (apt-get install redis-server)")
+    return ServerSpec(
+        label,
+        [REDIS_SERVER, "--port", "{port}", "--bind", "127.0.0.1", "--dir", "{dir}",
+         "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+         *extra],
+    )
+
+
+def _ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
+            sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def start_server(spec: ServerSpec, pinning: Pinning, workdir: Path) -> RunningServer:
+    """Start ``spec`` pinned, in its own subdirectory of ``workdir``; wait until it answers PING."""
+    port = free_port()
+    server_dir = workdir / spec.label.replace("/", "_").replace("+", "_")
+    server_dir.mkdir(parents=True, exist_ok=True)
+    argv = [a.replace("{port}", str(port)).replace("{dir}", str(server_dir)) for a in spec.argv]
+    log_path = server_dir / "server.log"
+    with log_path.open("wb") as log:
+        # taskset execs the server, so proc.pid is the server's own pid (for /proc RSS).
+        proc = subprocess.Popen(
+            [*pinning.server_prefix(), *argv],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=server_dir,
+            env={**os.environ, **spec.env},
+        )
+    server = RunningServer(spec, port, server_dir, proc, log_path)
+    deadline = time.monotonic() + spec.startup_timeout
+    while not _ping(port):
+        if proc.poll() is not None:
+            server.check_alive()
+        if time.monotonic() > deadline:
+            server.stop()
+            raise HarnessError(
+                f"{spec.label} did not answer PING within {spec.startup_timeout:.0f}s; "
+                f"argv: {argv}; log tail:\n{server.log_tail()}"
+            )
+        time.sleep(0.05)
+    return server
+
+
+@dataclass
+class BenchResult:
+    """One redis-benchmark run: rows keyed by redis-benchmark's test title, in req/s."""
+
+    rps: dict[str, float]
+    requests: int
+    elapsed: float
+    errors: list[str] = field(default_factory=list)
+
+
+def run_redis_benchmark(
+    port: int, test: str, *, requests: int, clients: int, pipeline: int, pinning: Pinning,
+    timeout: float = 300.0,
+) -> BenchResult:
+    """One ``redis-benchmark -t TEST`` run; its CSV rows parsed into req/s by title."""
+    if REDIS_BENCHMARK is None:
+        raise HarnessError("redis-benchmark is not installed (apt-get install redis-tools)")
+    argv = [
+        *pinning.client_prefix(), REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port),
+        "-t", test, "-c", str(clients), "-n", str(requests), "-P", str(pipeline), "-q", "--csv",
+    ]
+    started = time.monotonic()
+    try:
+        done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise HarnessError(f"redis-benchmark timed out after {timeout:.0f}s: {argv}") from exc
+    elapsed = time.monotonic() - started
+    out = done.stdout.decode(errors="replace")
+    err = done.stderr.decode(errors="replace")
+    if done.returncode != 0:
+        raise HarnessError(
+            f"redis-benchmark exited {done.returncode}: {' '.join(argv)}\n{out[-2000:]}{err[-2000:]}"
+        )
+    rps: dict[str, float] = {}
+    errors: list[str] = []
+    for row in csv.reader(io.StringIO(out)):
+        if len(row) >= 2 and row[0] != "test":
+            try:
+                rps[row[0]] = float(row[1])
+            except ValueError:
+                errors.append(",".join(row))
+        elif row and row[0] != "test":
+            errors.append(",".join(row))
+    errors.extend(line for line in err.splitlines() if line.strip())
+    if not rps:
+        raise HarnessError(
+            f"redis-benchmark printed no result for -t {test}: {' '.join(argv)}\n{out[-2000:]}{err[-2000:]}"
+        )
+    return BenchResult(rps, requests, elapsed, errors)
+
+
+def measured_rows(result: BenchResult) -> dict[str, float]:
+    """Drop the set-up rows redis-benchmark adds (``LPUSH (needed to benchmark LRANGE)``)."""
+    return {title: rps for title, rps in result.rps.items() if "needed to benchmark" not in title}
+
+
+@dataclass
+class Measurements:
+    """req/s samples per (row title, pipeline, server label), in the order titles appeared."""
+
+    samples: dict[tuple[str, int, str], list[float]] = field(default_factory=dict)
+    titles: list[tuple[str, int]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, title: str, pipeline: int, label: str, rps: float) -> None:
+        if (title, pipeline) not in self.titles:
+            self.titles.append((title, pipeline))
+        self.samples.setdefault((title, pipeline, label), []).append(rps)
+
+    def median(self, title: str, pipeline: int, label: str) -> float | None:
+        values = self.samples.get((title, pipeline, label))
+        return statistics.median(values) if values else None
+
+
+def calibrate_requests(rate: float, seconds: float) -> int:
+    """Request count for a run of about ``seconds`` at ``rate`` req/s, rounded to 1000."""
+    wanted = int(rate * seconds)
+    return max(MIN_REQUESTS, min(MAX_REQUESTS, round(wanted, -3)))
+
+
+def measure_all(
+    servers: Sequence[RunningServer], tests: Iterable[str], pipelines: Iterable[int], *,
+    clients: int, repeat: int, seconds: float, pinning: Pinning,
+    fixed_requests: int | None = None, verbose: bool = True,
+) -> Measurements:
+    """For every test and pipeline depth: warm up + calibrate each server, then ``repeat``
+    rounds that alternate the servers; every sample recorded under its CSV row title."""
+    results = Measurements()
+    pipelines = list(pipelines)
+    for test in tests:
+        for pipeline in pipelines:
+            sizes: dict[str, int] = {}
+            for server in servers:
+                warm_n = 5_000 * pipeline
+                warm = run_redis_benchmark(
+                    server.port, test, requests=warm_n, clients=clients, pipeline=pipeline,
+                    pinning=pinning,
+                )
+                server.check_alive()
+                # A run of n requests lasts sum(n / rate) over its rows (``ping`` has two,
+                # ``lrange_*`` an LPUSH set-up row), so size n for the whole run.
+                per_request = sum(1.0 / rate for rate in warm.rps.values() if rate > 0)
+                if per_request <= 0:
+                    raise HarnessError(f"{server.label}: warm-up of -t {test} measured 0 req/s")
+                sizes[server.label] = fixed_requests or calibrate_requests(
+                    1.0 / per_request, seconds
+                )
+                for line in warm.errors[:3]:
+                    results.warnings.append(f"{server.label} -t {test} -P {pipeline}: {line}")
+            for round_no in range(repeat):
+                for server in servers:
+                    result = run_redis_benchmark(
+                        server.port, test, requests=sizes[server.label], clients=clients,
+                        pipeline=pipeline, pinning=pinning,
+                    )
+                    server.check_alive()
+                    rows = measured_rows(result)
+                    for title, rps in rows.items():
+                        results.add(title, pipeline, server.label, rps)
+                    for line in result.errors[:3]:
+                        msg = f"{server.label} -t {test} -P {pipeline}: {line}"
+                        if msg not in results.warnings:
+                            results.warnings.append(msg)
+                    if verbose:
+                        shown = ", ".join(f"{t} {r:,.0f}" for t, r in rows.items())
+                        print(
+                            f"  [{test} P{pipeline} round {round_no + 1}/{repeat}] "
+                            f"{server.label}: {shown} (n={result.requests}, {result.elapsed:.1f}s)",
+                            file=sys.stderr, flush=True,
+                        )
+    return results
+
+
+def fmt_rps(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def fmt_ratio(num: float | None, den: float | None) -> str:
+    if num is None or den is None or den == 0:
+        return "-"
+    return f"{num / den:.2f}"
+
+
+def fmt_mib(kib: int | None) -> str:
+    return "?" if kib is None else f"{kib / 1024:.1f} MiB"
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A GitHub markdown table; numeric-looking columns are right-aligned."""
+    rows = [list(r) for r in rows]
+    align = []
+    for col in range(len(header)):
+        numeric = bool(rows) and all(
+            r[col].replace(",", "").replace(".", "").replace("-", "").isdigit() or r[col] == "-"
+            for r in rows
+        )
+        align.append("---:" if numeric else "---")
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines.extend("| " + " | ".join(r) + " |" for r in rows)
+    return "\n".join(lines)
+
+
+def parse_csv_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_int_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in parse_csv_list(text)]
+    except ValueError as exc:
+        raise HarnessError(f"not a comma list of integers: {text!r}") from exc
+    if not values or any(v < 1 for v in values):
+        raise HarnessError(f"need positive integers: {text!r}")
+    return values

@@ -1,0 +1,348 @@
+"""COMMAND and CLIENT: answers rendered from the command table and the client registry."""
+
+from __future__ import annotations
+
+import time
+
+from godis.commands.connection import validate_client_name
+from godis.commands.context import Client
+from godis.commands.table import COMMANDS, Argument, CommandSpec, all_commands, command, container
+from godis.dispatch import resolve
+from godis.errors import SYNTAX, CommandError
+from godis.glob import glob_match
+from godis.protocol.writer import OK, Map, Raw, Reply, SetReply, Status, Verbatim
+from godis.util import parse_int
+
+# -- COMMAND ----------------------------------------------------------------------------------
+
+
+def _key_specs(spec: CommandSpec) -> list[Reply]:
+    if spec.first_key <= 0:
+        return []
+    flags = [Status("RW" if spec.is_write else "RO"), Status("ACCESS")]
+    last = spec.last_key
+    return [Map([
+        (b"flags", SetReply(flags)),
+        (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", spec.first_key)]))])),
+        (b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
+            (b"lastkey", last - spec.first_key if last >= 0 else last),
+            (b"keystep", spec.key_step), (b"limit", 0)]))])),
+    ])]
+
+
+def command_info(spec: CommandSpec) -> list[Reply]:
+    """One command's COMMAND INFO entry, as Redis 7.0's addReplyCommandInfo."""
+    return [
+        spec.name.encode(),
+        spec.arity,
+        SetReply(Status(flag) for flag in sorted(spec.flags)),
+        spec.first_key,
+        spec.last_key,
+        spec.key_step,
+        SetReply(Status("@" + category) for category in sorted(spec.acl_categories)),
+        SetReply([]),
+        _key_specs(spec),
+        [command_info(sub) for sub in spec.subcommands.values()],
+    ]
+
+
+def _argument_docs(argument: Argument) -> Map:
+    pairs: list[tuple[Reply, Reply]] = [(b"name", argument.name.encode()),
+                                        (b"type", argument.type.encode())]
+    if argument.token:
+        pairs.append((b"token", argument.token.encode()))
+    flags = [Status(flag) for flag, on in (("optional", argument.optional),
+                                            ("multiple", argument.multiple)) if on]
+    if flags:
+        pairs.append((b"flags", SetReply(flags)))
+    if argument.arguments:
+        pairs.append((b"arguments", [_argument_docs(a) for a in argument.arguments]))
+    return Map(pairs)
+
+
+def command_docs(spec: CommandSpec) -> Map:
+    """One command's COMMAND DOCS entry."""
+    pairs: list[tuple[Reply, Reply]] = [
+        (b"summary", spec.summary.encode()),
+        (b"since", spec.since.encode()),
+        (b"group", spec.group.encode()),
+    ]
+    if spec.complexity:
+        pairs.append((b"complexity", spec.complexity.encode()))
+    if spec.arguments:
+        pairs.append((b"arguments", [_argument_docs(a) for a in spec.arguments]))
+    if spec.subcommands:
+        pairs.append((b"subcommands", Map((sub.name.encode(), command_docs(sub))
+                                          for sub in spec.subcommands.values())))
+    return Map(pairs)
+
+
+def _find(name: bytes) -> CommandSpec | None:
+    """A command or ``container|sub`` by name, as COMMAND INFO/DOCS accept them."""
+    lowered = name.lower()
+    if b"|" in lowered:
+        parent_name, sub = lowered.split(b"|", 1)
+        parent = COMMANDS.get(parent_name)
+        return parent.subcommands.get(sub.decode("utf-8", "replace")) if parent else None
+    return COMMANDS.get(lowered)
+
+
+@command("command", arity=-1, flags="loading stale", group="server", since="2.8.13",
+         summary="Get array of Redis command details",
+         complexity="O(N) where N is the total number of Redis commands")
+def command_command(client: Client, argv: list[bytes]) -> Reply:
+    """COMMAND [COUNT | INFO name... | DOCS name... | LIST | GETKEYS cmd...]."""
+    if len(argv) == 1:
+        return [command_info(spec) for spec in all_commands()]
+    sub = argv[1].lower()
+    handler = _COMMAND_SUBCOMMANDS.get(sub)
+    if handler is None:
+        raise CommandError(f"ERR unknown subcommand '{argv[1].decode('utf-8', 'replace')}'. "
+                           "Try COMMAND HELP.")
+    return handler(client, argv)
+
+
+def _command_count(client: Client, argv: list[bytes]) -> Reply:
+    _arity(argv, 2, "count")
+    return len(COMMANDS)
+
+
+def _command_info(client: Client, argv: list[bytes]) -> Reply:
+    if len(argv) == 2:
+        return [command_info(spec) for spec in all_commands()]
+    result: list[Reply] = []
+    for name in argv[2:]:
+        spec = _find(name)
+        result.append(None if spec is None else command_info(spec))
+    return result
+
+
+def _command_docs(client: Client, argv: list[bytes]) -> Reply:
+    if len(argv) == 2:
+        return Map((spec.name.encode(), command_docs(spec)) for spec in all_commands())
+    pairs: list[tuple[Reply, Reply]] = []
+    for name in argv[2:]:
+        spec = _find(name)
+        if spec is not None:
+            pairs.append((spec.name.encode(), command_docs(spec)))
+    return Map(pairs)
+
+
+def _command_list(client: Client, argv: list[bytes]) -> Reply:
+    names = [spec.name for spec in all_commands()]
+    names += [sub.name for spec in all_commands() for sub in spec.subcommands.values()]
+    if len(argv) == 2:
+        return [name.encode() for name in names]
+    if len(argv) != 5 or argv[2].lower() != b"filterby":
+        raise CommandError(SYNTAX)
+    kind, value = argv[3].lower(), argv[4]
+    if kind == b"pattern":
+        return [n.encode() for n in names if glob_match(value.lower(), n.encode())]
+    if kind == b"aclcat":
+        category = value.decode("utf-8", "replace").lower()
+        return [n.encode() for n in names
+                if category in (_find(n.encode()) or _MISSING).acl_categories]
+    if kind == b"module":
+        return []
+    raise CommandError(SYNTAX)
+
+
+def _command_getkeys(client: Client, argv: list[bytes]) -> Reply:
+    if len(argv) < 3:
+        raise CommandError("ERR wrong number of arguments for 'command|getkeys' command")
+    target = argv[2:]
+    spec = resolve(target)
+    if isinstance(spec, str):
+        if spec.startswith("ERR wrong number"):
+            raise CommandError("ERR Invalid number of arguments specified for command")
+        raise CommandError("ERR Invalid command specified")
+    keys = spec.keys(target)
+    if not keys:
+        raise CommandError("ERR The command has no key arguments")
+    return keys
+
+
+def _command_help(client: Client, argv: list[bytes]) -> Reply:
+    from godis.commands.server import help_lines
+
+    return help_lines("COMMAND", [
+        "(no subcommand)", "    Return details about all Redis commands.",
+        "COUNT", "    Return the total number of commands in this Redis server.",
+        "LIST", "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+    ])
+
+
+def _arity(argv: list[bytes], expected: int, sub: str) -> None:
+    if len(argv) != expected:
+        raise CommandError(f"ERR wrong number of arguments for 'command|{sub}' command")
+
+
+_MISSING = CommandSpec(name="", handler=lambda c, a: None, arity=0, flags=frozenset())
+_COMMAND_SUBCOMMANDS = {
+    b"count": _command_count,
+    b"info": _command_info,
+    b"docs": _command_docs,
+    b"list": _command_list,
+    b"getkeys": _command_getkeys,
+    b"help": _command_help,
+}
+
+
+# -- CLIENT -----------------------------------------------------------------------------------
+
+container("client", group="connection", summary="A container for client connection commands",
+          since="2.4.0")
+
+
+def client_info_line(client: Client) -> str:
+    """One CLIENT LIST line (networking.c catClientInfoString)."""
+    now = time.time()
+    flags = "".join(flag for flag, on in (("x", client.in_multi),
+                                          ("P", bool(client.channels or client.patterns)),
+                                          ("O", client.monitor)) if on) or "N"
+    command_name = client.last_command.decode("utf-8", "replace")
+    return (f"id={client.id} addr={client.address} laddr={client.laddr} fd={client.fd} "
+            f"name={client.name.decode('utf-8', 'replace')} age={int(now - client.created_at)} "
+            f"idle={int(now - client.last_interaction)} flags={flags} db={client.db.index} "
+            f"sub={len(client.channels)} psub={len(client.patterns)} ssub=0 "
+            f"multi={len(client.multi_queue) if client.in_multi else -1} qbuf=0 qbuf-free=0 "
+            f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r "
+            f"cmd={command_name} user={client.user} redir=-1 resp={client.resp}")
+
+
+@command("client|id", arity=2, flags="noscript loading stale", group="connection",
+         since="5.0.0", summary="Returns the client ID for the current connection",
+         complexity="O(1)")
+def client_id_command(client: Client, argv: list[bytes]) -> Reply:
+    return client.id
+
+
+@command("client|setname", arity=3, flags="noscript loading stale", group="connection",
+         since="2.6.9", summary="Set the current connection name", complexity="O(1)")
+def client_setname_command(client: Client, argv: list[bytes]) -> Reply:
+    validate_client_name(argv[2])
+    client.name = argv[2]
+    return OK
+
+
+@command("client|getname", arity=2, flags="noscript loading stale", group="connection",
+         since="2.6.9", summary="Get the current connection name", complexity="O(1)")
+def client_getname_command(client: Client, argv: list[bytes]) -> Reply:
+    return client.name or None
+
+
+@command("client|list", arity=-2, flags="admin noscript loading stale", group="connection",
+         since="2.4.0", summary="Get the list of client connections",
+         complexity="O(N) where N is the number of client connections")
+def client_list_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT LIST [TYPE normal|pubsub|...] [ID id ...]."""
+    clients = list(client.server.clients.values())
+    if len(argv) > 2:
+        option = argv[2].lower()
+        if option == b"id" and len(argv) > 3:
+            ids = {parse_int(arg, "ERR Invalid client ID") for arg in argv[3:]}
+            clients = [c for c in clients if c.id in ids]
+        elif option == b"type" and len(argv) == 4:
+            kind = argv[3].lower()
+            if kind not in (b"normal", b"pubsub", b"master", b"replica", b"slave"):
+                raise CommandError(f"ERR Unknown client type '{argv[3].decode()}'")
+            is_pubsub = kind == b"pubsub"
+            clients = [c for c in clients if kind in (b"normal", b"pubsub")
+                       and bool(c.channels or c.patterns) == is_pubsub]
+        else:
+            raise CommandError(SYNTAX)
+    text = "".join(client_info_line(c) + "\n" for c in clients).encode()
+    return Verbatim(text) if client.resp == 3 else text
+
+
+@command("client|info", arity=2, flags="noscript loading stale", group="connection",
+         since="6.2.0", summary="Returns information about the current client connection.",
+         complexity="O(1)")
+def client_info_command(client: Client, argv: list[bytes]) -> Reply:
+    text = (client_info_line(client) + "\n").encode()
+    return Verbatim(text) if client.resp == 3 else text
+
+
+@command("client|kill", arity=-3, flags="admin noscript loading stale", group="connection",
+         since="2.4.0", summary="Kill the connection of a client",
+         complexity="O(N) where N is the number of client connections")
+def client_kill_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT KILL addr | CLIENT KILL [ID id] [ADDR addr] [LADDR addr] [USER name] [SKIPME y/n]."""
+    clients = list(client.server.clients.values())
+    if len(argv) == 3:
+        address = argv[2].decode("utf-8", "replace")
+        for other in clients:
+            if other.address == address:
+                other.kill()
+                return OK
+        raise CommandError("ERR No such client")
+    if len(argv) % 2:
+        raise CommandError(SYNTAX)
+    skip_me = True
+    filters = []
+    for i in range(2, len(argv), 2):
+        option, value = argv[i].lower(), argv[i + 1]
+        text = value.decode("utf-8", "replace")
+        if option == b"id":
+            wanted = parse_int(value, "ERR client-id should be greater than 0")
+            filters.append(lambda c, wanted=wanted: c.id == wanted)
+        elif option == b"addr":
+            filters.append(lambda c, text=text: c.address == text)
+        elif option == b"laddr":
+            filters.append(lambda c, text=text: c.laddr == text)
+        elif option == b"user":
+            filters.append(lambda c, text=text: c.user == text)
+        elif option == b"skipme":
+            if value.lower() not in (b"yes", b"no"):
+                raise CommandError(SYNTAX)
+            skip_me = value.lower() == b"yes"
+        elif option == b"type":
+            kind = value.lower()
+            filters.append(lambda c, kind=kind: kind == (b"pubsub" if c.channels or c.patterns
+                                                         else b"normal"))
+        else:
+            raise CommandError(SYNTAX)
+    killed = 0
+    for other in clients:
+        if skip_me and other is client:
+            continue
+        if all(f(other) for f in filters):
+            other.kill()
+            killed += 1
+    return killed
+
+
+@command("client|reply", arity=3, flags="noscript loading stale", group="connection",
+         since="3.2.0", summary="Instruct the server whether to reply to commands",
+         complexity="O(1)")
+def client_reply_command(client: Client, argv: list[bytes]) -> Reply:
+    mode = argv[2].lower()
+    if mode == b"on":
+        client.reply_mode = "on"
+        return OK
+    if mode in (b"off", b"skip"):
+        client.reply_mode = "off" if mode == b"off" else "skip_next"
+        return Raw(b"")
+    raise CommandError(SYNTAX)
+
+
+@command("client|help", arity=2, flags="loading stale", group="connection", since="5.0.0",
+         summary="Show helpful text about the different subcommands", complexity="O(1)")
+def client_help_command(client: Client, argv: list[bytes]) -> Reply:
+    from godis.commands.server import help_lines
+
+    return help_lines("CLIENT", [
+        "ID", "    Return the ID of the current connection.",
+        "INFO", "    Return information about the current client connection.",
+        "GETNAME", "    Return the name of the current connection.",
+        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+        "LIST [options ...]", "    Return information about client connections.",
+        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+        "SETNAME <name>", "    Assign the name <name> to the current connection.",
+    ])

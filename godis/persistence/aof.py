@@ -1,0 +1,145 @@
+"""The append-only file: every effective write command, in RESP, in execution order.
+
+Durability contract (Redis's ``aof.c`` ordering, see docs/persistence.md):
+
+- Commands are buffered by :meth:`AppendOnlyFile.feed` while a batch executes, and the buffer
+  is handed to the kernel with ``write(2)`` by :meth:`write` *before* the batch's replies are
+  sent, under every fsync policy — an acknowledged write survives ``kill -9``.
+- ``appendfsync always``: the connection awaits :meth:`sync_to` (an fsync covering its bytes)
+  before replying. Concurrent clients share fsyncs (group commit).
+- ``everysec``: :meth:`run_everysec` fsyncs once a second when there are unsynced bytes.
+- ``no``: the kernel decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import trio
+
+log = logging.getLogger("godis.aof")
+
+FSYNC_INTERVAL_S = 1.0
+
+
+def encode_command(argv: list[bytes]) -> bytes:
+    """``argv`` as a RESP multibulk, the AOF's record format."""
+    parts = [b"*%d\r\n" % len(argv)]
+    for arg in argv:
+        parts.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(parts)
+
+
+class AppendOnlyFile:
+    """An open AOF: a write buffer, the file's write and fsync offsets, the fsync policy."""
+
+    def __init__(self, path: str, fsync_policy: str = "everysec") -> None:
+        self.path = path
+        self.fsync_policy = fsync_policy
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.buffer = bytearray()
+        self.selected_db = -1  # the db the file's last SELECT chose
+        self.written = os.fstat(self.fd).st_size  # bytes handed to the kernel
+        self.synced = self.written  # bytes known to be on disk
+        self.last_write_ok = True
+        self.last_write_error = ""
+        self.last_fsync_ok = True
+        self.fsyncs = 0
+        self._fsync_lock = trio.Lock()
+
+    @property
+    def size(self) -> int:
+        return self.written
+
+    def feed(self, db_index: int, argv: list[bytes]) -> None:
+        """Append a command to the buffer (``feedAppendOnlyFile``), SELECTing its db first."""
+        if db_index != self.selected_db:
+            self.buffer += encode_command([b"SELECT", b"%d" % db_index])
+            self.selected_db = db_index
+        buffer = self.buffer
+        buffer += b"*%d\r\n" % len(argv)
+        for arg in argv:
+            buffer += b"$%d\r\n%s\r\n" % (len(arg), arg)
+
+    def feed_raw(self, data: bytes) -> None:
+        """Append bytes already in AOF form (a whole MULTI ... EXEC block)."""
+        self.buffer += data
+
+    def write(self) -> bool:
+        """Hand the buffer to the kernel (``flushAppendOnlyFile``); whether all of it went.
+
+        Called with the keyspace lock held, before replies are sent, so the file's order is the
+        execution order. On an error the unwritten bytes stay buffered and are retried.
+        """
+        if not self.buffer:
+            return True
+        view = memoryview(self.buffer)
+        total = 0
+        try:
+            while total < len(view):
+                total += os.write(self.fd, view[total:])
+        except OSError as error:
+            if total:
+                # Never leave half a command behind: cut the file back to the last good size.
+                try:
+                    os.ftruncate(self.fd, self.written)
+                except OSError:
+                    pass
+                total = 0
+            if self.last_write_ok:
+                log.warning("Error writing to the AOF file: %s", error.strerror)
+            self.last_write_ok = False
+            self.last_write_error = error.strerror or str(error)
+            view.release()
+            return False
+        finally:
+            if total:
+                view.release()
+        self.written += total
+        del self.buffer[:total]
+        if not self.last_write_ok:
+            log.warning("AOF write error looks solved. Redis can write again.")
+            self.last_write_ok = True
+        return True
+
+    def _fsync(self) -> None:
+        os.fsync(self.fd)
+
+    async def sync_to(self, offset: int) -> None:
+        """Return once the first ``offset`` bytes are on disk; one fsync serves many waiters."""
+        if self.synced >= offset:
+            return
+        async with self._fsync_lock:
+            if self.synced >= offset:
+                return
+            target = self.written
+            try:
+                await trio.to_thread.run_sync(self._fsync)
+            except OSError as error:
+                self.last_fsync_ok = False
+                log.warning("Error syncing the AOF file: %s", error.strerror)
+                raise
+            self.fsyncs += 1
+            self.last_fsync_ok = True
+            self.synced = max(self.synced, target)
+
+    async def run_everysec(self) -> None:
+        """The background fsync task of ``appendfsync everysec``."""
+        while True:
+            await trio.sleep(FSYNC_INTERVAL_S)
+            if self.fsync_policy == "everysec" and self.synced < self.written:
+                try:
+                    await self.sync_to(self.written)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        """Final write and fsync, then close (graceful shutdown)."""
+        self.write()
+        try:
+            os.fsync(self.fd)
+            self.synced = self.written
+        finally:
+            os.close(self.fd)
+            self.fd = -1

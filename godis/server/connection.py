@@ -1,0 +1,310 @@
+"""One task per client: read what the socket has, run every complete command, reply once.
+
+The batch loop (Redis's ``processInputBuffer`` + ``beforeSleep``): one ``recv`` returns whatever
+the client sent; the reader parses every complete command; they all execute under one
+acquisition of the keyspace lock (no awaits inside); the AOF buffer is written to the kernel;
+then all replies go out in one ``send``. With ``appendfsync always`` the fsync comes before the
+send.
+
+Sockets are driven directly (non-blocking ``recv``/``send`` and ``trio.lowlevel.wait_readable``)
+rather than through ``SocketStream``: a request then costs one trip through Trio's scheduler
+instead of several checkpoints (see the foundation issue's note for the measurements).
+Output the kernel does not accept at once waits in ``outbuf``; pushes from other clients
+(pub/sub) append to it without awaiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import TYPE_CHECKING
+
+import trio
+
+from godis.blocking import BlockRequest, wait_unblocked
+from godis.commands.context import Client
+from godis.dispatch import execute
+from godis.errors import ProtocolError
+from godis.protocol.reader import RequestReader
+from godis.protocol.writer import ErrorReply, Reply, write_reply
+
+if TYPE_CHECKING:
+    from godis.persistence.aof import AppendOnlyFile
+    from godis.state import ServerState
+
+log = logging.getLogger("godis.server")
+
+RECV_BYTES = 64 * 1024
+YIELD_EVERY_BATCHES = 16  # let other clients run when a busy client always has data
+_LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
+
+
+class Connection:
+    """A connected client: its socket, its parser, its pending output, its ``Client`` state."""
+
+    def __init__(self, server: ServerState, sock: socket.socket, aof: AppendOnlyFile | None) -> None:
+        self.server = server
+        self.sock = sock
+        self.aof = aof
+        peer = _address(sock, remote=True)
+        self.client = Client(server, address=peer, laddr=_address(sock, remote=False),
+                             fd=sock.fileno())
+        self.client.push = self.push
+        self.client.kill = self.kill
+        self.reader = RequestReader(int(server.config["proto-max-bulk-len"]))
+        self.reader.unauthenticated = not self.client.authenticated
+        self.outbuf = bytearray()
+        self.closed = False
+        self.scope = trio.CancelScope()
+        self._idle_scope: trio.CancelScope | None = None
+
+    # -- output -----------------------------------------------------------------------------
+
+    def send_now(self, data: bytes | bytearray) -> None:
+        """Send without awaiting; whatever the kernel refuses waits in ``outbuf``."""
+        if self.closed or not data:
+            return
+        self.server.net_output_bytes += len(data)
+        if self.outbuf:
+            self.outbuf += data
+            return
+        try:
+            sent = self.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self.kill()
+            return
+        if sent < len(data):
+            self.outbuf += data[sent:]
+            if self._idle_scope is not None:
+                self._idle_scope.cancel()  # wake the idle loop so it drains
+
+    def push(self, reply: Reply) -> None:
+        """Deliver an out-of-band reply (pub/sub message, MONITOR line) to this client."""
+        out = bytearray()
+        write_reply(reply, self.client.resp, out)
+        self.send_now(out)
+
+    def kill(self) -> None:
+        """Close this connection as soon as possible (CLIENT KILL, output limits)."""
+        self.closed = True
+        self.scope.cancel()
+
+    async def _drain(self) -> None:
+        """Wait until the kernel took all of ``outbuf``."""
+        sock = self.sock
+        while self.outbuf and not self.closed:
+            await trio.lowlevel.wait_writable(sock)
+            try:
+                sent = sock.send(self.outbuf)
+            except BlockingIOError:
+                continue
+            except OSError:
+                self.kill()
+                return
+            del self.outbuf[:sent]
+
+    # -- the batch loop ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve the client until it disconnects, misbehaves, or the server shuts down."""
+        server = self.server
+        client = self.client
+        if self._refused():
+            return
+        server.clients[client.id] = client
+        try:
+            with self.scope:
+                await self._loop()
+        finally:
+            self.closed = True
+            server.clients.pop(client.id, None)
+            for hook in server.on_client_close:
+                hook(client)
+            client.unwatch_all()
+            if self.outbuf:
+                try:
+                    self.sock.send(self.outbuf)
+                except OSError:
+                    pass
+            self.sock.close()
+
+    def _refused(self) -> bool:
+        """Protected mode and maxclients, checked before the client exists (as Redis)."""
+        server = self.server
+        config = server.config
+        message: bytes | None = None
+        if (config["protected-mode"] and not server.auth_required()
+                and not _is_loopback(self.sock)):
+            message = (b"-DENIED Redis is running in protected mode because protected mode is "
+                       b"enabled and no password is set for the default user. In this mode "
+                       b"connections are only accepted from the loopback interface. If you want "
+                       b"to connect from external computers to Redis you may adopt one of the "
+                       b"following solutions: 1) Just disable protected mode sending the command "
+                       b"'CONFIG SET protected-mode no' from the loopback interface by connecting "
+                       b"to Redis from the same host the server is running, however MAKE SURE "
+                       b"Redis is not publicly accessible from internet if you do so. Use CONFIG "
+                       b"REWRITE to make this change permanent. 2) Alternatively you can just "
+                       b"disable the protected mode by editing the Redis configuration file, and "
+                       b"setting the protected mode option to 'no', and then restarting the "
+                       b"server. 3) If you started the server manually just for testing, restart "
+                       b"it with the '--protected-mode no' option. 4) Set up an authentication "
+                       b"password for the default user. NOTE: You only need to do one of the "
+                       b"above things in order for the server to start accepting connections "
+                       b"from the outside.\r\n")
+        elif len(server.clients) >= int(config["maxclients"]):
+            message = b"-ERR max number of clients reached\r\n"
+            server.rejected_connections += 1
+        if message is None:
+            server.total_connections += 1
+            return False
+        try:
+            self.sock.send(message)
+        except OSError:
+            pass
+        self.sock.close()
+        return True
+
+    async def _loop(self) -> None:
+        sock = self.sock
+        reader = self.reader
+        client = self.client
+        server = self.server
+        batches_without_yield = 0
+        while True:
+            try:
+                data = sock.recv(RECV_BYTES)
+            except BlockingIOError:
+                batches_without_yield = 0
+                if self.outbuf:
+                    await self._drain()
+                elif client.channels or client.patterns or client.monitor:
+                    with trio.CancelScope() as self._idle_scope:
+                        await trio.lowlevel.wait_readable(sock)
+                    self._idle_scope = None
+                else:
+                    await trio.lowlevel.wait_readable(sock)
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            server.net_input_bytes += len(data)
+            reader.feed(data)
+            while True:
+                try:
+                    commands = reader.read_commands()
+                except ProtocolError as error:
+                    self.send_now(b"-%s\r\n" % error.message.encode())
+                    log.debug("Protocol error (%s) from client %s", error.reason, client.address)
+                    await self._drain()
+                    return
+                if not commands:
+                    break
+                if not await self._run_commands(commands):
+                    return
+            if reader.buffered_bytes > int(server.config["client-query-buffer-limit"]):
+                log.warning("Closing client that reached max query buffer length: %s",
+                            client.address)
+                return
+            batches_without_yield += 1
+            if batches_without_yield >= YIELD_EVERY_BATCHES or self.outbuf:
+                batches_without_yield = 0
+                if self.outbuf:
+                    await self._drain()
+                else:
+                    await trio.lowlevel.checkpoint()
+
+    async def _run_commands(self, commands: list[list[bytes]]) -> bool:
+        """Execute a batch and send its replies; whether the connection stays open."""
+        client = self.client
+        keyspace = client.keyspace
+        lock = keyspace.lock
+        aof = self.aof
+        server = self.server
+        while commands:
+            out = bytearray()
+            blocked: BlockRequest | None = None
+            close = False
+            try:
+                lock.acquire_nowait()
+            except trio.WouldBlock:
+                await lock.acquire()
+            try:
+                resp = client.resp
+                for index, argv in enumerate(commands):
+                    reply = execute(client, argv)
+                    if type(reply) is ErrorReply and _is_http(argv):
+                        log.warning("Possible SECURITY ATTACK detected. It looks like somebody "
+                                    "is sending POST or Host: commands to Redis. Connection "
+                                    "from %s aborted.", client.address)
+                        return False
+                    if type(reply) is BlockRequest:
+                        blocked = reply
+                        commands = commands[index + 1 :]
+                        break
+                    mode = client.reply_mode
+                    if mode == "on":
+                        write_reply(reply, resp, out)
+                    elif mode == "skip_next":  # CLIENT REPLY SKIP itself: skip the next one
+                        client.reply_mode = "skip"
+                    elif mode == "skip":
+                        client.reply_mode = "on"
+                    resp = client.resp
+                    if client.close_after_reply:
+                        close = True
+                        break
+                else:
+                    commands = []
+                if aof is not None and aof.buffer:
+                    aof.write()
+                self.reader.unauthenticated = not client.authenticated
+            finally:
+                lock.release()
+            if aof is not None and aof.fsync_policy == "always" and aof.synced < aof.written:
+                with trio.CancelScope(shield=True):
+                    try:
+                        await aof.sync_to(aof.written)
+                    except OSError:
+                        log.warning("Can't recover from AOF fsync error when the AOF fsync "
+                                    "policy is 'always'. Exiting...")
+                        server.request_shutdown()
+                        return False
+            self.send_now(out)
+            if close:
+                await self._drain()
+                return False
+            if blocked is not None:
+                if self.outbuf:
+                    await self._drain()
+                reply = await wait_unblocked(client, blocked)
+                final = bytearray()
+                write_reply(reply, client.resp, final)
+                self.send_now(final)
+        return True
+
+
+def _is_http(argv: list[bytes]) -> bool:
+    """Redis's cross-protocol guard: a first word of ``POST`` or ``Host:``."""
+    name = argv[0].lower()
+    return name == b"post" or name == b"host:"
+
+
+def _is_loopback(sock: socket.socket) -> bool:
+    try:
+        host = sock.getpeername()[0]
+    except (OSError, IndexError, TypeError):
+        return True  # a Unix socket, or already gone
+    return isinstance(host, str) and (host == "::1" or host.startswith(_LOOPBACK_PREFIXES))
+
+
+def _address(sock: socket.socket, *, remote: bool) -> str:
+    try:
+        address = sock.getpeername() if remote else sock.getsockname()
+    except OSError:
+        return "?:0"
+    if isinstance(address, tuple):
+        host, port = address[0], address[1]
+        return f"[{host}]:{port}" if ":" in host and not host.startswith("::ffff:") else f"{host}:{port}"
+    return str(address)

@@ -1,0 +1,181 @@
+"""Start, run and stop a godis server: the nursery that supervises everything.
+
+Shape (the design card; hypercorn's two nurseries with mini-redis's "stop between commands"):
+
+- the *handler* nursery holds one task per client;
+- the *services* nursery holds the ``trio.serve_tcp`` listener (which starts client tasks in
+  the handler nursery), the AOF fsync task, the active-expiry task and the signal watcher.
+
+Shutdown (SIGINT/SIGTERM or SHUTDOWN): the services nursery is cancelled, so accepting stops;
+each client's task is cancelled at its next wait for input (a batch being executed always
+finishes: it has no await inside); after a grace period stragglers are cut; then the AOF is
+written, fsynced and closed. A second Ctrl-C finds Python's default handler again and exits
+at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+from functools import partial
+
+import trio
+
+from godis import REDIS_COMPAT_VERSION, __version__
+from godis.commands.table import load_all
+from godis.config import Config
+from godis.errors import ConfigError
+from godis.keyspace.keyspace import trio_clock_ms
+from godis.persistence.aof import AppendOnlyFile
+from godis.persistence.loader import load_aof
+from godis.server.connection import Connection
+from godis.state import ServerState
+
+log = logging.getLogger("godis.server")
+
+SHUTDOWN_GRACE_S = 2.0
+
+
+def _active_expire_cycle_function():  # type: ignore[no-untyped-def]
+    try:
+        from godis.keyspace.expiry import active_expire_cycle
+    except ImportError:  # pragma: no cover - while the module is being written
+        return None
+    return active_expire_cycle
+
+
+async def _active_expiry(server: ServerState) -> None:
+    """Run Redis's active expire cycle ``hz`` times a second, under the keyspace lock."""
+    cycle = _active_expire_cycle_function()
+    if cycle is None:
+        return
+    keyspace = server.keyspace
+    while True:
+        await trio.sleep(1 / int(server.config["hz"]))
+        if not server.active_expire_enabled:
+            continue
+        async with keyspace.lock:
+            cycle(keyspace)
+            aof = server.aof
+            if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
+                aof.write()
+
+
+async def _watch_signals(server: ServerState) -> None:
+    """Turn the first SIGINT/SIGTERM into a graceful shutdown; later ones act at once."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            name = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
+            log.warning("Received %s scheduling shutdown...", name)
+            server.request_shutdown()
+            return
+
+
+async def serve(
+    config: Config | None = None,
+    *,
+    handle_signals: bool = False,
+    task_status: trio.TaskStatus[ServerState] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run a server until it is shut down; reports its ``ServerState`` (with ``.port``).
+
+    ``await nursery.start(serve, Config(port=0, dir=...))`` starts one on a free port.
+    """
+    config = config or Config()
+    load_all()
+    server = ServerState(config)
+    keyspace = server.keyspace
+    keyspace.now_ms = trio_clock_ms()
+    aof = _open_aof(server)
+    shutdown = trio.Event()
+
+    def request_shutdown() -> None:
+        server.shutdown_requested = True
+        shutdown.set()
+
+    server.request_shutdown = request_shutdown
+    connections: set[Connection] = set()
+
+    async def handle(stream: trio.SocketStream) -> None:
+        # Take the socket out of the stream: the connection drives it directly.
+        trio_sock = stream.socket
+        fd = trio_sock.detach()
+        sock = socket.socket(trio_sock.family, trio_sock.type, trio_sock.proto, fileno=fd)
+        sock.setblocking(False)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection = Connection(server, sock, aof)
+        connections.add(connection)
+        try:
+            await connection.run()
+        except Exception:  # a bug must cost one connection, never the server
+            log.exception("Client %s crashed", connection.client.address)
+        finally:
+            connections.discard(connection)
+
+    try:
+        async with trio.open_nursery() as handlers:
+            async with trio.open_nursery() as services:
+                hosts = config.bind.split()
+                listeners: list[trio.SocketListener] = []
+                for host in hosts:
+                    host = host.lstrip("-")
+                    try:
+                        started = await services.start(partial(
+                            trio.serve_tcp, handle, server.port if listeners else config.port,
+                            host=host, handler_nursery=handlers))
+                    except OSError as error:
+                        if host.startswith("::") and listeners:
+                            log.warning("Could not bind %s: %s", host, error.strerror)
+                            continue
+                        raise ConfigError(f"Could not create server TCP listening socket "
+                                          f"{host}:{config.port}: {error.strerror}") from None
+                    listeners.extend(started)
+                    server.port = listeners[0].socket.getsockname()[1]
+                if aof is not None:
+                    services.start_soon(aof.run_everysec)
+                services.start_soon(_active_expiry, server)
+                if handle_signals:
+                    services.start_soon(_watch_signals, server)
+                log.info("Ready to accept connections tcp on %s port %d",
+                         " ".join(hosts), server.port)
+                task_status.started(server)
+                await shutdown.wait()
+                log.warning("User requested shutdown...")
+                services.cancel_scope.cancel()
+            for connection in list(connections):
+                connection.scope.cancel()
+            handlers.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE_S
+    finally:
+        if aof is not None:
+            log.info("Calling fsync() on the AOF file.")
+            aof.close()
+    log.warning("godis is now ready to exit, bye bye...")
+
+
+def _open_aof(server: ServerState) -> AppendOnlyFile | None:
+    """Load the AOF (if enabled) and open it for appending; raise ``AofError`` on damage."""
+    config = server.config
+    log.info("godis %s (Redis %s compatible) starting, pid=%d", __version__,
+             REDIS_COMPAT_VERSION, os.getpid())
+    if not config.appendonly:
+        return None
+    try:
+        os.makedirs(config.dir, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"Can't open or create append-only dir {config.dir}: "
+                          f"{error.strerror}") from None
+    path = config.aof_path
+    report = load_aof(server, path)
+    if report.commands or report.truncated_at is not None:
+        log.info("DB loaded from append only file: %.3f seconds (%d commands, %d keys)",
+                 report.seconds, report.commands, report.keys)
+    try:
+        aof = AppendOnlyFile(path, config.appendfsync)
+    except OSError as error:
+        raise ConfigError(f"Can't open the append-only file {path}: {error.strerror}") from None
+    server.aof = aof
+    server.keyspace.propagate = aof.feed
+    return aof
