@@ -36,7 +36,7 @@ from harness import (
     ServerSpec,
     fmt_mib,
     fmt_ratio,
-    fmt_rps,
+    load_average,
     markdown_table,
     measure_all,
     parse_csv_list,
@@ -53,12 +53,27 @@ def godis_spec(label: str, *persistence: str) -> ServerSpec:
     """``python -m godis serve`` with the interpreter running this script."""
     return ServerSpec(
         label,
-        [sys.executable, "-m", "godis", "serve", "--port", "{port}", "--bind", "127.0.0.1",
-         "--dir", "{dir}", "--loglevel", "warning", *persistence],
+        [
+            sys.executable,
+            "-m",
+            "godis",
+            "serve",
+            "--port",
+            "{port}",
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            "{dir}",
+            "--loglevel",
+            "warning",
+            *persistence,
+        ],
         # The checkout first, so an uninstalled tree benchmarks itself too.
-        env={"PYTHONPATH": os.pathsep.join(
-            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
-        )},
+        env={
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+            )
+        },
     )
 
 
@@ -66,28 +81,53 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Compare godis with redis-server using redis-benchmark.",
     )
-    parser.add_argument("--tests", default=DEFAULT_TESTS,
-                        help="comma list of redis-benchmark -t names (default: %(default)s)")
-    parser.add_argument("--pipelines", default="1,16",
-                        help="comma list of -P depths (default: %(default)s)")
+    parser.add_argument(
+        "--tests",
+        default=DEFAULT_TESTS,
+        help="comma list of redis-benchmark -t names (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--pipelines", default="1,16", help="comma list of -P depths (default: %(default)s)"
+    )
     parser.add_argument("--clients", type=int, default=50, help="-c (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="alternated rounds per measurement; the median is reported")
-    parser.add_argument("--seconds", type=float, default=2.0,
-                        help="target duration of each measured run (default: %(default)s)")
-    parser.add_argument("--requests", type=int, default=None,
-                        help="fixed -n for every run instead of per-server calibration")
-    parser.add_argument("--aof", action="store_true",
-                        help="also run godis with appendonly everysec and compare with no AOF")
-    parser.add_argument("--markdown", type=Path, default=None,
-                        help="also write the report to this file")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="alternated rounds per measurement; the median is reported",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=2.0,
+        help="target duration of each measured run (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        help="fixed -n for every run instead of per-server calibration",
+    )
+    parser.add_argument(
+        "--aof",
+        action="store_true",
+        help="also run godis with appendonly everysec and compare with no AOF",
+    )
+    parser.add_argument(
+        "--markdown", type=Path, default=None, help="also write the report to this file"
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
     return parser
 
 
 def report(
-    results: Measurements, servers: list[RunningServer], rss: dict[str, int | None],
-    args: argparse.Namespace, pinning: Pinning, elapsed: float,
+    results: Measurements,
+    servers: list[RunningServer],
+    rss: dict[str, int | None],
+    args: argparse.Namespace,
+    pinning: Pinning,
+    elapsed: float,
+    load_before: str,
 ) -> str:
     """The markdown table plus a footer with memory and the method."""
     labels = [s.label for s in servers]
@@ -98,22 +138,34 @@ def report(
     for title, pipeline in results.titles:
         redis = results.median(title, pipeline, "redis")
         godis = results.median(title, pipeline, "godis")
-        row = [title, str(pipeline), fmt_rps(redis), fmt_rps(godis), fmt_ratio(godis, redis)]
+        row = [
+            title,
+            str(pipeline),
+            results.cell(title, pipeline, "redis"),
+            results.cell(title, pipeline, "godis"),
+            fmt_ratio(godis, redis),
+        ]
         if "godis+aof" in labels:
             aof = results.median(title, pipeline, "godis+aof")
-            row += [fmt_rps(aof), fmt_ratio(aof, godis)]
+            row += [results.cell(title, pipeline, "godis+aof"), fmt_ratio(aof, godis)]
         rows.append(row)
-    sizing = (f"fixed -n {args.requests}" if args.requests
-              else f"-n calibrated per server for ~{args.seconds:g}s per run")
+    sizing = (
+        f"fixed -n {args.requests}"
+        if args.requests
+        else f"-n calibrated per server for ~{args.seconds:g}s per run"
+    )
     lines = [
         markdown_table(header, rows),
         "",
         "Memory after the run (VmRSS): "
-        + ", ".join(f"{label} {fmt_mib(rss.get(label))}" for label in labels) + ".",
+        + ", ".join(f"{label} {fmt_mib(rss.get(label))}" for label in labels)
+        + ".",
         "",
         f"Median of {args.repeat} alternated rounds; redis-benchmark -c {args.clients}, "
         f"{sizing}; {pinning.describe()}; {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; total {elapsed:.0f}s.",
+        f"Python {platform.python_version()}; total {elapsed:.0f}s; "
+        f"load average before/after: {load_before} / {load_average()} (other processes "
+        "on these cores skew absolute numbers; the ratios of alternated runs less so).",
     ]
     if results.warnings:
         lines += ["", "redis-benchmark reported (first lines):", ""]
@@ -135,22 +187,33 @@ def main(argv: list[str] | None = None) -> int:
         if args.aof:
             specs.append(godis_spec("godis+aof", "--appendonly", "--appendfsync", "everysec"))
         started = time.monotonic()
+        load_before = load_average()
         with tempfile.TemporaryDirectory(prefix="godis-bench-") as tmp:
             servers: list[RunningServer] = []
             try:
                 for spec in specs:
                     servers.append(start_server(spec, pinning, Path(tmp)))
-                print(f"servers: {', '.join(f'{s.label}:{s.port}' for s in servers)}; "
-                      f"{pinning.describe()}", file=sys.stderr, flush=True)
+                print(
+                    f"servers: {', '.join(f'{s.label}:{s.port}' for s in servers)}; "
+                    f"{pinning.describe()}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 results = measure_all(
-                    servers, tests, pipelines, clients=args.clients, repeat=args.repeat,
-                    seconds=args.seconds, pinning=pinning, fixed_requests=args.requests,
+                    servers,
+                    tests,
+                    pipelines,
+                    clients=args.clients,
+                    repeat=args.repeat,
+                    seconds=args.seconds,
+                    pinning=pinning,
+                    fixed_requests=args.requests,
                 )
                 rss = {s.label: s.rss_kib() for s in servers}
             finally:
                 for server in servers:
                     server.stop()
-        text = report(results, servers, rss, args, pinning, time.monotonic() - started)
+        text = report(results, servers, rss, args, pinning, time.monotonic() - started, load_before)
     except (HarnessError, OSError, subprocess.SubprocessError) as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 2

@@ -45,6 +45,11 @@ class HarnessError(RuntimeError):
     """The benchmark could not be carried out (as opposed to a slow result)."""
 
 
+class ServerReplyError(RuntimeError):
+    """The server answered a benchmark command with an error (e.g. a command not implemented
+    yet); redis-benchmark stops at the first one. Reported in the table, not a harness failure."""
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now (tiny race, fine for a benchmark)."""
     with socket.socket() as sock:
@@ -80,7 +85,9 @@ class Pinning:
         """One line for the report."""
         if self.server_core is None:
             return "no CPU pinning (taskset missing or fewer than 2 cores)"
-        return f"server pinned to core {self.server_core}, redis-benchmark to core {self.client_core}"
+        return (
+            f"server pinned to core {self.server_core}, redis-benchmark to core {self.client_core}"
+        )
 
 
 def _taskset(core: int | None) -> list[str]:
@@ -159,9 +166,24 @@ def redis_server_spec(label: str = "redis", *extra: str) -> ServerSpec:
         raise HarnessError("redis-server is not installed (apt-get install redis-server)")
     return ServerSpec(
         label,
-        [REDIS_SERVER, "--port", "{port}", "--bind", "127.0.0.1", "--dir", "{dir}",
-         "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
-         *extra],
+        [
+            REDIS_SERVER,
+            "--port",
+            "{port}",
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            "{dir}",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+            *extra,
+        ],
     )
 
 
@@ -185,7 +207,10 @@ def start_server(spec: ServerSpec, pinning: Pinning, workdir: Path) -> RunningSe
         # taskset execs the server, so proc.pid is the server's own pid (for /proc RSS).
         proc = subprocess.Popen(
             [*pinning.server_prefix(), *argv],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=server_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=server_dir,
             env={**os.environ, **spec.env},
         )
     server = RunningServer(spec, port, server_dir, proc, log_path)
@@ -214,15 +239,35 @@ class BenchResult:
 
 
 def run_redis_benchmark(
-    port: int, test: str, *, requests: int, clients: int, pipeline: int, pinning: Pinning,
+    port: int,
+    test: str,
+    *,
+    requests: int,
+    clients: int,
+    pipeline: int,
+    pinning: Pinning,
     timeout: float = 300.0,
 ) -> BenchResult:
     """One ``redis-benchmark -t TEST`` run; its CSV rows parsed into req/s by title."""
     if REDIS_BENCHMARK is None:
         raise HarnessError("redis-benchmark is not installed (apt-get install redis-tools)")
     argv = [
-        *pinning.client_prefix(), REDIS_BENCHMARK, "-h", "127.0.0.1", "-p", str(port),
-        "-t", test, "-c", str(clients), "-n", str(requests), "-P", str(pipeline), "-q", "--csv",
+        *pinning.client_prefix(),
+        REDIS_BENCHMARK,
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-t",
+        test,
+        "-c",
+        str(clients),
+        "-n",
+        str(requests),
+        "-P",
+        str(pipeline),
+        "-q",
+        "--csv",
     ]
     started = time.monotonic()
     try:
@@ -233,6 +278,9 @@ def run_redis_benchmark(
     out = done.stdout.decode(errors="replace")
     err = done.stderr.decode(errors="replace")
     if done.returncode != 0:
+        for line in (out + err).splitlines():
+            if line.startswith("Error from server:"):
+                raise ServerReplyError(line.removeprefix("Error from server:").strip())
         raise HarnessError(
             f"redis-benchmark exited {done.returncode}: {' '.join(argv)}\n{out[-2000:]}{err[-2000:]}"
         )
@@ -266,11 +314,29 @@ class Measurements:
     samples: dict[tuple[str, int, str], list[float]] = field(default_factory=dict)
     titles: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    test_of: dict[tuple[str, int], str] = field(default_factory=dict)
+    failures: set[tuple[str, int, str]] = field(default_factory=set)
+    """(test, pipeline, label) where the server answered with an error."""
 
-    def add(self, title: str, pipeline: int, label: str, rps: float) -> None:
+    def add(self, title: str, pipeline: int, label: str, rps: float, test: str = "") -> None:
         if (title, pipeline) not in self.titles:
             self.titles.append((title, pipeline))
+            self.test_of[(title, pipeline)] = test
         self.samples.setdefault((title, pipeline, label), []).append(rps)
+
+    def failed(self, test: str, pipeline: int, label: str, message: str) -> None:
+        self.failures.add((test, pipeline, label))
+        self.warnings.append(f"{label} -t {test} -P {pipeline}: error reply: {message}")
+
+    def cell(self, title: str, pipeline: int, label: str) -> str:
+        """The median req/s formatted, ``ERR`` if the server failed this test, else ``-``."""
+        value = self.median(title, pipeline, label)
+        if (
+            value is None
+            and (self.test_of.get((title, pipeline)), pipeline, label) in self.failures
+        ):
+            return "ERR"
+        return fmt_rps(value)
 
     def median(self, title: str, pipeline: int, label: str) -> float | None:
         values = self.samples.get((title, pipeline, label))
@@ -284,9 +350,16 @@ def calibrate_requests(rate: float, seconds: float) -> int:
 
 
 def measure_all(
-    servers: Sequence[RunningServer], tests: Iterable[str], pipelines: Iterable[int], *,
-    clients: int, repeat: int, seconds: float, pinning: Pinning,
-    fixed_requests: int | None = None, verbose: bool = True,
+    servers: Sequence[RunningServer],
+    tests: Iterable[str],
+    pipelines: Iterable[int],
+    *,
+    clients: int,
+    repeat: int,
+    seconds: float,
+    pinning: Pinning,
+    fixed_requests: int | None = None,
+    verbose: bool = True,
 ) -> Measurements:
     """For every test and pipeline depth: warm up + calibrate each server, then ``repeat``
     rounds that alternate the servers; every sample recorded under its CSV row title."""
@@ -297,10 +370,19 @@ def measure_all(
             sizes: dict[str, int] = {}
             for server in servers:
                 warm_n = 5_000 * pipeline
-                warm = run_redis_benchmark(
-                    server.port, test, requests=warm_n, clients=clients, pipeline=pipeline,
-                    pinning=pinning,
-                )
+                try:
+                    warm = run_redis_benchmark(
+                        server.port,
+                        test,
+                        requests=warm_n,
+                        clients=clients,
+                        pipeline=pipeline,
+                        pinning=pinning,
+                    )
+                except ServerReplyError as exc:
+                    server.check_alive()
+                    results.failed(test, pipeline, server.label, str(exc))
+                    continue
                 server.check_alive()
                 # A run of n requests lasts sum(n / rate) over its rows (``ping`` has two,
                 # ``lrange_*`` an LPUSH set-up row), so size n for the whole run.
@@ -314,14 +396,26 @@ def measure_all(
                     results.warnings.append(f"{server.label} -t {test} -P {pipeline}: {line}")
             for round_no in range(repeat):
                 for server in servers:
-                    result = run_redis_benchmark(
-                        server.port, test, requests=sizes[server.label], clients=clients,
-                        pipeline=pipeline, pinning=pinning,
-                    )
+                    if server.label not in sizes:
+                        continue
+                    try:
+                        result = run_redis_benchmark(
+                            server.port,
+                            test,
+                            requests=sizes[server.label],
+                            clients=clients,
+                            pipeline=pipeline,
+                            pinning=pinning,
+                        )
+                    except ServerReplyError as exc:
+                        server.check_alive()
+                        results.failed(test, pipeline, server.label, str(exc))
+                        del sizes[server.label]
+                        continue
                     server.check_alive()
                     rows = measured_rows(result)
                     for title, rps in rows.items():
-                        results.add(title, pipeline, server.label, rps)
+                        results.add(title, pipeline, server.label, rps, test)
                     for line in result.errors[:3]:
                         msg = f"{server.label} -t {test} -P {pipeline}: {line}"
                         if msg not in results.warnings:
@@ -331,9 +425,15 @@ def measure_all(
                         print(
                             f"  [{test} P{pipeline} round {round_no + 1}/{repeat}] "
                             f"{server.label}: {shown} (n={result.requests}, {result.elapsed:.1f}s)",
-                            file=sys.stderr, flush=True,
+                            file=sys.stderr,
+                            flush=True,
                         )
     return results
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages, to show how busy the machine was."""
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def fmt_rps(value: float | None) -> str:
@@ -356,7 +456,8 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     align = []
     for col in range(len(header)):
         numeric = bool(rows) and all(
-            r[col].replace(",", "").replace(".", "").replace("-", "").isdigit() or r[col] == "-"
+            r[col].replace(",", "").replace(".", "").replace("-", "").isdigit()
+            or r[col] in ("-", "ERR")
             for r in rows
         )
         align.append("---:" if numeric else "---")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import socket
 import subprocess
 import sys
@@ -48,6 +49,7 @@ from harness import (
     ServerSpec,
     fmt_mib,
     fmt_ratio,
+    load_average,
     markdown_table,
     measure_all,
     parse_csv_list,
@@ -190,7 +192,8 @@ class HiredisParser:
 
 
 async def raw_loop(
-    stream: trio.SocketStream, parser_factory: Callable[[], PythonParser | HiredisParser],
+    stream: trio.SocketStream,
+    parser_factory: Callable[[], PythonParser | HiredisParser],
     wait_first: bool,
 ) -> None:
     """(b)/(c): recv until EAGAIN, then wait_readable; checkpoint only every few batches."""
@@ -250,7 +253,7 @@ TRIO_HANDLERS: dict[str, Callable[[trio.SocketStream], Any]] = {
 
 
 def serve_trio(variant: str, port: int) -> None:
-    trio.run(trio.serve_tcp, TRIO_HANDLERS[variant], port, "127.0.0.1")
+    trio.run(functools.partial(trio.serve_tcp, TRIO_HANDLERS[variant], port, host="127.0.0.1"))
 
 
 # --- asyncio baseline ---------------------------------------------------------------------
@@ -320,8 +323,8 @@ def variants() -> list[str]:
 
 def variant_spec(variant: str) -> ServerSpec:
     return ServerSpec(
-        variant, [sys.executable, str(Path(__file__).resolve()), "--serve", variant,
-                  "--port", "{port}"],
+        variant,
+        [sys.executable, str(Path(__file__).resolve()), "--serve", variant, "--port", "{port}"],
     )
 
 
@@ -336,14 +339,20 @@ def drive(args: argparse.Namespace) -> int:
         pinning = Pinning.detect(enabled=not args.no_pin)
         specs = [redis_server_spec("redis"), *(variant_spec(n) for n in names)]
         started = time.monotonic()
+        load_before = load_average()
         with tempfile.TemporaryDirectory(prefix="godis-io-") as tmp:
             servers: list[RunningServer] = []
             try:
                 for spec in specs:
                     servers.append(start_server(spec, pinning, Path(tmp)))
                 results = measure_all(
-                    servers, tests, pipelines, clients=args.clients, repeat=args.repeat,
-                    seconds=args.seconds, pinning=pinning,
+                    servers,
+                    tests,
+                    pipelines,
+                    clients=args.clients,
+                    repeat=args.repeat,
+                    seconds=args.seconds,
+                    pinning=pinning,
                 )
                 rss = {s.label: s.rss_kib() for s in servers}
             finally:
@@ -361,16 +370,23 @@ def drive(args: argparse.Namespace) -> int:
             value = results.median(title, pipeline, name)
             row.append("-" if value is None else f"{value:,.0f} ({fmt_ratio(value, redis)})")
         rows.append(row)
-    text = "\n".join([
-        markdown_table(header, rows),
-        "",
-        "Memory after the run (VmRSS): "
-        + ", ".join(f"{label} {fmt_mib(kib)}" for label, kib in rss.items()) + ".",
-        "",
-        f"Median of {args.repeat} alternated rounds, redis-benchmark -c {args.clients}, "
-        f"~{args.seconds:g}s per run; {pinning.describe()}; Python {sys.version.split()[0]}, "
-        f"trio {getattr(trio, '__version__', '?')}; total {time.monotonic() - started:.0f}s.",
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                markdown_table(header, rows),
+                "",
+                "Memory after the run (VmRSS): "
+                + ", ".join(f"{label} {fmt_mib(kib)}" for label, kib in rss.items())
+                + ".",
+                "",
+                f"Median of {args.repeat} alternated rounds, redis-benchmark -c {args.clients}, "
+                f"~{args.seconds:g}s per run; {pinning.describe()}; Python {sys.version.split()[0]}, "
+                f"trio {getattr(trio, '__version__', '?')}; total {time.monotonic() - started:.0f}s; "
+                f"load average before/after: {load_before} / {load_average()}.",
+            ]
+        )
+        + "\n"
+    )
     print(text, end="")
     if args.markdown is not None:
         args.markdown.write_text(text)
@@ -381,8 +397,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--serve", metavar="VARIANT", help="run one server variant and block")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--variants", default="",
-                        help="comma list (default: all available: " + ",".join(variants()) + ")")
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="comma list (default: all available: " + ",".join(variants()) + ")",
+    )
     parser.add_argument("--tests", default="ping,get")
     parser.add_argument("--pipelines", default="1,16")
     parser.add_argument("--clients", type=int, default=50)

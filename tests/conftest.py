@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import redis
 
 from tests.support.differential import Differ, GodisDirect
 from tests.support.redis_server import REDIS_SERVER, SKIP_REASON, redis_server
 from tests.support.resp import RespConnection
+from tests.support.server_thread import ServerThread, running_server
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +60,30 @@ def differ(request: pytest.FixtureRequest, redis_port: int) -> Iterator[Differ]:
         yield Differ(redis, godis)
     finally:
         redis.close()
+
+
+@pytest.fixture
+def godis_server(tmp_path: object) -> Iterator[ServerThread]:
+    """A real godis server on a free loopback port, AOF on in a temporary directory."""
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        yield server
+
+
+@pytest.fixture
+def r(godis_server: ServerThread) -> Iterator[redis.Redis]:
+    """redis-py with its default protocol (RESP3 in redis-py 8), decoding responses."""
+    client = redis.Redis(port=godis_server.port, decode_responses=True)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def r2(godis_server: ServerThread) -> Iterator[redis.Redis]:
+    """redis-py speaking RESP2."""
+    client = redis.Redis(port=godis_server.port, protocol=2, decode_responses=True)
+    try:
+        yield client
+    finally:
+        client.close()

@@ -6,6 +6,7 @@ import time
 
 from godis.commands.connection import validate_client_name
 from godis.commands.context import Client
+from godis.commands.server import help_lines
 from godis.commands.table import COMMANDS, Argument, CommandSpec, all_commands, command, container
 from godis.dispatch import resolve
 from godis.errors import SYNTAX, CommandError
@@ -87,69 +88,65 @@ def _find(name: bytes) -> CommandSpec | None:
     return COMMANDS.get(lowered)
 
 
-@command("command", arity=-1, flags="loading stale", group="server", since="2.8.13",
-         summary="Get array of Redis command details",
-         complexity="O(N) where N is the total number of Redis commands")
-def command_command(client: Client, argv: list[bytes]) -> Reply:
-    """COMMAND [COUNT | INFO name... | DOCS name... | LIST | GETKEYS cmd...]."""
-    if len(argv) == 1:
-        return [command_info(spec) for spec in all_commands()]
-    sub = argv[1].lower()
-    handler = _COMMAND_SUBCOMMANDS.get(sub)
-    if handler is None:
-        raise CommandError(f"ERR unknown subcommand '{argv[1].decode('utf-8', 'replace')}'. "
-                           "Try COMMAND HELP.")
-    return handler(client, argv)
+def command_all(client: Client, argv: list[bytes]) -> Reply:
+    """COMMAND: every command's details."""
+    return [command_info(spec) for spec in all_commands()]
 
 
-def _command_count(client: Client, argv: list[bytes]) -> Reply:
-    _arity(argv, 2, "count")
+container("command", arity=-1, flags="loading stale", group="server", since="2.8.13",
+          summary="Get array of Redis command details", handler=command_all)
+
+
+@command("command|count", arity=2, flags="loading stale", group="server", since="2.8.13",
+         summary="Get total number of Redis commands", complexity="O(1)")
+def command_count_command(client: Client, argv: list[bytes]) -> Reply:
     return len(COMMANDS)
 
 
-def _command_info(client: Client, argv: list[bytes]) -> Reply:
+@command("command|info", arity=-2, flags="loading stale", group="server", since="2.8.13",
+         summary="Get array of specific Redis command details, or all when no argument is given",
+         complexity="O(N) where N is the number of commands to look up")
+def command_info_command(client: Client, argv: list[bytes]) -> Reply:
     if len(argv) == 2:
-        return [command_info(spec) for spec in all_commands()]
-    result: list[Reply] = []
-    for name in argv[2:]:
-        spec = _find(name)
-        result.append(None if spec is None else command_info(spec))
-    return result
+        return command_all(client, argv)
+    return [None if (spec := _find(name)) is None else command_info(spec) for name in argv[2:]]
 
 
-def _command_docs(client: Client, argv: list[bytes]) -> Reply:
+@command("command|docs", arity=-2, flags="loading stale", group="server", since="7.0.0",
+         summary="Get array of specific Redis command documentation",
+         complexity="O(N) where N is the number of commands to look up")
+def command_docs_command(client: Client, argv: list[bytes]) -> Reply:
     if len(argv) == 2:
         return Map((spec.name.encode(), command_docs(spec)) for spec in all_commands())
-    pairs: list[tuple[Reply, Reply]] = []
-    for name in argv[2:]:
-        spec = _find(name)
-        if spec is not None:
-            pairs.append((spec.name.encode(), command_docs(spec)))
-    return Map(pairs)
+    found = [spec for name in argv[2:] if (spec := _find(name)) is not None]
+    return Map((spec.name.encode(), command_docs(spec)) for spec in found)
 
 
-def _command_list(client: Client, argv: list[bytes]) -> Reply:
-    names = [spec.name for spec in all_commands()]
-    names += [sub.name for spec in all_commands() for sub in spec.subcommands.values()]
+@command("command|list", arity=-2, flags="loading stale", group="server", since="7.0.0",
+         summary="Get an array of Redis command names",
+         complexity="O(N) where N is the total number of Redis commands")
+def command_list_command(client: Client, argv: list[bytes]) -> Reply:
+    """COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]."""
+    specs = [s for spec in all_commands() for s in (spec, *spec.subcommands.values())]
     if len(argv) == 2:
-        return [name.encode() for name in names]
+        return [spec.name.encode() for spec in specs]
     if len(argv) != 5 or argv[2].lower() != b"filterby":
         raise CommandError(SYNTAX)
     kind, value = argv[3].lower(), argv[4]
     if kind == b"pattern":
-        return [n.encode() for n in names if glob_match(value.lower(), n.encode())]
+        return [s.name.encode() for s in specs if glob_match(value.lower(), s.name.encode())]
     if kind == b"aclcat":
         category = value.decode("utf-8", "replace").lower()
-        return [n.encode() for n in names
-                if category in (_find(n.encode()) or _MISSING).acl_categories]
+        return [s.name.encode() for s in specs if category in s.acl_categories]
     if kind == b"module":
         return []
     raise CommandError(SYNTAX)
 
 
-def _command_getkeys(client: Client, argv: list[bytes]) -> Reply:
-    if len(argv) < 3:
-        raise CommandError("ERR wrong number of arguments for 'command|getkeys' command")
+@command("command|getkeys", arity=-3, flags="loading stale", group="server", since="2.8.13",
+         summary="Extract keys given a full Redis command",
+         complexity="O(N) where N is the number of arguments to the command")
+def command_getkeys_command(client: Client, argv: list[bytes]) -> Reply:
     target = argv[2:]
     spec = resolve(target)
     if isinstance(spec, str):
@@ -162,9 +159,9 @@ def _command_getkeys(client: Client, argv: list[bytes]) -> Reply:
     return keys
 
 
-def _command_help(client: Client, argv: list[bytes]) -> Reply:
-    from godis.commands.server import help_lines
-
+@command("command|help", arity=2, flags="loading stale", group="server", since="5.0.0",
+         summary="Show helpful text about the different subcommands", complexity="O(1)")
+def command_help_command(client: Client, argv: list[bytes]) -> Reply:
     return help_lines("COMMAND", [
         "(no subcommand)", "    Return details about all Redis commands.",
         "COUNT", "    Return the total number of commands in this Redis server.",
@@ -176,22 +173,6 @@ def _command_help(client: Client, argv: list[bytes]) -> Reply:
         "GETKEYS <full-command>",
         "    Return the keys from a full Redis command.",
     ])
-
-
-def _arity(argv: list[bytes], expected: int, sub: str) -> None:
-    if len(argv) != expected:
-        raise CommandError(f"ERR wrong number of arguments for 'command|{sub}' command")
-
-
-_MISSING = CommandSpec(name="", handler=lambda c, a: None, arity=0, flags=frozenset())
-_COMMAND_SUBCOMMANDS = {
-    b"count": _command_count,
-    b"info": _command_info,
-    b"docs": _command_docs,
-    b"list": _command_list,
-    b"getkeys": _command_getkeys,
-    b"help": _command_help,
-}
 
 
 # -- CLIENT -----------------------------------------------------------------------------------
@@ -335,8 +316,6 @@ def client_reply_command(client: Client, argv: list[bytes]) -> Reply:
 @command("client|help", arity=2, flags="loading stale", group="connection", since="5.0.0",
          summary="Show helpful text about the different subcommands", complexity="O(1)")
 def client_help_command(client: Client, argv: list[bytes]) -> Reply:
-    from godis.commands.server import help_lines
-
     return help_lines("CLIENT", [
         "ID", "    Return the ID of the current connection.",
         "INFO", "    Return information about the current client connection.",

@@ -208,13 +208,18 @@ def command(
     return register
 
 
-def container(name: str, *, group: str, summary: str, since: str = "2.0.0") -> None:
-    """Register a container command (CONFIG, CLIENT, ...): it only routes to subcommands."""
+def container(name: str, *, group: str, summary: str, since: str = "2.0.0", arity: int = -2,
+              flags: str = "", handler: Handler | None = None) -> None:
+    """Register a container command (CONFIG, CLIENT, ...) that routes to its subcommands.
+
+    ``handler`` serves the container called alone (COMMAND with no subcommand).
+    """
 
     def no_handler(client: Client, argv: list[bytes]) -> Any:
         raise AssertionError("dispatch routes container commands to their subcommands")
 
-    command(name, arity=-2, group=group, summary=summary, since=since)(no_handler)
+    command(name, arity=arity, flags=flags, group=group, summary=summary,
+            since=since)(handler or no_handler)
 
 
 def lookup(argv: list[bytes]) -> CommandSpec | None:

@@ -134,6 +134,7 @@ async def serve(
                                           f"{host}:{config.port}: {error.strerror}") from None
                     listeners.extend(started)
                     server.port = listeners[0].socket.getsockname()[1]
+                    config.set_text("port", str(server.port), at_start=True)
                 if aof is not None:
                     services.start_soon(aof.run_everysec)
                 services.start_soon(_active_expiry, server)

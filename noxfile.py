@@ -1,0 +1,68 @@
+"""Developer tasks: ``nox`` runs tests, lint and typecheck; ``nox -s bench`` benchmarks.
+
+Sessions use the interpreter nox runs under and plain virtualenvs (uv need not be installed),
+reused between runs. Arguments after ``--`` go to the underlying tool, e.g.
+``nox -s tests -- -x -k strings`` or ``nox -s bench -- --tests set,get --repeat 5``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.default_venv_backend = "virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).resolve().parent
+LINT_PATHS = ["godis", "tests", "noxfile.py", "benchmarks"]
+
+
+def extras_requiring(package: str) -> list[str]:
+    """Extras of this project that pull in ``package`` (e.g. a hiredis-backed parser)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras: dict[str, list[str]] = project.get("optional-dependencies", {})
+    return sorted(
+        name
+        for name, requirements in extras.items()
+        if any(req.lower().startswith(package) for req in requirements)
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The pytest suite (differential tests need Debian's redis-server, else they skip)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff's lint rules from pyproject.toml over the package, tests, benchmarks and this file."""
+    session.install("ruff")
+    session.run("ruff", "check", *(session.posargs or LINT_PATHS))
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package, then on the benchmarks and this noxfile."""
+    session.install("-e", ".[test]", "mypy", "nox")
+    session.run("mypy", "--strict", "godis")
+    session.run("mypy", "--strict", "--ignore-missing-imports", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """godis vs redis-server under redis-benchmark; needs redis-server and redis-benchmark."""
+    extras = extras_requiring("hiredis")
+    session.install("-e", f".[{','.join(extras)}]" if extras else ".")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session(name="io-experiment")
+def io_experiment(session: nox.Session) -> None:
+    """The Trio I/O-layer experiment (SocketStream vs raw sockets vs asyncio/uvloop)."""
+    session.install("trio", "hiredis", "uvloop")
+    session.run("python", "benchmarks/io_experiment.py", *session.posargs)

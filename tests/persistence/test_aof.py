@@ -1,0 +1,198 @@
+"""The append-only file: format, write-before-reply, replay, damaged files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import redis
+import trio
+
+from godis.commands.table import load_all
+from godis.config import Config
+from godis.errors import AofError
+from godis.persistence.aof import AppendOnlyFile, encode_command
+from godis.persistence.loader import load_aof
+from godis.state import ServerState
+from tests.support.server_thread import running_server
+
+
+def _state(tmp_path: Path, **settings: object) -> ServerState:
+    load_all()
+    return ServerState(Config(dir=str(tmp_path), **settings))
+
+
+def test_feed_selects_db_and_encodes_resp(tmp_path: Path) -> None:
+    aof = AppendOnlyFile(str(tmp_path / "a.aof"))
+    aof.feed(0, [b"SET", b"k", b"v"])
+    aof.feed(0, [b"DEL", b"k"])
+    aof.feed(2, [b"SET", b"x", b"\r\n"])
+    assert aof.write()
+    aof.close()
+    data = (tmp_path / "a.aof").read_bytes()
+    assert data == (encode_command([b"SELECT", b"0"]) + encode_command([b"SET", b"k", b"v"])
+                    + encode_command([b"DEL", b"k"]) + encode_command([b"SELECT", b"2"])
+                    + encode_command([b"SET", b"x", b"\r\n"]))
+
+
+async def test_sync_to_groups_fsyncs(tmp_path: Path) -> None:
+    aof = AppendOnlyFile(str(tmp_path / "a.aof"), "always")
+    aof.feed(0, [b"SET", b"a", b"1"])
+    aof.write()
+    async with trio.open_nursery() as nursery:
+        for _ in range(5):
+            nursery.start_soon(aof.sync_to, aof.written)
+    assert aof.synced == aof.written
+    assert 1 <= aof.fsyncs <= 2
+    aof.close()
+
+
+async def test_everysec_task_fsyncs_once_a_second(tmp_path: Path, autojump_clock: trio.abc.Clock) -> None:
+    aof = AppendOnlyFile(str(tmp_path / "a.aof"), "everysec")
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(aof.run_everysec)
+        aof.feed(0, [b"SET", b"a", b"1"])
+        aof.write()
+        assert aof.synced < aof.written
+        started = trio.current_time()
+        with trio.fail_after(10):
+            while aof.synced < aof.written:
+                await trio.sleep(0.01)
+        assert trio.current_time() - started >= 1.0  # not before its second is up
+        assert aof.fsyncs == 1
+        await trio.sleep(3)
+        assert aof.fsyncs == 1  # nothing new: no fsync
+        nursery.cancel_scope.cancel()
+    aof.close()
+
+
+def _write_records(path: Path, *commands: list[bytes]) -> bytes:
+    data = b"".join(encode_command(argv) for argv in commands)
+    path.write_bytes(data)
+    return data
+
+
+def test_replay_restores_data(tmp_path: Path) -> None:
+    path = tmp_path / "appendonly.aof"
+    _write_records(path, [b"SELECT", b"0"], [b"HSET", b"h", b"f", b"v"], [b"SELECT", b"1"],
+                   [b"HSET", b"h1", b"a", b"b"])
+    state = _state(tmp_path)
+    report = load_aof(state, str(path))
+    assert report.commands == 2
+    assert report.keys == 2
+    assert state.keyspace.databases[0].data[b"h"] == {b"f": b"v"}
+    assert state.keyspace.databases[1].data[b"h1"] == {b"a": b"b"}
+
+
+def test_truncated_tail_is_cut_and_saved(tmp_path: Path) -> None:
+    path = tmp_path / "appendonly.aof"
+    good = _write_records(path, *([[b"HINCRBY", b"h", b"n", b"1"]] * 5))
+    fragment = encode_command([b"HINCRBY", b"h", b"n", b"1"])[:20]
+    path.write_bytes(good + fragment)
+    state = _state(tmp_path)
+    report = load_aof(state, str(path))
+    assert report.truncated_at == len(good)
+    assert path.read_bytes() == good
+    assert (tmp_path / f"appendonly.aof.truncated-{len(good)}").read_bytes() == fragment
+    assert state.keyspace.databases[0].data[b"h"] == {b"n": b"5"}
+
+
+def test_truncated_tail_refused_when_not_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "appendonly.aof"
+    good = _write_records(path, [b"HSET", b"h", b"f", b"v"])
+    path.write_bytes(good + b"*3\r\n$4\r\nHSET")
+    state = _state(tmp_path)
+    state.config.set_text("aof-load-truncated", "no")
+    with pytest.raises(AofError, match="Unexpected end of file"):
+        load_aof(state, str(path))
+
+
+def test_unfinished_multi_is_reverted(tmp_path: Path) -> None:
+    path = tmp_path / "appendonly.aof"
+    good = _write_records(path, [b"HSET", b"foo", b"f", b"hello"])
+    tail = encode_command([b"MULTI"]) + encode_command([b"HSET", b"bar", b"f", b"world"])
+    path.write_bytes(good + tail)
+    state = _state(tmp_path)
+    load_aof(state, str(path))
+    assert b"foo" in state.keyspace.databases[0].data
+    assert b"bar" not in state.keyspace.databases[0].data
+    assert path.read_bytes() == good
+
+
+def test_garbage_in_the_middle_is_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "appendonly.aof"
+    first = encode_command([b"HSET", b"foo", b"f", b"hello"])
+    path.write_bytes(first + b"!!!" + encode_command([b"HSET", b"bar", b"f", b"world"]))
+    with pytest.raises(AofError, match=f"Bad file format .* at offset {len(first)}"):
+        load_aof(_state(tmp_path), str(path))
+
+
+def test_unknown_command_is_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "appendonly.aof"
+    _write_records(path, [b"HSET", b"foo", b"f", b"v"], [b"bla", b"x"])
+    with pytest.raises(AofError, match="Unknown command 'bla'"):
+        load_aof(_state(tmp_path), str(path))
+
+
+def test_past_expiry_in_file_removes_key(tmp_path: Path) -> None:
+    path = tmp_path / "appendonly.aof"
+    _write_records(path, [b"RPUSH", b"list", b"foo"], [b"PEXPIREAT", b"list", b"1000"],
+                   [b"RPUSH", b"list", b"bar"])
+    state = _state(tmp_path)
+    load_aof(state, str(path))
+    assert state.keyspace.databases[0].get(b"list") is None
+
+
+def test_restart_keeps_data_and_absolute_ttls(tmp_path: Path) -> None:
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        r = redis.Redis(port=server.port)
+        r.set("plain", "v")
+        r.set("ttl", "v", ex=1000)
+        r.hset("h", mapping={"a": "1", "b": "2"})
+        r.set("gone", "v")
+        r.delete("gone")
+        r.close()
+    data = (tmp_path / "appendonly.aof").read_bytes()
+    assert b"PXAT" in data  # relative TTLs are logged as absolute times
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        r = redis.Redis(port=server.port)
+        assert r.get("plain") == b"v"
+        assert 990 < r.ttl("ttl") <= 1000
+        assert r.hgetall("h") == {b"a": b"1", b"b": b"2"}
+        assert r.exists("gone") == 0
+        r.close()
+
+
+def test_write_reaches_the_kernel_before_the_reply(tmp_path: Path) -> None:
+    with running_server(dir=str(tmp_path), appendonly=True, appendfsync="no") as server:
+        r = redis.Redis(port=server.port)
+        path = tmp_path / "appendonly.aof"
+        for i in range(50):
+            r.hincrby("h", "n", 1)
+            # the reply arrived, so the record is already in the file (no fsync needed to read it)
+            assert path.read_bytes().count(b"HINCRBY") == i + 1
+        r.close()
+
+
+def test_flushdb_is_logged_even_when_empty(tmp_path: Path) -> None:
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        r = redis.Redis(port=server.port)
+        r.flushdb()
+        r.flushall()
+        r.close()
+    data = (tmp_path / "appendonly.aof").read_bytes()
+    assert b"FLUSHDB" in data and b"FLUSHALL" in data
+
+
+def test_corrupt_aof_refuses_start_without_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "appendonly.aof").write_bytes(b"*1\r\n$4\r\nPING\r\n!!!garbage")
+    result = subprocess.run([sys.executable, "-m", "godis", "serve", "--port", "0", "--dir",
+                             str(tmp_path)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "Bad file format reading the append only file" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert os.path.getsize(tmp_path / "appendonly.aof") > 0

