@@ -27,7 +27,7 @@ import math
 import weakref
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import trio
 
@@ -302,7 +302,7 @@ def serve_ready_keys(server: ServerState) -> None:
 
 
 def _serve_key(server: ServerState, registry: _Registry, slot: tuple[int, bytes],
-               waiters: dict[BlockRequest, None], call: Callable[..., Reply],
+               waiters: dict[BlockRequest, None], call: Callable[..., object],
                lookup: Callable[[list[bytes]], CommandSpec | None]) -> None:
     """Serve the clients waiting on one key, FIFO, while it has data (serveClientsBlockedOn*)."""
     keyspace = server.keyspace
@@ -338,7 +338,7 @@ def _serve_key(server: ServerState, registry: _Registry, slot: tuple[int, bytes]
             continue
         server.command_calls[spec.name] -= 1  # one command: counted when it blocked
         _unregister(keyspace, registry, request)
-        _wake(request, reply)
+        _wake(request, cast("Reply", reply))
 
 
 # -- unblocking from outside ---------------------------------------------------------------------

@@ -107,7 +107,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("dir", ".", _text, _show, mutable=False),
     _bool_param("appendonly", True, mutable=False),
     Parameter("appendfilename", "appendonly.aof", _text, _show, mutable=False),
-    Parameter("appendfsync", "everysec", _enum("always", "everysec", "no"), _show),
+    Parameter("appendfsync", "everysec", _enum("everysec", "always", "no"), _show),
     _bool_param("aof-load-truncated", True),
     _int_param("databases", 16, 1, 1_000_000, mutable=False),
     Parameter("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),

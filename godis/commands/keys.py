@@ -913,7 +913,6 @@ def sort_generic(client: Client, argv: list[bytes], *, readonly: bool) -> Reply:
         return [pattern.lookup(db, element, False) for element in selected for pattern in gets]
 
     stored = ListValue()
-    stored.encoding = "quicklist"  # Redis 7.0 lists are always quicklists
     if gets:
         for element in selected:
             for pattern in gets:

@@ -46,6 +46,19 @@ _COUNT_HEADERS: dict[bytes, int] = {b"*%d\r" % n: n for n in range(1, _CACHED_LE
 _UNAUTH_COUNT_HEADERS: dict[bytes, int] = {
     b"*%d\r" % n: n for n in range(1, UNAUTH_MAX_MULTIBULK + 1)
 }
+# The same for headers of one or two digits, found by their first four bytes without a search:
+# "$5\r\n" (the header and the byte after it), "$42\r" (the byte after it is at +4).
+_SHORT_BULK_HEADERS: dict[bytes, int] = {
+    **{b"$%d\r\n" % n: n for n in range(10)},
+    **{b"$%d\r" % n: n for n in range(10, 100)},
+}
+_SHORT_COUNT_HEADERS: dict[bytes, int] = {
+    **{b"*%d\r\n" % n: n for n in range(1, 10)},
+    **{b"*%d\r" % n: n for n in range(10, 100)},
+}
+_UNAUTH_SHORT_COUNT_HEADERS: dict[bytes, int] = {
+    b"*%d\r%s" % (n, b"\n" if n < 10 else b""): n for n in range(1, UNAUTH_MAX_MULTIBULK + 1)
+}
 _NO_HEADERS: dict[bytes, int] = {}
 _UNLIMITED = 2**62
 
@@ -234,7 +247,7 @@ class RequestReader:
             self._finish_bulk()
             if not self._remaining:
                 commands.append(self._argv)
-        else:
+        elif self._chunks:
             self._join()
         buf = self._buf
         pos = self._pos
@@ -242,18 +255,30 @@ class RequestReader:
         find = buf.find
         argv = self._argv
         remaining = self._remaining
-        counts = _UNAUTH_COUNT_HEADERS if self.unauthenticated else _COUNT_HEADERS
-        lengths = _BULK_HEADERS if self.max_bulk_bytes >= _CACHED_LENGTHS else _NO_HEADERS
+        if self.unauthenticated:
+            short_counts, counts = _UNAUTH_SHORT_COUNT_HEADERS, _UNAUTH_COUNT_HEADERS
+        else:
+            short_counts, counts = _SHORT_COUNT_HEADERS, _COUNT_HEADERS
+        if self.max_bulk_bytes >= _CACHED_LENGTHS:
+            short_lengths, lengths = _SHORT_BULK_HEADERS, _BULK_HEADERS
+        else:
+            short_lengths = lengths = _NO_HEADERS
         try:
             while True:
                 if not remaining:  # at the start of a request
                     if pos >= size:
-                        self._stall(pos, 1, None)
+                        self._pos = pos
+                        self._need = 1
+                        self._wake = None
+                        self._ready = False
                         break
                     if len(commands) >= limit:
                         self._pos = pos
                         break  # stays ready: the caller comes back for the rest
-                    if buf[pos] != 42:  # not '*': an inline request
+                    count = short_counts.get(buf[pos : pos + 4])
+                    if count is not None:
+                        pos += 4 if count < 10 else 5
+                    elif buf[pos] != 42:  # not '*': an inline request
                         end = self._line_end(buf, pos, b"\n", "too big inline request")
                         if end < 0:
                             break
@@ -265,41 +290,52 @@ class RequestReader:
                         if args:
                             commands.append(args)
                         continue
-                    cr = find(b"\r", pos)
-                    count = counts.get(buf[pos : cr + 1])
-                    if count is None or cr + 1 >= size:
-                        cr = self._line_end(buf, pos, b"\r", "too big mbulk count string")
-                        if cr < 0:
-                            break
-                        count = self._multibulk_count(buf[pos + 1 : cr])
-                    pos = cr + 2
-                    if count <= 0:
-                        continue  # *0 and negative counts are empty requests
+                    else:
+                        cr = find(b"\r", pos)
+                        count = counts.get(buf[pos : cr + 1])
+                        if count is None or cr + 1 >= size:
+                            cr = self._line_end(buf, pos, b"\r", "too big mbulk count string")
+                            if cr < 0:
+                                break
+                            count = self._multibulk_count(buf[pos + 1 : cr])
+                        pos = cr + 2
+                        if count <= 0:
+                            continue  # *0 and negative counts are empty requests
+                    if pos > size:  # the byte after the header's '\r' has not arrived
+                        pos -= 5 if count > 9 else 4
+                        self._stall(pos, size - pos + 1, None)
+                        break
                     remaining = count
                     argv = []
-                while remaining:
-                    cr = find(b"\r", pos)
-                    length = lengths.get(buf[pos : cr + 1])
-                    if length is None:
-                        cr = self._line_end(buf, pos, b"\r", "too big bulk count string")
-                        if cr < 0:
-                            break
-                        if buf[pos] != 36:  # '$'
-                            raise ProtocolError(f"expected '$', got '{_show(buf[pos])}'")
-                        length = self._bulk_length(buf[pos + 1 : cr])
-                    start = cr + 2
+                for done in range(remaining):
+                    length = short_lengths.get(buf[pos : pos + 4])
+                    if length is not None:
+                        start = pos + 4 if length < 10 else pos + 5
+                    else:
+                        cr = find(b"\r", pos)
+                        length = lengths.get(buf[pos : cr + 1])
+                        if length is None:
+                            cr = self._line_end(buf, pos, b"\r", "too big bulk count string")
+                            if cr < 0:
+                                remaining -= done
+                                break
+                            if buf[pos] != 36:  # '$'
+                                raise ProtocolError(f"expected '$', got '{_show(buf[pos])}'")
+                            length = self._bulk_length(buf[pos + 1 : cr])
+                        start = cr + 2
                     end = start + length
                     if end + 2 > size:
+                        remaining -= done
                         if start <= size:  # the header is complete: consume it, as Redis
                             self._pending_bulk = length
                             self._stall(start, length + 2, None)
                         else:  # the byte after the header's '\r' has not arrived
-                            self._stall(pos, 1, None)
+                            self._stall(pos, size - pos + 1, None)
                         break
                     argv.append(buf[start:end])
                     pos = end + 2
-                    remaining -= 1
                 else:
+                    remaining = 0
                     commands.append(argv)
                     continue
                 break
