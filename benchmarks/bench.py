@@ -131,23 +131,31 @@ def report(
 ) -> str:
     """The markdown table plus a footer with memory and the method."""
     labels = [s.label for s in servers]
+    aof = "godis+aof" in labels
     header = ["test", "pipeline", "redis req/s", "godis req/s", "godis/redis"]
-    if "godis+aof" in labels:
-        header += ["godis+aof req/s", "aof/no-aof"]
+    header += ["redis CPU us/req", "godis CPU us/req"]
+    if aof:
+        header += ["godis+aof req/s", "aof/no-aof", "godis+aof CPU us/req"]
     rows = []
     for title, pipeline in results.titles:
-        redis = results.median(title, pipeline, "redis")
-        godis = results.median(title, pipeline, "godis")
+        redis_rps = results.median(title, pipeline, "redis")
+        godis_rps = results.median(title, pipeline, "godis")
         row = [
             title,
             str(pipeline),
             results.cell(title, pipeline, "redis"),
             results.cell(title, pipeline, "godis"),
-            fmt_ratio(godis, redis),
+            fmt_ratio(godis_rps, redis_rps),
+            results.cpu_cell(title, pipeline, "redis"),
+            results.cpu_cell(title, pipeline, "godis"),
         ]
-        if "godis+aof" in labels:
-            aof = results.median(title, pipeline, "godis+aof")
-            row += [results.cell(title, pipeline, "godis+aof"), fmt_ratio(aof, godis)]
+        if aof:
+            aof_rps = results.median(title, pipeline, "godis+aof")
+            row += [
+                results.cell(title, pipeline, "godis+aof"),
+                fmt_ratio(aof_rps, godis_rps),
+                results.cpu_cell(title, pipeline, "godis+aof"),
+            ]
         rows.append(row)
     sizing = (
         f"fixed -n {args.requests}"
@@ -156,6 +164,9 @@ def report(
     )
     lines = [
         markdown_table(header, rows),
+        "",
+        "CPU us/req: the server's user+system CPU time over the run divided by its requests "
+        "(steadier than req/s on a busy machine).",
         "",
         "Memory after the run (VmRSS): "
         + ", ".join(f"{label} {fmt_mib(rss.get(label))}" for label in labels)

@@ -37,6 +37,7 @@ REDIS_SERVER = shutil.which("redis-server")
 REDIS_BENCHMARK = shutil.which("redis-benchmark")
 TASKSET = shutil.which("taskset")
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MIN_REQUESTS = 2_000
 MAX_REQUESTS = 20_000_000
 
@@ -147,6 +148,16 @@ class RunningServer:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return None
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the server process (all its threads), from /proc."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return None
+        # Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it does not exit within 10 s."""
@@ -309,44 +320,81 @@ def measured_rows(result: BenchResult) -> dict[str, float]:
 
 @dataclass
 class Measurements:
-    """req/s samples per (row title, pipeline, server label), in the order titles appeared."""
+    """Samples per (row title, pipeline, server label), titles kept in the order they appeared.
+
+    Two metrics: req/s as redis-benchmark reports it, and the server's CPU time per request
+    (user + system, all threads, from /proc) over the same run. Throughput moves with whatever
+    else runs on the machine; CPU per request mostly does not, so on a shared machine it is the
+    steadier way to compare two servers' efficiency.
+    """
 
     samples: dict[tuple[str, int, str], list[float]] = field(default_factory=dict)
+    cpu_samples: dict[tuple[str, int, str], list[float]] = field(default_factory=dict)
     titles: list[tuple[str, int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     test_of: dict[tuple[str, int], str] = field(default_factory=dict)
     failures: set[tuple[str, int, str]] = field(default_factory=set)
     """(test, pipeline, label) where the server answered with an error."""
 
-    def add(self, title: str, pipeline: int, label: str, rps: float, test: str = "") -> None:
+    def add(
+        self, title: str, pipeline: int, label: str, rps: float, cpu_us: float | None, test: str
+    ) -> None:
         if (title, pipeline) not in self.titles:
             self.titles.append((title, pipeline))
             self.test_of[(title, pipeline)] = test
         self.samples.setdefault((title, pipeline, label), []).append(rps)
+        if cpu_us is not None:
+            self.cpu_samples.setdefault((title, pipeline, label), []).append(cpu_us)
 
     def failed(self, test: str, pipeline: int, label: str, message: str) -> None:
         self.failures.add((test, pipeline, label))
         self.warnings.append(f"{label} -t {test} -P {pipeline}: error reply: {message}")
 
-    def cell(self, title: str, pipeline: int, label: str) -> str:
-        """The median req/s formatted, ``ERR`` if the server failed this test, else ``-``."""
-        value = self.median(title, pipeline, label)
-        if (
-            value is None
-            and (self.test_of.get((title, pipeline)), pipeline, label) in self.failures
-        ):
-            return "ERR"
-        return fmt_rps(value)
-
     def median(self, title: str, pipeline: int, label: str) -> float | None:
         values = self.samples.get((title, pipeline, label))
         return statistics.median(values) if values else None
+
+    def cpu_median(self, title: str, pipeline: int, label: str) -> float | None:
+        values = self.cpu_samples.get((title, pipeline, label))
+        return statistics.median(values) if values else None
+
+    def _failed(self, title: str, pipeline: int, label: str) -> bool:
+        return (self.test_of.get((title, pipeline)), pipeline, label) in self.failures
+
+    def cell(self, title: str, pipeline: int, label: str) -> str:
+        """The median req/s formatted, ``ERR`` if the server failed this test, else ``-``."""
+        value = self.median(title, pipeline, label)
+        if value is None and self._failed(title, pipeline, label):
+            return "ERR"
+        return fmt_rps(value)
+
+    def cpu_cell(self, title: str, pipeline: int, label: str) -> str:
+        """The median CPU microseconds per request, ``ERR`` or ``-`` as for ``cell``."""
+        value = self.cpu_median(title, pipeline, label)
+        if value is None:
+            return "ERR" if self._failed(title, pipeline, label) else "-"
+        return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 def calibrate_requests(rate: float, seconds: float) -> int:
     """Request count for a run of about ``seconds`` at ``rate`` req/s, rounded to 1000."""
     wanted = int(rate * seconds)
     return max(MIN_REQUESTS, min(MAX_REQUESTS, round(wanted, -3)))
+
+
+SPLIT_TESTS = {"ping": ["ping_inline", "ping_mbulk"]}
+"""redis-benchmark tests that print several rows; run one row per run so each run's server
+CPU time belongs to one row."""
+
+
+def expand_tests(tests: Iterable[str]) -> list[str]:
+    """``ping`` -> ``ping_inline, ping_mbulk``; other names unchanged, duplicates dropped."""
+    expanded: list[str] = []
+    for test in tests:
+        for name in SPLIT_TESTS.get(test.lower(), [test.lower()]):
+            if name not in expanded:
+                expanded.append(name)
+    return expanded
 
 
 def measure_all(
@@ -365,39 +413,16 @@ def measure_all(
     rounds that alternate the servers; every sample recorded under its CSV row title."""
     results = Measurements()
     pipelines = list(pipelines)
-    for test in tests:
+    for test in expand_tests(tests):
         for pipeline in pipelines:
-            sizes: dict[str, int] = {}
-            for server in servers:
-                warm_n = 5_000 * pipeline
-                try:
-                    warm = run_redis_benchmark(
-                        server.port,
-                        test,
-                        requests=warm_n,
-                        clients=clients,
-                        pipeline=pipeline,
-                        pinning=pinning,
-                    )
-                except ServerReplyError as exc:
-                    server.check_alive()
-                    results.failed(test, pipeline, server.label, str(exc))
-                    continue
-                server.check_alive()
-                # A run of n requests lasts sum(n / rate) over its rows (``ping`` has two,
-                # ``lrange_*`` an LPUSH set-up row), so size n for the whole run.
-                per_request = sum(1.0 / rate for rate in warm.rps.values() if rate > 0)
-                if per_request <= 0:
-                    raise HarnessError(f"{server.label}: warm-up of -t {test} measured 0 req/s")
-                sizes[server.label] = fixed_requests or calibrate_requests(
-                    1.0 / per_request, seconds
-                )
-                for line in warm.errors[:3]:
-                    results.warnings.append(f"{server.label} -t {test} -P {pipeline}: {line}")
+            sizes = _calibrate(servers, test, pipeline, results, clients, seconds, pinning)
+            if fixed_requests:
+                sizes = dict.fromkeys(sizes, fixed_requests)
             for round_no in range(repeat):
                 for server in servers:
                     if server.label not in sizes:
                         continue
+                    cpu_before = server.cpu_seconds()
                     try:
                         result = run_redis_benchmark(
                             server.port,
@@ -412,23 +437,70 @@ def measure_all(
                         results.failed(test, pipeline, server.label, str(exc))
                         del sizes[server.label]
                         continue
+                    cpu_after = server.cpu_seconds()
                     server.check_alive()
+                    cpu_us = None
+                    if cpu_before is not None and cpu_after is not None:
+                        # Every row of the run (set-up rows too) sent ``requests`` requests.
+                        total = result.requests * len(result.rps)
+                        cpu_us = (cpu_after - cpu_before) * 1e6 / total
                     rows = measured_rows(result)
                     for title, rps in rows.items():
-                        results.add(title, pipeline, server.label, rps, test)
+                        results.add(title, pipeline, server.label, rps, cpu_us, test)
                     for line in result.errors[:3]:
                         msg = f"{server.label} -t {test} -P {pipeline}: {line}"
                         if msg not in results.warnings:
                             results.warnings.append(msg)
                     if verbose:
-                        shown = ", ".join(f"{t} {r:,.0f}" for t, r in rows.items())
+                        shown = ", ".join(f"{t} {r:,.0f} req/s" for t, r in rows.items())
+                        cpu = "" if cpu_us is None else f", {cpu_us:.1f} CPU us/req"
                         print(
                             f"  [{test} P{pipeline} round {round_no + 1}/{repeat}] "
-                            f"{server.label}: {shown} (n={result.requests}, {result.elapsed:.1f}s)",
+                            f"{server.label}: {shown}{cpu} "
+                            f"(n={result.requests}, {result.elapsed:.1f}s)",
                             file=sys.stderr,
                             flush=True,
                         )
     return results
+
+
+def _calibrate(
+    servers: Sequence[RunningServer],
+    test: str,
+    pipeline: int,
+    results: Measurements,
+    clients: int,
+    seconds: float,
+    pinning: Pinning,
+) -> dict[str, int]:
+    """Warm each server up on ``test`` and size its measured runs to last ``seconds``.
+
+    Servers that answer the test with an error are recorded as failed and left out."""
+    sizes: dict[str, int] = {}
+    for server in servers:
+        try:
+            warm = run_redis_benchmark(
+                server.port,
+                test,
+                requests=5_000 * pipeline,
+                clients=clients,
+                pipeline=pipeline,
+                pinning=pinning,
+            )
+        except ServerReplyError as exc:
+            server.check_alive()
+            results.failed(test, pipeline, server.label, str(exc))
+            continue
+        server.check_alive()
+        # A run of n requests lasts sum(n / rate) over its rows (``lrange_*`` adds an LPUSH
+        # set-up row), so size n for the whole run.
+        per_request = sum(1.0 / rate for rate in warm.rps.values() if rate > 0)
+        if per_request <= 0:
+            raise HarnessError(f"{server.label}: warm-up of -t {test} measured 0 req/s")
+        sizes[server.label] = calibrate_requests(1.0 / per_request, seconds)
+        for line in warm.errors[:3]:
+            results.warnings.append(f"{server.label} -t {test} -P {pipeline}: {line}")
+    return sizes
 
 
 def load_average() -> str:

@@ -44,11 +44,13 @@ from typing import Any
 import trio
 from harness import (
     HarnessError,
+    Measurements,
     Pinning,
     RunningServer,
     ServerSpec,
     fmt_mib,
     fmt_ratio,
+    fmt_rps,
     load_average,
     markdown_table,
     measure_all,
@@ -328,6 +330,32 @@ def variant_spec(variant: str) -> ServerSpec:
     )
 
 
+def throughput_table(results: Measurements, names: list[str]) -> str:
+    header = ["test", "P", "redis", *names]
+    rows = []
+    for title, pipeline in results.titles:
+        redis = results.median(title, pipeline, "redis")
+        row = [title, str(pipeline), fmt_rps(redis)]
+        for name in names:
+            value = results.median(title, pipeline, name)
+            row.append(f"{fmt_rps(value)} ({fmt_ratio(value, redis)})")
+        rows.append(row)
+    return markdown_table(header, rows)
+
+
+def cpu_table(results: Measurements, names: list[str]) -> str:
+    header = ["test", "P", "redis", *names]
+    rows = []
+    for title, pipeline in results.titles:
+        base = results.cpu_median(title, pipeline, "trio-stream")
+        row = [title, str(pipeline), results.cpu_cell(title, pipeline, "redis")]
+        for name in names:
+            value = results.cpu_median(title, pipeline, name)
+            row.append(f"{results.cpu_cell(title, pipeline, name)} ({fmt_ratio(value, base)})")
+        rows.append(row)
+    return markdown_table(header, rows)
+
+
 def drive(args: argparse.Namespace) -> int:
     try:
         tests = parse_csv_list(args.tests)
@@ -361,32 +389,29 @@ def drive(args: argparse.Namespace) -> int:
     except (HarnessError, OSError, subprocess.SubprocessError) as exc:
         print(f"io_experiment: error: {exc}", file=sys.stderr)
         return 2
-    header = ["test", "P", "redis req/s"] + [f"{n} req/s (/redis)" for n in names]
-    rows = []
-    for title, pipeline in results.titles:
-        redis = results.median(title, pipeline, "redis")
-        row = [title, str(pipeline), f"{redis:,.0f}" if redis else "-"]
-        for name in names:
-            value = results.median(title, pipeline, name)
-            row.append("-" if value is None else f"{value:,.0f} ({fmt_ratio(value, redis)})")
-        rows.append(row)
-    text = (
-        "\n".join(
-            [
-                markdown_table(header, rows),
-                "",
-                "Memory after the run (VmRSS): "
-                + ", ".join(f"{label} {fmt_mib(kib)}" for label, kib in rss.items())
-                + ".",
-                "",
-                f"Median of {args.repeat} alternated rounds, redis-benchmark -c {args.clients}, "
-                f"~{args.seconds:g}s per run; {pinning.describe()}; Python {sys.version.split()[0]}, "
-                f"trio {getattr(trio, '__version__', '?')}; total {time.monotonic() - started:.0f}s; "
-                f"load average before/after: {load_before} / {load_average()}.",
-            ]
-        )
-        + "\n"
+    text = "\n".join(
+        [
+            "Throughput: req/s (ratio to redis)",
+            "",
+            throughput_table(results, names),
+            "",
+            "Server CPU time per request in microseconds (ratio to trio-stream); steadier "
+            "than req/s when other processes share the cores",
+            "",
+            cpu_table(results, names),
+            "",
+            "Memory after the run (VmRSS): "
+            + ", ".join(f"{label} {fmt_mib(kib)}" for label, kib in rss.items())
+            + ".",
+            "",
+            f"Median of {args.repeat} alternated rounds, redis-benchmark -c {args.clients}, "
+            f"~{args.seconds:g}s per run; {pinning.describe()}; "
+            f"Python {sys.version.split()[0]}, trio {getattr(trio, '__version__', '?')}; "
+            f"total {time.monotonic() - started:.0f}s; "
+            f"load average before/after: {load_before} / {load_average()}.",
+        ]
     )
+    text += "\n"
     print(text, end="")
     if args.markdown is not None:
         args.markdown.write_text(text)

@@ -131,9 +131,14 @@ def parse_timeout(arg: bytes) -> float:
     if value == 0.0 or math.isinf(value):
         value = _long_double_range(text, value)
     millis = value * 1000.0
-    if millis >= 9223372036854775808.0 or millis <= -1.0:
+    if millis > 1e15 and not math.isinf(millis):  # beyond a double's exact milliseconds
+        try:
+            millis = math.ceil(Decimal(text.decode("ascii")) * 1000)
+        except (InvalidOperation, UnicodeDecodeError):
+            pass  # hex: the double is what we have
+    if millis >= 9223372036854775808 or millis <= -1:
         raise CommandError(TIMEOUT_NEGATIVE)  # (includes what overflows a long long)
-    return math.ceil(millis) / 1000.0 if millis > 0.0 else 0.0
+    return math.ceil(millis) / 1000 if millis > 0 else 0.0  # (int / int: correctly rounded)
 
 
 def _parse_hex(text: bytes) -> float:

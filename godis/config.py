@@ -39,6 +39,30 @@ def parse_memory(text: str) -> int:
     return int(digits) * _MEMORY_UNITS[unit]
 
 
+_DEFAULT_OUTPUT_LIMITS = {"normal": (0, 0, 0), "slave": (268435456, 67108864, 60),
+                          "pubsub": (33554432, 8388608, 60)}
+
+
+def _output_limits(text: str) -> str:
+    """Normalise ``client-output-buffer-limit``: classes not given keep their defaults."""
+    words = text.split()
+    if not words or len(words) % 4:
+        raise ValueError("Wrong number of arguments in buffer limit configuration.")
+    limits = dict(_DEFAULT_OUTPUT_LIMITS)
+    for i in range(0, len(words), 4):
+        kind = words[i].lower()
+        kind = "slave" if kind == "replica" else kind
+        if kind not in limits:
+            raise ValueError("Invalid client class specified in buffer limit configuration.")
+        try:
+            limits[kind] = (parse_memory(words[i + 1]), parse_memory(words[i + 2]),
+                            int(words[i + 3]))
+        except ValueError:
+            raise ValueError("Error in hard, soft or soft_seconds setting in buffer limit "
+                             "configuration.") from None
+    return " ".join(f"{kind} {h} {s} {t}" for kind, (h, s, t) in limits.items())
+
+
 def parse_bool(text: str) -> bool:
     lowered = text.lower()
     if lowered in ("yes", "1", "true"):
@@ -136,7 +160,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("maxmemory-policy", "noeviction", _enum("noeviction"), _show),
     Parameter("daemonize", "no", parse_bool, _show_bool, mutable=False),
     Parameter("client-output-buffer-limit",
-              "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+              "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+              lambda text: _output_limits(text)),
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}

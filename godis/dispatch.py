@@ -15,7 +15,7 @@ from godis.blocking import serve_ready_keys
 from godis.commands.context import Client
 from godis.commands.table import COMMANDS, CommandSpec
 from godis.errors import CommandError
-from godis.protocol.writer import QUEUED, ErrorReply, Reply
+from godis.protocol.writer import QUEUED, ErrorReply, Reply, Status
 
 # Commands that run immediately even inside MULTI (multi.c / processCommand).
 _NOT_QUEUED = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
@@ -132,4 +132,45 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply:
                 keyspace.signal_key_as_ready(db.index, key)
     if server.slowlog_threshold_us >= 0 and elapsed_us >= server.slowlog_threshold_us:
         server.slowlog_record(client, argv, elapsed_us)
+    if server.monitors and not spec.flags & _NOT_MONITORED:
+        feed_monitors(client, argv)
     return reply
+
+
+_NOT_MONITORED = frozenset({"skip_monitor", "admin"})
+
+
+def repr_arg(arg: bytes) -> str:
+    """An argument quoted as Redis's ``sdscatrepr`` does (MONITOR, SLOWLOG, errors)."""
+    out = ['"']
+    for byte in arg:
+        char = chr(byte)
+        if char in '\\"':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif char == "\a":
+            out.append("\\a")
+        elif char == "\b":
+            out.append("\\b")
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\x{byte:02x}")
+    out.append('"')
+    return "".join(out)
+
+
+def feed_monitors(client: Client, argv: list[bytes]) -> None:
+    """Show a command to every MONITOR client (replicationFeedMonitors)."""
+    now = time.time()
+    origin = "lua" if client.is_fake else client.address
+    line = (f"{int(now)}.{int(now * 1_000_000) % 1_000_000:06d} [{client.db.index} {origin}] "
+            + " ".join(repr_arg(arg) for arg in argv))
+    status = Status(line)
+    for monitor in list(client.server.monitors):
+        monitor.push(status)

@@ -12,7 +12,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from godis.config import Config
+from godis.config import Config, parse_memory
 from godis.keyspace.keyspace import Keyspace
 
 if TYPE_CHECKING:
@@ -29,6 +29,16 @@ class AofLike(Protocol):
     def last_write_ok(self) -> bool: ...
 
     def feed(self, db_index: int, argv: list[bytes]) -> None: ...
+
+
+def parse_output_limits(text: str) -> dict[str, tuple[int, int, int]]:
+    """``client-output-buffer-limit``: class -> (hard bytes, soft bytes, soft seconds)."""
+    words = text.split()
+    limits: dict[str, tuple[int, int, int]] = {}
+    for i in range(0, len(words) - 3, 4):
+        kind = "replica" if words[i].lower() == "slave" else words[i].lower()
+        limits[kind] = (parse_memory(words[i + 1]), parse_memory(words[i + 2]), int(words[i + 3]))
+    return limits
 
 
 class ServerState:
@@ -57,7 +67,9 @@ class ServerState:
         self.command_failed: Counter[str] = Counter()
         self.command_rejected: Counter[str] = Counter()
         self.error_counts: Counter[str] = Counter()
-        self.pubsub_disconnections = 0
+        self.output_limit_disconnections = 0
+        self.output_buffer_limits = parse_output_limits(
+            str(self.config["client-output-buffer-limit"]))
         self.last_save = int(time.time())
         # pub/sub registry: channel/pattern -> subscribed clients (in subscription order)
         self.channels: dict[bytes, dict[Client, None]] = {}

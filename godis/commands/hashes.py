@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from fractions import Fraction
+from functools import lru_cache
 
 from godis.commands.context import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
@@ -147,6 +148,7 @@ def _exact_value(text: bytes) -> Fraction | float | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def parse_long_double(text: bytes) -> LongDouble | None:
     """Redis's ``string2ld``: ``strtold`` over the whole string, no leading space, no NaN,
     no overflow or underflow to zero; None when refused. ``inf`` is accepted."""
@@ -179,12 +181,9 @@ def format_long_double(value: Fraction) -> bytes:
 
 def convert_if_long(client: Client, value: HashValue, strings: Iterable[bytes]) -> None:
     """Redis's ``hashTypeTryConversion``: a string too long for a listpack converts it."""
-    if value.encoding == "listpack":
-        limit = client.server.config["hash-max-listpack-value"]
-        for string in strings:
-            if len(string) > limit:
-                value.encoding = "hashtable"
-                return
+    if (value.encoding == "listpack"
+            and max(map(len, strings)) > client.server.config["hash-max-listpack-value"]):
+        value.encoding = "hashtable"
 
 
 def convert_if_big(client: Client, value: HashValue) -> None:
@@ -213,10 +212,16 @@ def hset_generic(client: Client, argv: list[bytes]) -> int:
                            "command")
     db = client.db
     value = db.get_or_create(argv[1], HashValue)
-    convert_if_long(client, value, argv[2:])
-    before = len(value)
-    value.update(zip(argv[2::2], argv[3::2], strict=True))
-    created = len(value) - before
+    if value.encoding == "listpack":
+        convert_if_long(client, value, argv[2:])
+    if len(argv) == 4:  # the common single pair, without slicing
+        field = argv[2]
+        created = 0 if field in value else 1
+        value[field] = argv[3]
+    else:
+        before = len(value)
+        value.update(zip(argv[2::2], argv[3::2], strict=True))
+        created = len(value) - before
     if created:
         forget_random_access(value)
         convert_if_big(client, value)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 import random
 import re
+from collections.abc import Callable
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from godis.commands.context import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
@@ -77,9 +78,19 @@ def _parse_db_index(client: Client, arg: bytes) -> Database:
     return databases[index]
 
 
+def _modified(db: Database, key: bytes) -> None:
+    """``signalModifiedKey``: fail the WATCHes on ``key``, exactly where Redis does.
+
+    Dispatch also touches a write command's key positions, but only in the client's database
+    and for every position, so the handlers say precisely what they changed.
+    """
+    if db.watched:
+        db.touch(key)
+
+
 def _key_added(db: Database, key: bytes) -> None:
-    """``dbAdd`` in a database other than the client's: dispatch only handles the client's."""
-    db.touch(key)
+    """``dbAdd`` + ``signalModifiedKey`` in a database other than the client's."""
+    _modified(db, key)
     db.keyspace.signal_key_as_ready(db.index, key)
 
 
@@ -123,6 +134,7 @@ def del_generic(client: Client, argv: list[bytes]) -> int:
     deleted = 0
     for key in islice(argv, 1, None):
         if db.delete(key):
+            _modified(db, key)
             notify(index, "g", "del", key)
             deleted += 1
     keyspace.dirty += deleted
@@ -236,11 +248,13 @@ def expire_generic(client: Client, argv: list[bytes], *, relative: bool, seconds
         _unlink(db, key)
         keyspace.dirty += 1
         client.propagate_as([b"DEL", key])
+        _modified(db, key)
         keyspace.notify(db.index, "g", "del", key)
         return 1
     db.set_expire(key, when)
     if relative or seconds:
         client.propagate_as([b"PEXPIREAT", key, b"%d" % when, *argv[3:]])
+    _modified(db, key)
     keyspace.notify(db.index, "g", "expire", key)
     keyspace.dirty += 1
     return 1
@@ -286,6 +300,7 @@ def persist_command(client: Client, argv: list[bytes]) -> Reply:
     if db.get(key) is None or not db.persist(key):
         return 0
     keyspace = client.keyspace
+    _modified(db, key)
     keyspace.notify(db.index, "g", "persist", key)
     keyspace.dirty += 1
     return 1
@@ -469,6 +484,8 @@ def rename_generic(client: Client, argv: list[bytes], *, nx: bool) -> Reply:
     if when is not None:
         db.expires[target] = when
     _unlink(db, source)
+    _modified(db, source)
+    _modified(db, target)
     keyspace = client.keyspace
     keyspace.notify(db.index, "g", "rename_from", source)
     keyspace.notify(db.index, "g", "rename_to", target)
@@ -510,6 +527,7 @@ def move_command(client: Client, argv: list[bytes]) -> Reply:
     if when is not None:
         target.expires[key] = when
     _unlink(source, key)
+    _modified(source, key)
     _key_added(target, key)
     keyspace = client.keyspace
     keyspace.notify(source.index, "g", "move_from", key)
@@ -551,7 +569,9 @@ def copy_command(client: Client, argv: list[bytes]) -> Reply:
     target.data[new_key] = duplicate_value(value)
     if when is not None:
         target.expires[new_key] = when
-    if target is not source:
+    if target is source:
+        _modified(target, new_key)
+    else:
         _key_added(target, new_key)
     keyspace = client.keyspace
     keyspace.notify(target.index, "g", "copy_to", new_key)
@@ -793,6 +813,114 @@ def _sort_elements(value: Value) -> list[bytes]:
     return list(value)  # type: ignore[arg-type]
 
 
+T = TypeVar("T")
+
+
+def partial_quicksort(items: list[T], compare: Callable[[T, T], int], low: int,
+                      high: int) -> None:
+    """Redis's ``pqsort.c`` (NetBSD's qsort that skips partitions outside ``[low, high]``).
+
+    Only needed where its order is visible: equal keys come out in an order no stable sort
+    reproduces. A line-by-line port, with element indexes for the C byte pointers, of the
+    version Redis 7.0 ships (without BSD's switch to insertion sort after a swap-free pass).
+    """
+
+    def swap(i: int, j: int) -> None:
+        items[i], items[j] = items[j], items[i]
+
+    def vecswap(i: int, j: int, count: int) -> None:
+        for offset in range(count):
+            swap(i + offset, j + offset)
+
+    def med3(a: int, b: int, c: int) -> int:
+        if compare(items[a], items[b]) < 0:
+            if compare(items[b], items[c]) < 0:
+                return b
+            return c if compare(items[a], items[c]) < 0 else a
+        if compare(items[b], items[c]) > 0:
+            return b
+        return a if compare(items[a], items[c]) < 0 else c
+
+    def insertion_sort(base: int, count: int) -> None:
+        for m in range(base + 1, base + count):
+            pos = m
+            while pos > base and compare(items[pos - 1], items[pos]) > 0:
+                swap(pos, pos - 1)
+                pos -= 1
+
+    def outside(base: int, count: int) -> bool:
+        return (low < base and high < base) or (low >= base + count and high >= base + count)
+
+    def sort(base: int, count: int) -> None:
+        while True:
+            if count < 7:
+                insertion_sort(base, count)
+                return
+            pm = base + count // 2
+            if count > 7:
+                pl, pn = base, base + count - 1
+                if count > 40:
+                    d = count // 8
+                    pl = med3(pl, pl + d, pl + 2 * d)
+                    pm = med3(pm - d, pm, pm + d)
+                    pn = med3(pn - 2 * d, pn - d, pn)
+                pm = med3(pl, pm, pn)
+            swap(base, pm)
+            pa = pb = base + 1
+            pc = pd = base + count - 1
+            while True:
+                while pb <= pc:
+                    result = compare(items[pb], items[base])
+                    if result > 0:
+                        break
+                    if result == 0:
+                        swap(pa, pb)
+                        pa += 1
+                    pb += 1
+                while pb <= pc:
+                    result = compare(items[pc], items[base])
+                    if result < 0:
+                        break
+                    if result == 0:
+                        swap(pc, pd)
+                        pd -= 1
+                    pc -= 1
+                if pb > pc:
+                    break
+                swap(pb, pc)
+                pb += 1
+                pc -= 1
+            pn = base + count
+            r = min(pa - base, pb - pa)
+            vecswap(base, pb - r, r)
+            r = min(pd - pc, pn - pd - 1)
+            vecswap(pb, pn - r, r)
+            r = pb - pa
+            if r > 1 and not outside(base, r):
+                sort(base, r)
+            r = pd - pc
+            if r > 1:
+                base, count = pn - r, r
+                if not outside(base, count):
+                    continue
+            return
+
+    sort(0, len(items))
+
+
+def _alpha_by_compare(a: tuple[tuple[bool, bytes], bytes],
+                      b: tuple[tuple[bool, bytes], bytes]) -> int:
+    """``sortCompare`` for ALPHA BY: a missing weight sorts first; equal weights tie."""
+    x, y = a[0], b[0]
+    return (x > y) - (x < y)
+
+
+def _alpha_by_compare_desc(a: tuple[tuple[bool, bytes], bytes],
+                           b: tuple[tuple[bool, bytes], bytes]) -> int:
+    x, y = a[0], b[0]
+    return (x < y) - (x > y)
+
+
 def sort_generic(client: Client, argv: list[bytes], *, readonly: bool) -> Reply:
     """SORT and SORT_RO (``sortCommandGeneric``)."""
     desc = alpha = dontsort = False
@@ -873,13 +1001,22 @@ def sort_generic(client: Client, argv: list[bytes], *, readonly: bool) -> Reply:
     if not dontsort:
         if alpha:
             if sortby is not None:
-                weights = [sortby.lookup(db, element, writing) for element in elements]
                 # Missing weights sort first; strcoll (no STORE) stops at a NUL.
-                keyed = [
-                    ((w is not None, w if writing or w is None else _c_string(w)), e)
-                    for w, e in zip(weights, elements, strict=True)
-                ]
-                keyed.sort(key=lambda pair: pair[0], reverse=desc)
+                keyed: list[tuple[tuple[bool, bytes], bytes]] = []
+                for element in elements:
+                    weight = sortby.lookup(db, element, writing)
+                    if weight is None:
+                        keyed.append(((False, b""), element))
+                    else:
+                        keyed.append(((True, weight if writing else _c_string(weight)), element))
+                partial = start != 0 or end != size - 1
+                if partial and len({k for k, _ in keyed}) < len(keyed):
+                    # Ties keep glibc's stable order under qsort, but Redis sorts a LIMITed
+                    # range with its own unstable pqsort: reproduce its order exactly.
+                    partial_quicksort(keyed, _alpha_by_compare_desc if desc
+                                      else _alpha_by_compare, start, end)
+                else:
+                    keyed.sort(key=lambda pair: pair[0], reverse=desc)
                 elements = [e for _, e in keyed]
             elif writing:
                 elements.sort(reverse=desc)
@@ -923,10 +1060,12 @@ def sort_generic(client: Client, argv: list[bytes], *, readonly: bool) -> Reply:
     keyspace = client.keyspace
     if stored:
         db.set(store_key, stored)
+        _modified(db, store_key)
         keyspace.notify(db.index, "l", "sortstore", store_key)
         keyspace.dirty += len(stored)
     elif store_key in db.data:
         _unlink(db, store_key)
+        _modified(db, store_key)
         keyspace.notify(db.index, "g", "del", store_key)
         keyspace.dirty += 1
     return len(stored)

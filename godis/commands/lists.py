@@ -657,15 +657,14 @@ def bpop_generic(client: Client, argv: list[bytes], left: bool) -> Reply | Block
 
 
 def bmove_generic(client: Client, argv: list[bytes], from_left: bool, to_left: bool,
-                  timeout: float, propagated: list[bytes],
-                  rerun_argv: list[bytes]) -> Reply | BlockRequest:
+                  timeout: float, propagated: list[bytes]) -> Reply | BlockRequest:
     """BLMOVE/BRPOPLPUSH: move at once if the source has data, else block on the source.
 
     A timeout replies a null array; a refused block (MULTI) a null bulk string, as Redis does.
     """
     db = client.db
     if db.get_typed_write(argv[1], ListValue) is None:
-        request = BlockRequest([argv[1]], timeout, NULL_ARRAY, rerun_argv, value_type=ListValue)
+        request = BlockRequest([argv[1]], timeout, NULL_ARRAY, argv, value_type=ListValue)
         return block_client(client, request, None)
     reply = move_generic(client, argv[1], argv[2], from_left, to_left)
     client.propagate_as(propagated)
@@ -697,20 +696,15 @@ def brpop_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
          since="6.2.0", complexity="O(1)",
          arguments=(*_SOURCE_DEST, _side("wherefrom"), _side("whereto"), _TIMEOUT))
 def blmove_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
-    """BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
+    """BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout, propagated as LMOVE.
 
-    Propagated as LMOVE with the sides as given; once served after blocking, with LEFT/RIGHT
-    spelled in capitals (Redis rebuilds them from the parsed positions).
+    The sides keep their spelling in the AOF, also when served after blocking (as 7.0.15 does).
     """
     from_left = _is_left(argv[3])
     to_left = _is_left(argv[4])
     timeout = parse_timeout(argv[5])
-    source, destination = argv[1], argv[2]
-    from_side = b"LEFT" if from_left else b"RIGHT"
-    to_side = b"LEFT" if to_left else b"RIGHT"
     return bmove_generic(client, argv, from_left, to_left, timeout,
-                         [b"LMOVE", source, destination, argv[3], argv[4]],
-                         [argv[0], source, destination, from_side, to_side, argv[5]])
+                         [b"LMOVE", argv[1], argv[2], argv[3], argv[4]])
 
 
 @command("brpoplpush", arity=4, flags="write denyoom noscript blocking", keys=(1, 2, 1),
@@ -721,8 +715,7 @@ def blmove_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
 def brpoplpush_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """BRPOPLPUSH source destination timeout (BLMOVE ... RIGHT LEFT), propagated as RPOPLPUSH."""
     timeout = parse_timeout(argv[3])
-    return bmove_generic(client, argv, False, True, timeout, [b"RPOPLPUSH", argv[1], argv[2]],
-                         argv)
+    return bmove_generic(client, argv, False, True, timeout, [b"RPOPLPUSH", argv[1], argv[2]])
 
 
 @command("blmpop", arity=-5, flags="write blocking", group="list",

@@ -13,9 +13,11 @@ import sys
 import time
 
 from godis import REDIS_COMPAT_VERSION, __version__
+from godis.blocking import blocked_clients
 from godis.commands.context import Client
 from godis.commands.table import command, container
 from godis.errors import SYNTAX, CommandError, ConfigError
+from godis.state import parse_output_limits
 from godis.protocol.writer import OK, Map, Raw, Reply, Verbatim
 from godis.util import parse_int
 
@@ -171,6 +173,7 @@ def apply_config(client: Client) -> None:
     server = client.server
     config = server.config
     server.slowlog_threshold_us = int(config["slowlog-log-slower-than"])
+    server.output_buffer_limits = parse_output_limits(str(config["client-output-buffer-limit"]))
     aof = server.aof
     if aof is not None and hasattr(aof, "fsync_policy"):
         aof.fsync_policy = config.appendfsync
@@ -189,7 +192,7 @@ def config_resetstat_command(client: Client, argv: list[bytes]) -> Reply:
     server.net_input_bytes = server.net_output_bytes = 0
     keyspace = server.keyspace
     keyspace.stats_hits = keyspace.stats_misses = keyspace.stats_expired_keys = 0
-    server.pubsub_disconnections = 0
+    server.output_limit_disconnections = 0
     return OK
 
 
@@ -279,7 +282,7 @@ def _info_clients(client: Client) -> list[str]:
     return [
         f"connected_clients:{len(server.clients)}",
         f"maxclients:{server.config['maxclients']}",
-        f"blocked_clients:{sum(1 for c in clients if getattr(c, 'blocked', False))}",
+        f"blocked_clients:{blocked_clients(server)}",
         f"pubsub_clients:{sum(1 for c in clients if c.channels or c.patterns)}",
         f"watching_clients:{sum(1 for c in clients if c.watched)}",
     ]
@@ -336,7 +339,7 @@ def _info_stats(client: Client) -> list[str]:
         f"pubsub_channels:{len(server.channels)}",
         f"pubsub_patterns:{len(server.patterns)}",
         f"total_error_replies:{sum(server.error_counts.values())}",
-        f"client_output_buffer_limit_disconnections:{server.pubsub_disconnections}",
+        f"client_output_buffer_limit_disconnections:{server.output_limit_disconnections}",
     ]
 
 

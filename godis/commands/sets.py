@@ -116,7 +116,7 @@ def add_members(client: Client, value: SetValue, members: Iterable[bytes]) -> in
 
 
 def new_set(client: Client, members: Iterable[bytes]) -> SetValue:
-    """A set built by adding ``members`` to an empty intset (SINTERSTORE, SMOVE's destination)."""
+    """A set built by adding ``members`` to an empty intset (the STORE commands' results)."""
     value = SetValue()
     add_members(client, value, members)
     return value
@@ -399,10 +399,9 @@ def _diff_builds_hashtable(client: Client, sets: list[SetValue | None]) -> bool:
     algorithm_two_work = sum(len(s) for s in present)
     if algorithm_one_work <= algorithm_two_work:
         return False
-    if first.encoding == "intset":
-        return False
-    return len(first) > client.server.config["set-max-intset-entries"] or not all(
-        map(is_intset_member, first))
+    if len(first) > client.server.config["set-max-intset-entries"]:
+        return True
+    return first.encoding != "intset" and not all(map(is_intset_member, first))
 
 
 def sunion_diff_generic(client: Client, keys: list[bytes], dest: bytes | None,
@@ -459,6 +458,21 @@ def sdiffstore_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 # -- SPOP SRANDMEMBER -----------------------------------------------------------------------
+
+
+def pop_one_random(value: SetValue) -> bytes:
+    """Remove and return one random member (O(1) with the cached random-access list)."""
+    items = random_access(value)
+    index = random.randrange(len(items))
+    member = items[index]
+    if member not in value:  # a stale list: someone skipped forget_random_access
+        forget_random_access(value)
+        items = random_access(value)
+        index = random.randrange(len(items))
+        member = items[index]
+    swap_remove(items, index)
+    value.discard(member)
+    return member
 
 
 def pop_random(value: SetValue, count: int) -> list[bytes]:
@@ -530,7 +544,7 @@ def spop_command(client: Client, argv: list[bytes]) -> Reply:
     value = db.get_typed_write(key, SetValue)
     if value is None:
         return None
-    member = pop_random(value, 1)[0]
+    member = pop_one_random(value)
     keyspace = client.keyspace
     keyspace.notify(db.index, "s", "spop", key)
     client.propagate_as([b"SREM", key, member])

@@ -235,8 +235,26 @@ def all_commands() -> list[CommandSpec]:
     return [COMMANDS[name] for name in sorted(COMMANDS)]
 
 
-def load_all() -> dict[bytes, CommandSpec]:
-    """Import every command module so the table is complete; returns the table."""
-    import godis.commands  # noqa: F401  (imports each group module, which registers)
+GROUP_MODULES = (
+    "connection",
+    "server",
+    "introspection",
+    "strings",
+    "bitops",
+    "keys",
+    "hashes",
+    "lists",
+    "sets",
+    "zsets",
+    "hyperloglog",
+)
+"""The command group modules under ``godis.commands``; importing one registers its commands."""
 
+
+def load_all() -> dict[bytes, CommandSpec]:
+    """Import every command group module so the table is complete; returns the table."""
+    import importlib
+
+    for module in GROUP_MODULES:
+        importlib.import_module(f"godis.commands.{module}")
     return COMMANDS

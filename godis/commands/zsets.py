@@ -930,7 +930,8 @@ def zunion_command(client: Client, argv: list[bytes]) -> Reply:
     return zsetop_generic(client, argv, None, 1, "union")
 
 
-@command("zunionstore", arity=-4, flags="write denyoom", group="sorted-set", since="2.0.0",
+@command("zunionstore", arity=-4, flags="write denyoom", keys=(1, 1, 1),
+         group="sorted-set", since="2.0.0",
          get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)),
          complexity="O(N)+O(M log(M))",
          summary="Add multiple sorted sets and store the resulting sorted set in a new key")
@@ -945,7 +946,8 @@ def zinter_command(client: Client, argv: list[bytes]) -> Reply:
     return zsetop_generic(client, argv, None, 1, "inter")
 
 
-@command("zinterstore", arity=-4, flags="write denyoom", group="sorted-set", since="2.0.0",
+@command("zinterstore", arity=-4, flags="write denyoom", keys=(1, 1, 1),
+         group="sorted-set", since="2.0.0",
          get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)),
          complexity="O(N*K)+O(M*log(M))",
          summary="Intersect multiple sorted sets and store the resulting sorted set in a new key")
@@ -967,7 +969,8 @@ def zdiff_command(client: Client, argv: list[bytes]) -> Reply:
     return zsetop_generic(client, argv, None, 1, "diff")
 
 
-@command("zdiffstore", arity=-4, flags="write denyoom", group="sorted-set", since="6.2.0",
+@command("zdiffstore", arity=-4, flags="write denyoom", keys=(1, 1, 1),
+         group="sorted-set", since="6.2.0",
          get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)),
          complexity="O(L + (N-K)log(N))",
          summary="Subtract multiple sorted sets and store the resulting sorted set in a new key")
@@ -1174,6 +1177,9 @@ def zrandmember_command(client: Client, argv: list[bytes]) -> Reply:
     """ZRANDMEMBER key [count [WITHSCORES]]; read-only, so nothing is propagated."""
     if len(argv) >= 3:
         count = parse_int(argv[2])
+        if count < -LONG_MAX:
+            raise CommandError("ERR value is out of range, value must between "
+                               f"{-LONG_MAX} and {LONG_MAX}")
         if len(argv) > 4 or (len(argv) == 4 and argv[3].lower() != b"withscores"):
             raise CommandError(SYNTAX)
         withscores = len(argv) == 4

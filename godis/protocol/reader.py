@@ -88,10 +88,15 @@ def split_args(line: bytes) -> list[bytes] | None:
 
     ``line`` is a C string to Redis: it ends at a NUL byte (the reader never passes one).
     """
-    if b'"' not in line and b"'" not in line and b"\v" not in line and b"\f" not in line:
-        if b"\x00" not in line:
-            # bytes.split() splits on exactly " \t\n\r\v\f"; without \v and \f it matches.
-            return line.split()
+    if (
+        b'"' not in line
+        and b"'" not in line
+        and b"\v" not in line
+        and b"\f" not in line
+        and b"\x00" not in line
+    ):
+        # bytes.split() splits on exactly " \t\n\r\v\f"; without \v and \f it matches.
+        return line.split()
     nul = line.find(b"\x00")
     if nul >= 0:
         line = line[:nul]
@@ -208,6 +213,11 @@ class RequestReader:
             return
         if type(data) is not bytes:
             data = bytes(data)
+        if self._pos == len(self._buf) and not self._chunks and self._pending_bulk < 0:
+            self._buf = data  # nothing unconsumed: the chunk is the buffer, uncopied
+            self._pos = 0
+            self._ready = True
+            return
         self._chunks.append(data)
         self._chunked += len(data)
         if not self._ready and (
@@ -279,13 +289,18 @@ class RequestReader:
                     if count is not None:
                         pos += 4 if count < 10 else 5
                     elif buf[pos] != 42:  # not '*': an inline request
-                        end = self._line_end(buf, pos, b"\n", "too big inline request")
-                        if end < 0:
-                            break
-                        line = buf[pos : end - 1 if end > pos and buf[end - 1] == 13 else end]
-                        args = split_args(line)
-                        if args is None:
-                            raise ProtocolError("unbalanced quotes in request")
+                        end = find(b"\n", pos)
+                        if end < 0 or b"\x00" in (
+                            line := buf[pos : end - 1 if end > pos and buf[end - 1] == 13 else end]
+                        ):
+                            self._line_end(buf, pos, b"\n", "too big inline request")
+                            break  # the line is incomplete, or blocked by a NUL byte
+                        if b'"' in line or b"'" in line or b"\v" in line or b"\f" in line:
+                            args = _split_quoted(line)
+                            if args is None:
+                                raise ProtocolError("unbalanced quotes in request")
+                        else:
+                            args = line.split()
                         pos = end + 1
                         if args:
                             commands.append(args)

@@ -2,27 +2,31 @@
 
 Command handlers return plain values and this module decides the wire form, so one handler
 serves both protocols. The mapping (``Map`` is an array of pairs in RESP2, ``Double`` a bulk
-string, ``None`` the null bulk, ...) follows Redis's ``networking.c`` ``addReply*`` family.
+string, ``None`` the null bulk, ...) follows Redis 7.0's ``networking.c`` ``addReply*`` family.
 
-=================  ============================  ==========================
-value              RESP2                         RESP3
-=================  ============================  ==========================
-``bytes``          bulk string                   bulk string
-``int``            integer                       integer
-``None``           ``$-1``                       ``_``
-``NULL_ARRAY``     ``*-1``                       ``_``
-``list``/tuple     array                         array
-``Status``         ``+text``                     ``+text``
-``ErrorReply``     ``-text``                     ``-text``
-``Double``         bulk string                   ``,``
-``Map``            flat array                    ``%``
-``SetReply``       array                         ``~``
-``bool``           ``:1``/``:0``                 ``#t``/``#f``
-``BigNumber``      bulk string                   ``(``
-``Verbatim``       bulk string                   ``=``
-``Push``           array                         ``>``
-``Raw``            as is                         as is
-=================  ============================  ==========================
+=====================  ============================  ==========================
+value                  RESP2                         RESP3
+=====================  ============================  ==========================
+``bytes``/bytearray    bulk string                   bulk string
+``int``                integer                       integer
+``None``               ``$-1``                       ``_``
+``NULL_ARRAY``         ``*-1``                       ``_``
+``list``/tuple         array                         array
+``Status``             ``+text``                     ``+text``
+``ErrorReply``         ``-text``                     ``-text``
+``Double``/float       bulk string                   ``,``
+``Map``                flat array                    ``%``
+``SetReply``           array                         ``~``
+``bool``               ``:1``/``:0``                 ``#t``/``#f``
+``BigNumber``          bulk string                   ``(``
+``Verbatim``           bulk string (the text)        ``=``
+``Push``               array                         ``>``
+``Raw``                as is                         as is
+``str``                bulk string (UTF-8)           bulk string (UTF-8)
+=====================  ============================  ==========================
+
+Text (status, error, ``str``) is encoded as UTF-8 with surrogate escapes, so bytes a client sent
+that were decoded with ``errors="surrogateescape"`` go back out unchanged, as Redis echoes them.
 """
 
 from __future__ import annotations
@@ -111,8 +115,9 @@ NULL_ARRAY: Final = _NullArray()
 
 Reply: TypeAlias = (
     bytes
+    | bytearray
     | int
-    | None
+    | float
     | Sequence["Reply"]
     | Status
     | ErrorReply
@@ -122,6 +127,7 @@ Reply: TypeAlias = (
     | Push
     | Verbatim
     | _NullArray
+    | None
 )
 
 OK: Final = Raw(b"+OK\r\n")
@@ -130,24 +136,28 @@ PONG: Final = Raw(b"+PONG\r\n")
 
 
 def format_double(value: float) -> bytes:
-    """A double as Redis 7.0 prints it (``%.17g``; ``inf``, ``-inf``, ``nan``)."""
-    if math.isinf(value):
-        return b"inf" if value > 0 else b"-inf"
-    if math.isnan(value):
-        return b"nan"
+    """A double as Redis 7.0 prints it: ``%.17g`` (``1.1000000000000001``), ``inf``, ``-inf``.
+
+    Python's ``%g`` is C's, ``inf``/``-inf`` included; only NaN differs: glibc shows the sign
+    of a negative NaN.
+    """
+    if value != value:
+        return b"-nan" if math.copysign(1.0, value) < 0 else b"nan"
     return b"%.17g" % value
 
 
-def _int_reply(value: int, out: bytearray) -> None:
-    out += b":%d\r\n" % value
+def _status_text(text: str) -> bytes:
+    """Redis maps CR and LF in a status to spaces (so one line stays one line)."""
+    if "\r" in text or "\n" in text:
+        text = text.replace("\r", " ").replace("\n", " ")
+    return text.encode("utf-8", "surrogateescape")
 
 
-def _bulk(value: bytes, out: bytearray) -> None:
-    out += b"$%d\r\n%s\r\n" % (len(value), value)
-
-
-def _text(value: str) -> bytes:
-    return value.replace("\r", " ").replace("\n", " ").encode()
+def _error_text(text: str) -> bytes:
+    """As ``addReplyErrorFormat``: CR/LF trimmed from both ends, the others mapped to spaces."""
+    if "\r" in text or "\n" in text:
+        text = text.strip("\r\n").replace("\r", " ").replace("\n", " ")
+    return text.encode("utf-8", "surrogateescape")
 
 
 def encode(value: Reply, resp: int = 2) -> bytes:
@@ -160,35 +170,55 @@ def encode(value: Reply, resp: int = 2) -> bytes:
 def write_reply(value: object, resp: int, out: bytearray) -> None:
     """Append ``value`` encoded for protocol ``resp`` to ``out``."""
     kind = type(value)
-    if kind is Raw:
-        out += value  # type: ignore[operator]
-    elif kind is bytes:
+    if kind is bytes:
         out += b"$%d\r\n%s\r\n" % (len(value), value)  # type: ignore[arg-type]
+    elif kind is Raw:
+        out += value  # type: ignore[arg-type]
     elif kind is int:
         out += b":%d\r\n" % value  # type: ignore[str-format]
     elif value is None:
         out += b"$-1\r\n" if resp == 2 else b"_\r\n"
     elif kind is list or kind is tuple:
-        items: Sequence[object] = value  # type: ignore[assignment]
-        out += b"*%d\r\n" % len(items)
-        for item in items:
-            write_reply(item, resp, out)
+        _array(b"*", value, resp, out)  # type: ignore[arg-type]
     else:
         _WRITERS[kind](value, resp, out)
 
 
+def _array(marker: bytes, items: Sequence[object], resp: int, out: bytearray) -> None:
+    """An aggregate's header and elements; bulk strings and integers inline (the bulk of it)."""
+    out += b"%s%d\r\n" % (marker, len(items))
+    for item in items:
+        kind = type(item)
+        if kind is bytes:
+            out += b"$%d\r\n%s\r\n" % (len(item), item)  # type: ignore[arg-type]
+        elif kind is int:
+            out += b":%d\r\n" % item  # type: ignore[str-format]
+        else:
+            write_reply(item, resp, out)
+
+
+def _bulk(value: object, resp: int, out: bytearray) -> None:
+    """A bytes-like value (``bytearray``) as a bulk string."""
+    out += b"$%d\r\n%s\r\n" % (len(value), value)  # type: ignore[arg-type]
+
+
+def _str(value: object, resp: int, out: bytearray) -> None:
+    data = value.encode("utf-8", "surrogateescape")  # type: ignore[attr-defined]
+    out += b"$%d\r\n%s\r\n" % (len(data), data)
+
+
 def _status(value: object, resp: int, out: bytearray) -> None:
-    out += b"+%s\r\n" % _text(str(value))
+    out += b"+%s\r\n" % _status_text(value)  # type: ignore[arg-type]
 
 
 def _error(value: object, resp: int, out: bytearray) -> None:
-    out += b"-%s\r\n" % _text(str(value))
+    out += b"-%s\r\n" % _error_text(value)  # type: ignore[arg-type]
 
 
 def _double(value: object, resp: int, out: bytearray) -> None:
-    text = format_double(float(value))  # type: ignore[arg-type]
+    text = format_double(value)  # type: ignore[arg-type]
     if resp == 2:
-        _bulk(text, out)
+        out += b"$%d\r\n%s\r\n" % (len(text), text)
     else:
         out += b",%s\r\n" % text
 
@@ -201,19 +231,20 @@ def _bool(value: object, resp: int, out: bytearray) -> None:
 
 
 def _big_number(value: object, resp: int, out: bytearray) -> None:
-    text = b"%d" % int(value)  # type: ignore[call-overload]
+    text = b"%d" % value  # type: ignore[str-format]
     if resp == 2:
-        _bulk(text, out)
+        out += b"$%d\r\n%s\r\n" % (len(text), text)
     else:
         out += b"(%s\r\n" % text
 
 
 def _verbatim(value: object, resp: int, out: bytearray) -> None:
     assert isinstance(value, Verbatim)
+    text = value.text
     if resp == 2:
-        _bulk(value.text, out)
+        out += b"$%d\r\n%s\r\n" % (len(text), text)
     else:
-        out += b"=%d\r\n%s:%s\r\n" % (len(value.text) + 4, value.fmt, value.text)
+        out += b"=%d\r\n%s:%s\r\n" % (len(text) + 4, value.fmt, text)
 
 
 def _map(value: object, resp: int, out: bytearray) -> None:
@@ -221,18 +252,22 @@ def _map(value: object, resp: int, out: bytearray) -> None:
     pairs = value.pairs
     out += b"*%d\r\n" % (2 * len(pairs)) if resp == 2 else b"%%%d\r\n" % len(pairs)
     for key, item in pairs:
-        write_reply(key, resp, out)
-        write_reply(item, resp, out)
-
-
-def _aggregate(marker: bytes) -> Callable[[object, int, bytearray], None]:
-    def write(value: object, resp: int, out: bytearray) -> None:
-        items: list[object] = value.items  # type: ignore[attr-defined]
-        out += b"%s%d\r\n" % (b"*" if resp == 2 else marker, len(items))
-        for item in items:
+        if type(key) is bytes:
+            out += b"$%d\r\n%s\r\n" % (len(key), key)
+        else:
+            write_reply(key, resp, out)
+        if type(item) is bytes:
+            out += b"$%d\r\n%s\r\n" % (len(item), item)
+        else:
             write_reply(item, resp, out)
 
-    return write
+
+def _set(value: object, resp: int, out: bytearray) -> None:
+    _array(b"*" if resp == 2 else b"~", value.items, resp, out)  # type: ignore[attr-defined]
+
+
+def _push(value: object, resp: int, out: bytearray) -> None:
+    _array(b"*" if resp == 2 else b">", value.items, resp, out)  # type: ignore[attr-defined]
 
 
 def _null_array(value: object, resp: int, out: bytearray) -> None:
@@ -243,21 +278,22 @@ _WRITERS: dict[type, Callable[[object, int, bytearray], None]] = {
     Status: _status,
     ErrorReply: _error,
     Double: _double,
+    float: _double,
     bool: _bool,
     BigNumber: _big_number,
     Verbatim: _verbatim,
     Map: _map,
-    SetReply: _aggregate(b"~"),
-    Push: _aggregate(b">"),
+    SetReply: _set,
+    Push: _push,
     _NullArray: _null_array,
-    float: _double,
-    str: lambda value, resp, out: _bulk(str(value).encode(), out),
+    bytearray: _bulk,
+    str: _str,
 }
 
 
 def error_bytes(message: str) -> bytes:
     """An error reply; ``message`` begins with its code (``ERR``, ``WRONGTYPE``, ...)."""
-    return b"-%s\r\n" % _text(message)
+    return b"-%s\r\n" % _error_text(message)
 
 
 __all__ = [

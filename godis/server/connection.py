@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from typing import TYPE_CHECKING
 
 import trio
@@ -57,6 +58,7 @@ class Connection:
         self.closed = False
         self.scope = trio.CancelScope()
         self._idle_scope: trio.CancelScope | None = None
+        self._soft_limit_since: float | None = None
 
     # -- output -----------------------------------------------------------------------------
 
@@ -67,6 +69,7 @@ class Connection:
         self.server.net_output_bytes += len(data)
         if self.outbuf:
             self.outbuf += data
+            self._check_output_limit()
             return
         try:
             sent = self.sock.send(data)
@@ -77,8 +80,33 @@ class Connection:
             return
         if sent < len(data):
             self.outbuf += data[sent:]
+            self._check_output_limit()
             if self._idle_scope is not None:
                 self._idle_scope.cancel()  # wake the idle loop so it drains
+
+    def _check_output_limit(self) -> None:
+        """``client-output-buffer-limit``: close a client whose pending output is too large.
+
+        Hard limit: at once. Soft limit: once it has been exceeded for the given seconds
+        continuously (Redis's checkClientOutputBufferLimits). A slow subscriber thus never
+        stalls PUBLISH or grows without bound.
+        """
+        client = self.client
+        kind = "pubsub" if client.channels or client.patterns else "normal"
+        hard, soft, seconds = self.server.output_buffer_limits.get(kind, (0, 0, 0))
+        size = len(self.outbuf)
+        over_soft = bool(soft) and size > soft
+        if not over_soft:
+            self._soft_limit_since = None
+        elif self._soft_limit_since is None:
+            self._soft_limit_since = time.monotonic()
+        if (hard and size > hard) or (over_soft and self._soft_limit_since is not None and
+                                      time.monotonic() - self._soft_limit_since > seconds):
+            log.warning("Client %s scheduled to be closed ASAP for overcoming of output buffer "
+                        "limits.", client.address)
+            self.server.output_limit_disconnections += 1
+            self.outbuf.clear()
+            self.kill()
 
     def push(self, reply: Reply) -> None:
         """Deliver an out-of-band reply (pub/sub message, MONITOR line) to this client."""
@@ -194,6 +222,7 @@ class Connection:
             if not data:
                 return
             server.net_input_bytes += len(data)
+            client.last_interaction = time.time()
             reader.feed(data)
             while True:
                 try:

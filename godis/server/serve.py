@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from functools import partial
 
 import trio
@@ -61,6 +62,23 @@ async def _active_expiry(server: ServerState) -> None:
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
+
+
+async def _close_idle_clients(server: ServerState) -> None:
+    """``timeout``: close clients idle longer than that (pub/sub and blocked ones are exempt)."""
+    from godis.blocking import is_blocked
+
+    while True:
+        await trio.sleep(1)
+        limit = int(server.config["timeout"])
+        if limit <= 0:
+            continue
+        now = time.time()
+        for client in list(server.clients.values()):
+            if (now - client.last_interaction > limit and not client.channels
+                    and not client.patterns and not is_blocked(client)):
+                log.debug("Closing idle client %s", client.address)
+                client.kill()
 
 
 async def _watch_signals(server: ServerState) -> None:
@@ -138,6 +156,7 @@ async def serve(
                 if aof is not None:
                     services.start_soon(aof.run_everysec)
                 services.start_soon(_active_expiry, server)
+                services.start_soon(_close_idle_clients, server)
                 if handle_signals:
                     services.start_soon(_watch_signals, server)
                 log.info("Ready to accept connections tcp on %s port %d",

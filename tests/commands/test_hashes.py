@@ -21,17 +21,35 @@ from tests.support.resp import RespConnection, parse_reply
 
 LONG = b"x" * 65  # one byte over hash-max-listpack-value's default
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
-DEFAULTS = {"hash-max-listpack-entries": "128", "hash-max-listpack-value": "64"}
+LIMITS = ("hash-max-listpack-entries", "hash-max-listpack-value")
+
+
+def config_values(redis: RespConnection, names: tuple[str, ...]) -> dict[str, bytes]:
+    values = {}
+    for name in names:
+        reply = parse_reply(redis.call("CONFIG", "GET", name))
+        assert isinstance(reply, list)
+        values[name] = reply[1]
+    return values
 
 
 @pytest.fixture(autouse=True)
 def _restore_config(redis_port: int) -> Iterator[None]:
-    """Tests lower the listpack limits on the shared redis-server; put them back."""
-    yield
+    """Tests change the listpack limits on the shared redis-server; put them back."""
     redis = RespConnection("127.0.0.1", redis_port)
-    for name, value in DEFAULTS.items():
+    saved = config_values(redis, LIMITS)
+    yield
+    for name, value in saved.items():
         redis.call("CONFIG", "SET", name, value)
     redis.close()
+
+
+@pytest.mark.xfail(reason="godis/config.py: hash-max-listpack-entries defaults to 128, Redis 512",
+                   strict=True)
+def test_default_limits(differ: Differ) -> None:
+    """Redis 7.0's defaults: 512 entries, 64 bytes."""
+    for name in LIMITS:
+        differ.check("CONFIG", "GET", name)
 
 
 def propagated(differ: Differ) -> list[list[bytes]]:
@@ -209,6 +227,7 @@ def test_encoding_by_value_length(differ: Differ) -> None:
 
 
 def test_hashtable_replies(differ: Differ) -> None:
+    differ.check("CONFIG", "SET", "hash-max-listpack-entries", "128")
     fields = [arg for i in range(200) for arg in (f"f{i}", f"v{i}")]
     differ.check("HSET", "h", *fields)
     differ.check("OBJECT", "ENCODING", "h")
@@ -261,7 +280,7 @@ FLOAT_STEPS = [
     ("-3.14159265358979323846", "0"), ("9223372036854775807", "9223372036854775807"),
     ("0", "INF1"), ("0", "0x"), ("0", "1e"), ("0", "1e5000"), ("0", "-1e5000"),
     ("0", "1e-5000"), ("0", "inf"), ("0", "-Infinity"), ("0", "nan"), ("0", " 1"),
-    ("0", "1 "), ("0", ""), ("0", "1_0"), ("0", "١"),
+    ("0", "1 "), ("0", ""), ("0", "1_0"), ("0", "\u0661"),
     ("inf", "1"), ("-inf", "1"), ("nan", "1"), ("abc", "1"), ("1e5000", "1"), ("", "1"),
     ("1.18973149535723176502e+4932", "1.18973149535723176502e+4932"),
 ]
@@ -292,7 +311,8 @@ def test_long_double_emulation_unit() -> None:
     """The x87 helpers on values whose Redis replies were read off a real server."""
     def incr(old: bytes, step: bytes) -> bytes:
         a, b = parse_long_double(old), parse_long_double(step)
-        assert isinstance(a, Fraction) and isinstance(b, Fraction)
+        assert isinstance(a, Fraction)
+        assert isinstance(b, Fraction)
         result = round_long_double(a + b)
         assert isinstance(result, Fraction)
         return format_long_double(result)
@@ -424,7 +444,7 @@ def test_hscan_strtoul_cursors(differ: Differ, cursor: str) -> None:
 
 def test_hscan_hashtable_iteration(diff: Differ) -> None:
     """A full HSCAN of a hashtable returns every field present throughout, on both sides."""
-    fields = [f"f{i}".encode() for i in range(500)]
+    fields = [f"f{i}".encode() for i in range(1000)]
     diff.check("HSET", "h", *[x for f in fields for x in (f, b"v" + f)])
     diff.check("OBJECT", "ENCODING", "h")
     for call in (diff.godis.call, diff.redis.call):
@@ -444,7 +464,7 @@ def test_hscan_hashtable_iteration(diff: Differ) -> None:
 
 
 def test_hscan_match_on_hashtable(diff: Differ) -> None:
-    diff.check("HSET", "h", *[x for i in range(300) for x in (f"k{i}", str(i))])
+    diff.check("HSET", "h", *[x for i in range(600) for x in (f"k{i}", str(i))])
     mine = parse_reply(diff.godis.call("HSCAN", "h", "0", "MATCH", "k1?", "COUNT", "1000"))
     theirs = parse_reply(diff.redis.call("HSCAN", "h", "0", "MATCH", "k1?", "COUNT", "1000"))
     assert isinstance(mine, list)
@@ -495,6 +515,7 @@ class HashMachine(RuleBasedStateMachine):
         super().__init__()
         self.redis = RespConnection("127.0.0.1", self.port)
         self.redis.call("FLUSHALL")
+        self.saved = config_values(self.redis, LIMITS)
         self.differ = Differ(self.redis, GodisDirect())
 
     @initialize(resp=st.sampled_from([2, 3]))
@@ -505,7 +526,7 @@ class HashMachine(RuleBasedStateMachine):
         self.differ.check("SADD", "s", "member")
 
     def teardown(self) -> None:
-        for name, value in DEFAULTS.items():
+        for name, value in self.saved.items():
             self.redis.call("CONFIG", "SET", name, value)
         self.redis.close()
 
