@@ -82,7 +82,7 @@ _LD_BITS = 64  # significand bits of the x87 extended format (explicit integer b
 _LD_MIN_EXP = -16445  # exponent of the smallest denormal: 2**-16445
 _LD_MAX_EXP = 16384 - _LD_BITS  # a 64-bit significand times 2**this is the largest finite
 _LD_MAX_CHARS = 5 * 1024  # MAX_LONG_DOUBLE_CHARS: string2ld refuses longer input
-_HUMAN_DIGITS = 10**17  # %.17Lf
+_HUMAN_DIGITS: int = 10**17  # %.17Lf
 
 
 class LongDouble:
@@ -149,7 +149,7 @@ class LongDouble:
 
 
 _CHUNK_DIGITS = 4000  # below CPython's int <-> str conversion limit (4300 digits)
-_CHUNK = 10**_CHUNK_DIGITS
+_CHUNK: int = 10**_CHUNK_DIGITS
 
 
 def _decimal_bytes(value: int) -> bytes:
@@ -212,16 +212,14 @@ _LD_INF = re.compile(rb"([+-]?)(?:inf|infinity)", re.IGNORECASE)
 def parse_long_double(arg: bytes) -> LongDouble | None:
     """Redis's ``string2ld``: strtold over the argument; ``None`` when it is not a valid float.
 
-    Like the C code, parsing stops at a NUL byte; a leading space, trailing garbage, NaN,
-    overflow and non-zero input that underflows to zero are refused; ``inf`` is accepted.
+    The whole argument must be consumed (so a NUL byte fails); a leading space, trailing
+    garbage, NaN, overflow and non-zero input that underflows to zero are refused; ``inf`` is
+    accepted.
     """
     if not arg or len(arg) >= _LD_MAX_CHARS or arg[0] in _C_SPACE:
         return None
-    nul = arg.find(b"\0")
-    if nul >= 0:
-        arg = arg[:nul]
-        if not arg:
-            return LongDouble()  # strtold("") converts nothing and stops at the NUL: 0
+    if b"\0" in arg:
+        return None  # strtold stops at the NUL, short of the whole argument
     match = _LD_DECIMAL.fullmatch(arg)
     if match is not None:
         sign, whole, fraction, only_fraction, exponent = match.groups()

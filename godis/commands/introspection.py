@@ -20,7 +20,7 @@ from godis.util import parse_int
 def _key_specs(spec: CommandSpec) -> list[Reply]:
     if spec.first_key <= 0:
         return []
-    flags = [Status("RW" if spec.is_write else "RO"), Status("ACCESS")]
+    flags = [Status("RW" if spec.is_write else "RO"), Status("access")]
     last = spec.last_key
     return [Map([
         (b"flags", SetReply(flags)),

@@ -4,7 +4,10 @@ Redis's ``db.c``, ``expire.c``, ``object.c`` and ``sort.c``. Reads go through
 ``Database.lookup_read`` (lazy expiry plus hit/miss statistics, as ``lookupKeyRead``), writes
 through ``Database.get`` (``lookupKeyWrite``). Once a key is known to be live, the handlers
 remove it with :func:`_unlink` (Redis's ``dbDelete``) so that time moving on mid-command cannot
-turn a rename into an expiry.
+turn a rename into an expiry, and signal WATCHers with :func:`_modified` exactly where Redis
+calls ``signalModifiedKey``. Each handler raises the ``dirty`` counter by what it changed and,
+where Redis rewrites the command for the AOF (EXPIRE -> PEXPIREAT, an expiry in the past ->
+DEL), says so with ``client.propagate_as``.
 """
 
 from __future__ import annotations

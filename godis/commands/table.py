@@ -247,6 +247,7 @@ GROUP_MODULES = (
     "sets",
     "zsets",
     "hyperloglog",
+    "pubsub",
 )
 """The command group modules under ``godis.commands``; importing one registers its commands."""
 

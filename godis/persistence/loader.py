@@ -126,7 +126,7 @@ def load_aof(server: ServerState, path: str) -> LoadReport:
                 transaction.append((spec, argv))
             else:
                 _run(client, spec, argv, path, record_start)
-                commands += 1
+                commands += spec.name != "select"
         if transaction is not None:
             log.warning("Revert incomplete MULTI/EXEC transaction in AOF file %s", path)
             truncated_at = transaction_start

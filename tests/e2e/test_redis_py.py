@@ -136,9 +136,12 @@ def test_command_introspection(r: redis.Redis) -> None:
     count = r.command_count()
     assert count > 15
     info = r.execute_command("COMMAND", "INFO", "get")
-    assert info  # parsed by redis-py
-    docs = r.execute_command("COMMAND", "DOCS", "set")
-    assert docs
+    assert info["get"]["arity"] == 2
+    assert info["get"]["first_key_pos"] == 1
+    assert sorted(info["get"]["flags"]) == ["fast", "readonly"]
+    everything = r.command()
+    assert everything["set"]["arity"] == -3
+    assert "hgetall" in everything
 
 
 def test_pipelining_ten_thousand(r: redis.Redis) -> None:

@@ -668,22 +668,24 @@ def encode_list(items: list[bytes]) -> bytes:
     return b"*%d\r\n" % len(items) + b"".join(b"$%d\r\n%s\r\n" % (len(i), i) for i in items)
 
 
+TRICKY_FRAMES = [
+    b"PING\r\n", b"PING\n", b"\r\n", b"\n", b"*0\r\n", b"*-5\r\n", b"*1\rx$4\rxPINGxx",
+    b"*01\r\n", b"*1\r\n:5\r\n", b"*1\r\n$-1\r\n", b"*1\r\n$01\r\n", b"*+1\r\n",
+    b"*1\r\nX\r\n", b"*1\r\n\xfe\r\n", b'ECHO "a\r\n', b"ECHO 'a'b\r\n",
+    b'ECHO "\\x41\\n"\r\n', b"*2\r\n$4\r\nECHO\r\n$3\r\na\r\n\r\n", b"*1\r\n\r\n\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$1\r\n\x00\r\n", b"ECHO \x00\r\n", b"*1\r\n$1\x00\r\n",
+    b"*3\r\n", b"$2\r\n", b"*", b"\r", b"0", b"ECHO", b" ",
+]  # fmt: skip
+
 FRAMES = st.one_of(
     st.builds(lambda arg: cmd(b"ECHO", arg), st.binary(max_size=12)),
     st.builds(lambda arg: cmd(b"PING", arg), st.binary(max_size=12)),
     st.just(cmd(b"PING")),
     st.just(cmd(b"ping", b"a", b"b")),  # an arity error
     st.builds(lambda word: b"ECHO " + word + b"\r\n", INLINE_WORD.filter(lambda w: w.isalnum())),
-    st.sampled_from(
-        [
-            b"PING\r\n", b"PING\n", b"\r\n", b"\n", b"*0\r\n", b"*-5\r\n", b"*1\rx$4\rxPINGxx",
-            b"*01\r\n", b"*1\r\n:5\r\n", b"*1\r\n$-1\r\n", b"*1\r\n$01\r\n", b"*+1\r\n",
-            b"*1\r\nX\r\n", b"*1\r\n\xfe\r\n", b'ECHO "a\r\n', b"ECHO 'a'b\r\n",
-            b'ECHO "\\x41\\n"\r\n', b"*2\r\n$4\r\nECHO\r\n$3\r\na\r\n\r\n", b"*1\r\n\r\n\r\n",
-            b"*3\r\n", b"$2\r\n", b"*", b"\r", b"0", b"ECHO", b" ",
-        ]
-    ),
-)  # fmt: skip
+    st.sampled_from(TRICKY_FRAMES),
+    st.sampled_from(TRICKY_FRAMES),
+)
 
 
 def model_reply(argv: list[bytes]) -> bytes | None:
@@ -699,14 +701,8 @@ def model_reply(argv: list[bytes]) -> bytes | None:
 SENTINEL = cmd(b"ECHO", b"sentinel")
 
 
-@given(st.lists(FRAMES, min_size=1, max_size=6).map(b"".join), st.data())
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-def test_framing_matches_redis(redis_side: RedisSide, payload: bytes, data: st.DataObject) -> None:
-    """Mixed good and bad frames: the same commands run, then the same error and close."""
-    payload += SENTINEL
-    cuts = data.draw(st.lists(st.integers(0, len(payload)), max_size=4))
+def check_against_redis(redis_side: RedisSide, payload: bytes, cuts: list[int]) -> None:
+    """The same commands run on both, then the same error and close, or the same wait."""
     commands, reason = parse_chunked(payload, cuts)
     conn = redis_side.conn
     conn.send_raw(payload)
@@ -720,13 +716,28 @@ def test_framing_matches_redis(redis_side: RedisSide, payload: bytes, data: st.D
     if reason is not None:
         assert conn.read_until_close() == error_bytes(ProtocolError(reason).message)
         redis_side.reopen()
-    elif commands and commands[-1] == [b"ECHO", b"sentinel"]:
-        pass  # in step: the sentinel's reply was the last one read
-    else:  # both wait for the rest of a request: nothing more comes
+    elif not commands or commands[-1] != [b"ECHO", b"sentinel"]:
+        # Both wait for the rest of a request: nothing more comes.
         conn.sock.settimeout(0.2)
         with pytest.raises((TimeoutError, socket.timeout)):
             conn.sock.recv(1)
         redis_side.reopen()
+
+
+@pytest.mark.parametrize("frame", TRICKY_FRAMES)
+def test_tricky_frames_match_redis(redis_side: RedisSide, frame: bytes) -> None:
+    check_against_redis(redis_side, cmd(b"PING") + frame + SENTINEL, [])
+
+
+@given(st.lists(FRAMES, min_size=1, max_size=6).map(b"".join), st.data())
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_framing_matches_redis(redis_side: RedisSide, payload: bytes, data: st.DataObject) -> None:
+    """Mixed good and bad frames, cut anywhere, against the real server."""
+    payload += SENTINEL
+    cuts = data.draw(st.lists(st.integers(0, len(payload)), max_size=4))
+    check_against_redis(redis_side, payload, cuts)
 
 
 def test_desync_sequences_match_redis(redis_port: int) -> None:

@@ -89,8 +89,7 @@ def test_shutdown_command(tmp_path: Path) -> None:
     with godis_process(tmp_path) as (proc, port):
         client = redis.Redis(port=port)
         client.hset("h", "f", "v")
-        with pytest.raises(redis.ConnectionError):
-            client.shutdown()
+        client.shutdown()  # redis-py treats the closed connection as success
         assert proc.wait(10) == 0
     with godis_process(tmp_path) as (_, port):
         assert redis.Redis(port=port).hget("h", "f") == b"v"
