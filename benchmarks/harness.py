@@ -85,7 +85,7 @@ class Pinning:
     def describe(self) -> str:
         """One line for the report."""
         if self.server_core is None:
-            return "no CPU pinning (taskset missing or fewer than 2 cores)"
+            return "no CPU pinning (--no-pin, no taskset, or fewer than 2 cores)"
         return (
             f"server pinned to core {self.server_core}, redis-benchmark to core {self.client_core}"
         )

@@ -231,14 +231,13 @@ class Config:
         try:
             value = param.parse(text)
         except ValueError as error:
-            raise ConfigError(f"argument couldn't be parsed into an integer"
+            raise ConfigError("argument couldn't be parsed into an integer"
                               if param.parse is parse_int else str(error)) from None
-        if isinstance(value, int) and not isinstance(value, bool):
-            if (param.minimum is not None and value < param.minimum) or (
-                param.maximum is not None and value > param.maximum
-            ):
-                raise ConfigError("argument must be between "
-                                  f"{param.minimum} and {param.maximum} inclusive")
+        out_of_range = (param.minimum is not None and value < param.minimum) or (
+            param.maximum is not None and value > param.maximum)
+        if isinstance(value, int) and not isinstance(value, bool) and out_of_range:
+            raise ConfigError("argument must be between "
+                              f"{param.minimum} and {param.maximum} inclusive")
         self._values[canonical] = value
 
     def show(self, name: str) -> str:

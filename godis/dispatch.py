@@ -75,7 +75,7 @@ def execute(client: Client, argv: list[bytes]) -> Reply:
             return _reject(client, spec, denied)
     if client.in_multi and spec.name not in _NOT_QUEUED:
         if "no_multi" in spec.flags:
-            return _reject(client, spec, f"ERR Command not allowed inside a transaction")
+            return _reject(client, spec, "ERR Command not allowed inside a transaction")
         client.multi_queue.append((spec, argv))
         return QUEUED
     if (client.resp == 2 and (client.channels or client.patterns)

@@ -9,7 +9,13 @@ Python big integers so it happens in C, not in a per-byte Python loop.
 from __future__ import annotations
 
 from godis.commands.context import Client
-from godis.commands.strings import key_added, read_string, unshare_string, write_string
+from godis.commands.strings import (
+    MIN_PROTO_MAX_BULK_LEN,
+    key_added,
+    read_string,
+    unshare_string,
+    write_string,
+)
 from godis.commands.table import Argument, command
 from godis.errors import NOT_INTEGER, SYNTAX, CommandError
 from godis.protocol.reader import strict_int
@@ -44,7 +50,10 @@ def bit_offset(client: Client, arg: bytes, hash_allowed: bool = False, bits: int
         raise CommandError(BIT_OFFSET_ERROR)
     if use_hash:
         offset = _wrap_int64(offset * bits)
-    if offset < 0 or (offset >> 3) >= client.server.config["proto-max-bulk-len"]:
+    if offset < 0 or (
+        (offset >> 3) >= MIN_PROTO_MAX_BULK_LEN
+        and (offset >> 3) >= client.server.config["proto-max-bulk-len"]
+    ):
         raise CommandError(BIT_OFFSET_ERROR)
     return offset
 

@@ -424,7 +424,7 @@ def pfadd_command(client: Client, argv: list[bytes]) -> Reply:
         updated = 1
     else:
         hll = unshare_string(db, key, value)
-    max_bytes = client.server.config["hll-sparse-max-bytes"]
+    max_bytes = 0 if hll[4] == HLL_DENSE else client.server.config["hll-sparse-max-bytes"]
     try:
         for element in argv[2:]:
             index, count = pattern_length(element)

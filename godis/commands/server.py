@@ -17,8 +17,8 @@ from godis.blocking import blocked_clients
 from godis.commands.context import Client
 from godis.commands.table import command, container
 from godis.errors import SYNTAX, CommandError, ConfigError
-from godis.state import parse_output_limits
 from godis.protocol.writer import OK, Map, Raw, Reply, Verbatim
+from godis.state import parse_output_limits
 from godis.util import parse_int
 
 # -- authentication ---------------------------------------------------------------------------

@@ -97,9 +97,14 @@ def unshare_string(db: Database, key: bytes, value: bytes | bytearray) -> bytear
     return mutable
 
 
+MIN_PROTO_MAX_BULK_LEN = 1024 * 1024
+"""The smallest proto-max-bulk-len the configuration accepts: below it no lookup is needed."""
+
+
 def check_string_length(client: Client, size: int, append: int) -> None:
     """``checkStringLength``: the result must fit ``proto-max-bulk-len``."""
-    if size + append > client.server.config["proto-max-bulk-len"]:
+    total = size + append
+    if total > MIN_PROTO_MAX_BULK_LEN and total > client.server.config["proto-max-bulk-len"]:
         raise CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
 
 
@@ -743,6 +748,7 @@ def lcs_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 __all__ = [
+    "MIN_PROTO_MAX_BULK_LEN",
     "check_string_length",
     "is_string",
     "key_added",

@@ -244,5 +244,5 @@ class Keyspace:
 
     def all_keys(self) -> Iterable[tuple[Database, bytes]]:
         for db in self.databases:
-            for key in db.keys():
+            for key in db:
                 yield db, key

@@ -739,15 +739,14 @@ class StringMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.float_keys: set[str] = set()  # INCRBYFLOAT results may differ in OBJECT ENCODING
+        # Keys INCRBYFLOAT ever wrote: Redis stores "5" from INCRBYFLOAT as embstr, godis's
+        # encoding (derived from the bytes) says int, so their encoding is not compared.
+        self.float_keys: set[str] = set()
 
     @initialize()
     def start(self) -> None:
         self.differ.check("FLUSHALL")
         self.differ.check("RPUSH", "l", "item")
-
-    def _written(self, key: str) -> None:
-        self.float_keys.discard(key)
 
     @rule(key=KEYS, value=VALUES,
           condition=st.sampled_from([[], ["NX"], ["XX"]]),
@@ -757,23 +756,18 @@ class StringMachine(RuleBasedStateMachine):
     def set(self, key: str, value: str, condition: list[str], get: bool,
             expiry: list[str]) -> None:
         self.differ.check("SET", key, value, *condition, *(["GET"] if get else []), *expiry)
-        self._written(key)
 
     @rule(key=KEYS, value=VALUES, name=st.sampled_from(["SETNX", "GETSET", "APPEND"]))
     def set_variant(self, key: str, value: str, name: str) -> None:
         self.differ.check(name, key, value)
-        self._written(key)
 
     @rule(key=KEYS, value=VALUES, seconds=st.sampled_from(["100", "0", "x"]))
     def setex(self, key: str, value: str, seconds: str) -> None:
         self.differ.check("SETEX", key, seconds, value)
-        self._written(key)
 
     @rule(pairs=st.lists(st.tuples(KEYS, VALUES), min_size=1, max_size=3), nx=st.booleans())
     def mset(self, pairs: list[tuple[str, str]], nx: bool) -> None:
         self.differ.check("MSETNX" if nx else "MSET", *[part for pair in pairs for part in pair])
-        for key, _ in pairs:
-            self._written(key)
 
     @rule(key=KEYS, option=st.sampled_from([[], ["PERSIST"], ["EX", "50"], ["EXAT", "1"],
                                            ["PX", "0"]]))
@@ -787,7 +781,6 @@ class StringMachine(RuleBasedStateMachine):
     @rule(key=KEYS, name=st.sampled_from(["INCRBY", "DECRBY"]), amount=INTS)
     def incrby(self, key: str, name: str, amount: int) -> None:
         self.differ.check(name, key, amount)
-        self._written(key)
 
     @rule(key=KEYS, amount=FLOATS)
     def incrbyfloat(self, key: str, amount: str) -> None:
@@ -797,7 +790,6 @@ class StringMachine(RuleBasedStateMachine):
     @rule(key=KEYS, offset=st.integers(min_value=0, max_value=10), value=VALUES)
     def setrange(self, key: str, offset: int, value: str) -> None:
         self.differ.check("SETRANGE", key, offset, value)
-        self._written(key)
 
     @rule(key=KEYS, start=OFFSETS, end=OFFSETS)
     def getrange(self, key: str, start: int, end: int) -> None:

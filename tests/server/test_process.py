@@ -100,7 +100,8 @@ def test_version_and_help() -> None:
 
     out = subprocess.run([sys.executable, "-m", "godis", "--version"], capture_output=True,
                          text=True, check=True).stdout
-    assert "godis" in out and "7.0.15" in out
+    assert "godis" in out
+    assert "7.0.15" in out
     help_text = subprocess.run([sys.executable, "-m", "godis", "serve", "--help"],
                                capture_output=True, text=True, check=True).stdout
     for option in ("--port", "--bind", "--dir", "--appendonly", "--appendfsync", "--config"):
@@ -135,8 +136,8 @@ def test_redis_cli(tmp_path: Path) -> None:
         assert "unknown command 'NOPE'" in cli("NOPE")
         # the interactive mode fetches COMMAND DOCS at start; piped commands run through it
         out = cli(stdin="PING\nHSET h2 a 1\nHGETALL h2\nCONFIG GET save\n")
-        assert "PONG" in out and "a\n1" in out
+        assert "PONG" in out
+        assert "a\n1" in out
         assert cli("--no-raw", "HGETALL", "h") == '1) "f"\n2) "hello world"\n'
-        assert cli("-3", "HGETALL", "h") == 'f\nhello world\n' or True
         # redis-cli --stat/INFO parsing
         assert "redis_version:7.0.15" in cli("INFO", "server")
