@@ -346,6 +346,15 @@ def _serve_key(server: ServerState, registry: _Registry, slot: tuple[int, bytes]
         _wake(request, cast("Reply", reply))
 
 
+def scan_database_for_ready_keys(keyspace: Keyspace, db_index: int) -> None:
+    """Signal every waited-on key of a db that now holds data (after SWAPDB; Redis's
+    ``scanDatabaseForReadyKeys``). MOVE/COPY into another db signal their one key instead."""
+    data = keyspace.databases[db_index].data
+    for slot in list(keyspace.blocking_keys):
+        if slot[0] == db_index and slot[1] in data:
+            keyspace.signal_key_as_ready(db_index, slot[1])
+
+
 # -- unblocking from outside ---------------------------------------------------------------------
 
 

@@ -447,3 +447,22 @@ async def test_bare_request_waits_and_times_out(world: World,
         assert is_blocked(client)
     assert result == [None]
     assert math.isclose(trio.current_time(), 2.0, abs_tol=0.01)
+
+
+async def test_scan_database_for_ready_keys(world: World) -> None:
+    """After SWAPDB-like changes, keys that now hold data serve their waiters."""
+    from godis.blocking import scan_database_for_ready_keys
+
+    client = world.client()
+    async with trio.open_nursery() as nursery:
+        replies = world.start(nursery, client, "BLPOP", "k", 0)
+        await settle()
+        async with world.keyspace.lock:
+            value = ListValue()
+            value.append(b"swapped")
+            world.keyspace.databases[0].data[b"k"] = value  # as SWAPDB would bring it
+            scan_database_for_ready_keys(world.keyspace, 1)
+            assert world.keyspace.ready_keys == []
+            scan_database_for_ready_keys(world.keyspace, 0)
+            execute(world.producer, [b"PING"])
+    assert replies == [pair(b"k", b"swapped")]

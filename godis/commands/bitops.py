@@ -29,7 +29,7 @@ BITFIELD_TYPE_ERROR = ("ERR Invalid bitfield type. Use something like i16 u8. No
 _U64 = (1 << 64) - 1
 
 _KEY = Argument("key", "key")
-_RANGE_UNIT = Argument("unit", "oneof", optional=True, arguments=(
+_RANGE_UNIT = Argument("index_unit", "oneof", optional=True, arguments=(
     Argument("byte", "pure-token", token="BYTE"), Argument("bit", "pure-token", token="BIT")))
 
 
@@ -143,7 +143,7 @@ def getbit_command(client: Client, argv: list[bytes]) -> Reply:
 @command("bitcount", arity=-2, flags="readonly", keys=(1, 1, 1), group="bitmap",
          summary="Count set bits in a string", since="2.6.0",
          complexity="O(N)",
-         arguments=(_KEY, Argument("range", "block", optional=True, arguments=(
+         arguments=(_KEY, Argument("index", "block", optional=True, arguments=(
              Argument("start", "integer"), Argument("end", "integer"), _RANGE_UNIT))))
 def bitcount_command(client: Client, argv: list[bytes]) -> Reply:
     """BITCOUNT key [start end [BYTE|BIT]]. Redis 7.0 looks the key up before parsing."""
@@ -179,8 +179,8 @@ def bitcount_command(client: Client, argv: list[bytes]) -> Reply:
 @command("bitpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="bitmap",
          summary="Find first bit set or clear in a string", since="2.8.7",
          complexity="O(N)",
-         arguments=(_KEY, Argument("bit", "integer"), Argument("range", "block", optional=True,
-                    arguments=(Argument("start", "integer"), Argument("end-unit-block", "block",
+         arguments=(_KEY, Argument("bit", "integer"), Argument("index", "block", optional=True,
+                    arguments=(Argument("start", "integer"), Argument("end_index", "block",
                                optional=True, arguments=(Argument("end", "integer"),
                                                          _RANGE_UNIT))))))
 def bitpos_command(client: Client, argv: list[bytes]) -> Reply:
@@ -239,11 +239,8 @@ def bitpos_command(client: Client, argv: list[bytes]) -> Reply:
 @command("bitop", arity=-4, flags="write denyoom", keys=(2, -1, 1), group="bitmap",
          summary="Perform bitwise operations between strings", since="2.6.0",
          complexity="O(N)",
-         arguments=(Argument("operation", "oneof", arguments=(
-             Argument("and", "pure-token", token="AND"), Argument("or", "pure-token", token="OR"),
-             Argument("xor", "pure-token", token="XOR"),
-             Argument("not", "pure-token", token="NOT"))),
-             Argument("destkey", "key"), Argument("key", "key", multiple=True)))
+         arguments=(Argument("operation", "string"), Argument("destkey", "key"),
+                    Argument("key", "key", multiple=True)))
 def bitop_command(client: Client, argv: list[bytes]) -> Reply:
     """BITOP AND|OR|XOR|NOT destkey key [key ...]: the length of the result.
 
@@ -428,7 +425,7 @@ def bitfield_generic(client: Client, argv: list[bytes], read_only: bool) -> Repl
     return replies
 
 
-_BITFIELD_GET = Argument("get-block", "block", token="GET", arguments=(
+_BITFIELD_GET = Argument("encoding_offset", "block", token="GET", arguments=(
     Argument("encoding", "string"), Argument("offset", "integer")))
 
 
@@ -439,15 +436,15 @@ _BITFIELD_GET = Argument("get-block", "block", token="GET", arguments=(
                                    arguments=(
              _BITFIELD_GET,
              Argument("write", "block", arguments=(
-                 Argument("overflow-block", "oneof", token="OVERFLOW", optional=True,
+                 Argument("wrap_sat_fail", "oneof", token="OVERFLOW", optional=True,
                           arguments=(Argument("wrap", "pure-token", token="WRAP"),
                                      Argument("sat", "pure-token", token="SAT"),
                                      Argument("fail", "pure-token", token="FAIL"))),
-                 Argument("write-operation", "oneof", arguments=(
-                     Argument("set-block", "block", token="SET", arguments=(
+                 Argument("write_operation", "oneof", arguments=(
+                     Argument("encoding_offset_value", "block", token="SET", arguments=(
                          Argument("encoding", "string"), Argument("offset", "integer"),
                          Argument("value", "integer"))),
-                     Argument("incrby-block", "block", token="INCRBY", arguments=(
+                     Argument("encoding_offset_increment", "block", token="INCRBY", arguments=(
                          Argument("encoding", "string"), Argument("offset", "integer"),
                          Argument("increment", "integer")))))))))))
 def bitfield_command(client: Client, argv: list[bytes]) -> Reply:
@@ -460,7 +457,7 @@ def bitfield_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Perform arbitrary bitfield integer operations on strings. Read-only variant "
                  "of BITFIELD", since="6.0.0",
          complexity="O(1) for each subcommand specified",
-         arguments=(_KEY, Argument("get-block", "block", token="GET", optional=True,
+         arguments=(_KEY, Argument("encoding_offset", "block", token="GET", optional=True,
                                    multiple=True, arguments=(Argument("encoding", "string"),
                                                              Argument("offset", "integer")))))
 def bitfield_ro_command(client: Client, argv: list[bytes]) -> Reply:

@@ -489,7 +489,7 @@ def pfcount_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Merge N different HyperLogLogs into a single one.", since="2.8.9",
          complexity="O(N) to merge N HyperLogLogs, but with high constant times.",
          arguments=(Argument("destkey", "key"),
-                    Argument("sourcekey", "key", optional=True, multiple=True)))
+                    Argument("sourcekey", "key", multiple=True)))
 def pfmerge_command(client: Client, argv: list[bytes]) -> Reply:
     """PFMERGE destkey [sourcekey ...]: destkey becomes the union (it is a source too)."""
     db = client.db

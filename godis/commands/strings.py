@@ -81,6 +81,7 @@ def write_string(db: Database, key: bytes) -> bytes | bytearray | None:
 
 
 def is_string(value: Value) -> bool:
+    """Whether ``value`` is a string (either representation)."""
     kind = type(value)
     return kind is bytes or kind is bytearray
 
@@ -114,6 +115,7 @@ def key_added(client: Client, key: bytes) -> None:
 
 
 def _bulk(value: bytes | bytearray) -> bytes:
+    """A reply-safe copy: bytes as they are, a (mutable) bytearray copied."""
     return value if type(value) is bytes else bytes(value)
 
 
@@ -397,7 +399,7 @@ def mset_generic(client: Client, argv: list[bytes], name: str, nx: bool) -> Repl
     return 1 if nx else OK
 
 
-_KEY_VALUES = Argument("data", "block", multiple=True, arguments=(_KEY, _VALUE))
+_KEY_VALUES = Argument("key_value", "block", multiple=True, arguments=(_KEY, _VALUE))
 
 
 @command("mset", arity=-3, flags="write denyoom", keys=(1, -1, 2), group="string",

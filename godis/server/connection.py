@@ -59,6 +59,7 @@ class Connection:
         self.scope = trio.CancelScope()
         self._idle_scope: trio.CancelScope | None = None
         self._soft_limit_since: float | None = None
+        self._blocked: BlockRequest | None = None
 
     # -- output -----------------------------------------------------------------------------
 
@@ -227,9 +228,8 @@ class Connection:
             while True:
                 try:
                     commands = reader.read_commands()
-                except ProtocolError as error:
-                    self.send_now(b"-%s\r\n" % error.message.encode())
-                    log.debug("Protocol error (%s) from client %s", error.reason, client.address)
+                except ProtocolError as error:  # after the complete commands before it ran
+                    self._protocol_error(error)
                     await self._drain()
                     return
                 if not commands:
@@ -242,71 +242,98 @@ class Connection:
                             client.address)
                 return
 
+    def _protocol_error(self, error: ProtocolError) -> None:
+        self.send_now(b"-%s\r\n" % error.message.encode())
+        log.debug("Protocol error (%s) from client %s", error.reason, self.client.address)
+
     async def _run_commands(self, commands: list[list[bytes]]) -> bool:
-        """Execute a batch and send its replies; whether the connection stays open."""
+        """Execute a batch and send its replies; whether the connection stays open.
+
+        The common case — lock free, nothing blocks, no fsync to wait for — never awaits.
+        """
         client = self.client
-        keyspace = client.keyspace
-        lock = keyspace.lock
+        lock = client.keyspace.lock
         aof = self.aof
-        server = self.server
         while commands:
-            out = bytearray()
-            blocked: BlockRequest | None = None
-            close = False
             try:
                 lock.acquire_nowait()
             except trio.WouldBlock:
                 await lock.acquire()
             try:
-                for index, argv in enumerate(commands):
-                    reply = execute(client, argv)
-                    if type(reply) is ErrorReply and _is_http(argv):
-                        log.warning("Possible SECURITY ATTACK detected. It looks like somebody "
-                                    "is sending POST or Host: commands to Redis. Connection "
-                                    "from %s aborted.", client.address)
-                        return False
-                    if type(reply) is BlockRequest:
-                        blocked = reply
-                        commands = commands[index + 1 :]
-                        break
-                    mode = client.reply_mode
-                    if mode == "on":
-                        write_reply(reply, client.resp, out)
-                    elif mode == "skip_next":  # CLIENT REPLY SKIP itself: skip the next one
-                        client.reply_mode = "skip"
-                    elif mode == "skip":
-                        client.reply_mode = "on"
-                    if client.close_after_reply:
-                        close = True
-                        break
-                else:
-                    commands = []
+                out, stopped_at, outcome = self._execute(commands)
                 if aof is not None and aof.buffer:
                     aof.write()
-                self.reader.unauthenticated = not client.authenticated
             finally:
                 lock.release()
+            if outcome is _DROP:
+                return False
             if aof is not None and aof.fsync_policy == "always" and aof.synced < aof.written:
-                with trio.CancelScope(shield=True):
-                    try:
-                        await aof.sync_to(aof.written)
-                    except OSError:
-                        log.warning("Can't recover from AOF fsync error when the AOF fsync "
-                                    "policy is 'always'. Exiting...")
-                        server.request_shutdown()
-                        return False
+                if not await self._fsync_before_reply(aof):
+                    return False
             self.send_now(out)
-            if close:
+            if outcome is _DONE:
+                return True
+            if outcome is _CLOSE:
                 await self._drain()
                 return False
-            if blocked is not None:
-                if self.outbuf:
-                    await self._drain()
-                reply = await wait_unblocked(client, blocked)
-                final = bytearray()
-                write_reply(reply, client.resp, final)
-                self.send_now(final)
+            # a blocking command is waiting: reply to it once served, then go on
+            blocked = commands[stopped_at]
+            commands = commands[stopped_at + 1 :]
+            if self.outbuf:
+                await self._drain()
+            assert self._blocked is not None
+            reply = await wait_unblocked(client, self._blocked)
+            self._blocked = None
+            del blocked
+            final = bytearray()
+            write_reply(reply, client.resp, final)
+            self.send_now(final)
         return True
+
+    def _execute(self, commands: list[list[bytes]]) -> tuple[bytearray, int, object]:
+        """Run ``commands`` (lock held) into one reply buffer; where and why it stopped."""
+        client = self.client
+        out = bytearray()
+        for index, argv in enumerate(commands):
+            reply = execute(client, argv)
+            kind = type(reply)
+            if kind is ErrorReply and _is_http(argv):
+                log.warning("Possible SECURITY ATTACK detected. It looks like somebody is "
+                            "sending POST or Host: commands to Redis. Connection from %s "
+                            "aborted.", client.address)
+                return out, index, _DROP
+            if kind is BlockRequest:
+                self._blocked = reply  # type: ignore[assignment]
+                return out, index, _BLOCKED
+            mode = client.reply_mode
+            if mode == "on":
+                write_reply(reply, client.resp, out)
+            elif mode == "skip_next":  # CLIENT REPLY SKIP itself: skip the next one
+                client.reply_mode = "skip"
+            elif mode == "skip":
+                client.reply_mode = "on"
+            if client.close_after_reply:
+                return out, index, _CLOSE
+        self.reader.unauthenticated = not client.authenticated
+        return out, len(commands), _DONE
+
+    async def _fsync_before_reply(self, aof: AppendOnlyFile) -> bool:
+        """``appendfsync always``: the batch's bytes are on disk before its replies leave."""
+        with trio.CancelScope(shield=True):
+            try:
+                await aof.sync_to(aof.written)
+            except OSError:
+                log.warning("Can't recover from AOF fsync error when the AOF fsync policy is "
+                            "'always'. Exiting...")
+                self.server.request_shutdown()
+                return False
+        return True
+
+
+_DONE = "done"
+_BLOCKED = "blocked"
+_CLOSE = "close"
+_DROP = "drop"
 
 
 def _is_http(argv: list[bytes]) -> bool:

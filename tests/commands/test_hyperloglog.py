@@ -20,6 +20,7 @@ from godis.commands.hyperloglog import (
     pattern_length,
     registers_of,
 )
+from godis.commands.table import load_all
 from godis.config import Config
 from tests.commands.test_strings import script
 from tests.support.differential import Differ, GodisDirect
@@ -300,3 +301,41 @@ def test_stateful_hll(redis_port: int, resp: int) -> None:
             Machine, settings=settings(max_examples=30, stateful_step_count=30, deadline=None))
     finally:
         redis.close()
+
+
+def test_pfcount_cache_update_touches_watchers(differ: Differ) -> None:
+    """Refreshing the cached cardinality modifies the string: a WATCH on it fails."""
+    if b"watch" not in load_all():
+        pytest.skip("WATCH not implemented")
+    script(differ, """
+        PFADD h a b c
+        WATCH h
+        PFCOUNT h
+        MULTI
+        PING
+        EXEC
+        WATCH h
+        PFCOUNT h
+        MULTI
+        PING
+        EXEC
+    """)
+
+
+def test_pfcount_cache_update_signals_the_key() -> None:
+    """godis alone: a watcher of the key is told when PFCOUNT rewrites the cache, not after."""
+    godis = GodisDirect()
+    godis.call("PFADD", "h", "a")
+
+    class Watcher:
+        touched = 0
+
+        def key_touched(self) -> None:
+            self.touched += 1
+
+    watcher = Watcher()
+    godis.server.keyspace.databases[0].watched[b"h"] = {watcher}
+    godis.call("PFCOUNT", "h")
+    assert watcher.touched == 1
+    godis.call("PFCOUNT", "h")  # cached now: nothing changes
+    assert watcher.touched == 1
