@@ -1,0 +1,121 @@
+"""The server in-process under Trio: expiry driven by ``autojump_clock``, shutdown, limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import trio
+
+from godis.config import Config
+from godis.server.serve import serve
+from godis.state import ServerState
+from tests.support.resp import encode_command, reply_end
+
+
+class AsyncResp:
+    """A minimal RESP client on a Trio stream (raw replies)."""
+
+    def __init__(self, stream: trio.SocketStream) -> None:
+        self.stream = stream
+        self.buf = b""
+
+    async def call(self, *args: str | bytes | int) -> bytes:
+        await self.stream.send_all(encode_command(*args))
+        while True:
+            end = reply_end(self.buf) if self.buf else -1
+            if end >= 0:
+                reply, self.buf = self.buf[:end], self.buf[end:]
+                return reply
+            chunk = await self.stream.receive_some(65536)
+            assert chunk, "connection closed"
+            self.buf += chunk
+
+
+async def _start(nursery: trio.Nursery, tmp_path: Path, **settings: object) -> ServerState:
+    config = Config(port=0, dir=str(tmp_path), **settings)
+    state: ServerState = await nursery.start(serve, config)
+    return state
+
+
+async def test_ttl_expires_with_trio_clock(tmp_path: Path, autojump_clock: trio.abc.Clock) -> None:
+    async with trio.open_nursery() as nursery:
+        state = await _start(nursery, tmp_path)
+        client = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        assert await client.call("SET", "short", "v", "PX", "1500") == b"+OK\r\n"
+        assert await client.call("SET", "long", "v", "EX", "100") == b"+OK\r\n"
+        assert await client.call("PTTL", "short") == b":1500\r\n"
+        await trio.sleep(1)
+        assert await client.call("GET", "short") == b"$1\r\nv\r\n"
+        await trio.sleep(1)
+        assert await client.call("EXISTS", "short") == b":0\r\n"
+        assert await client.call("TTL", "long") == b":98\r\n"
+        state.request_shutdown()
+    data = (tmp_path / "appendonly.aof").read_bytes()
+    assert b"PXAT" in data
+    assert encode_command("DEL", "short") in data  # the expiry is logged as a DEL
+
+
+async def test_active_expiry_removes_untouched_keys(tmp_path: Path,
+                                                   autojump_clock: trio.abc.Clock) -> None:
+    async with trio.open_nursery() as nursery:
+        state = await _start(nursery, tmp_path)
+        client = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        for i in range(50):
+            await client.call("SET", f"k{i}", "v", "PX", "100")
+        await client.call("SET", "keep", "v")
+        assert await client.call("DBSIZE") == b":51\r\n"
+        await trio.sleep(2)  # nothing reads the keys: only the active cycle can remove them
+        assert await client.call("DBSIZE") == b":1\r\n"
+        assert state.keyspace.stats_expired_keys == 50
+        state.request_shutdown()
+
+
+async def test_shutdown_lets_the_running_batch_finish(tmp_path: Path) -> None:
+    async with trio.open_nursery() as nursery:
+        state = await _start(nursery, tmp_path)
+        stream = await trio.open_tcp_stream("127.0.0.1", state.port)
+        pipeline = b"".join(encode_command("HSET", "h", f"f{i}", "v") for i in range(1000))
+        await stream.send_all(pipeline + encode_command("SHUTDOWN"))
+        received = b""
+        while chunk := await stream.receive_some(65536):
+            received += chunk
+        assert received == b":1\r\n" * 1000
+    data = (tmp_path / "appendonly.aof").read_bytes()
+    assert data.count(b"HSET") == 1000
+
+
+async def test_maxclients(tmp_path: Path) -> None:
+    async with trio.open_nursery() as nursery:
+        state = await _start(nursery, tmp_path, maxclients=2)
+        first = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        second = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        assert await first.call("PING") == b"+PONG\r\n"
+        assert await second.call("PING") == b"+PONG\r\n"
+        third = await trio.open_tcp_stream("127.0.0.1", state.port)
+        received = b""
+        while chunk := await third.receive_some(1024):
+            received += chunk
+        assert received == b"-ERR max number of clients reached\r\n"
+        assert await first.call("PING") == b"+PONG\r\n"
+        await first.stream.aclose()
+        await trio.sleep(0.2)
+        fourth = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        assert await fourth.call("PING") == b"+PONG\r\n"
+        state.request_shutdown()
+
+
+async def test_giant_bulk_claims_cost_nothing(tmp_path: Path) -> None:
+    async with trio.open_nursery() as nursery:
+        state = await _start(nursery, tmp_path)
+        claims = []
+        for _ in range(5):
+            stream = await trio.open_tcp_stream("127.0.0.1", state.port)
+            await stream.send_all(b"*2\r\n$3\r\nSET\r\n$500000000\r\n" + b"x" * 100)
+            claims.append(stream)
+        huge = await trio.open_tcp_stream("127.0.0.1", state.port)
+        await huge.send_all(b"*2147483647\r\n")
+        other = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        assert await other.call("PING") == b"+PONG\r\n"
+        info = await other.call("INFO", "clients")
+        assert b"connected_clients:7" in info
+        state.request_shutdown()
