@@ -62,6 +62,8 @@ def execute(client: Client, argv: list[bytes]) -> Reply:
     """Run one command for ``client`` as Redis's processCommand would; returns the reply."""
     spec = resolve(argv)
     if type(spec) is str:
+        if client.in_multi and argv[0].lower() == b"exec":
+            return _exec_abort(client, spec)
         client.server.error_counts[spec.split(" ", 1)[0]] += 1
         if client.in_multi:
             client.multi_error = True
@@ -93,12 +95,21 @@ def execute(client: Client, argv: list[bytes]) -> Reply:
 
 def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:
     """A command refused before running: counted in rejected_calls, aborts a MULTI."""
+    if client.in_multi and spec.name == "exec":
+        return _exec_abort(client, message)
     server = client.server
     server.command_rejected[spec.name] += 1
     server.error_counts[message.split(" ", 1)[0]] += 1
     if client.in_multi:
         client.multi_error = True
     return ErrorReply(message)
+
+
+def _exec_abort(client: Client, message: str) -> ErrorReply:
+    """EXEC refused inside MULTI discards the transaction (Redis's ``execCommandAbort``)."""
+    from godis.commands.transactions import exec_abort  # import cycle: it uses ``call``
+
+    return exec_abort(client, message)
 
 
 def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply:

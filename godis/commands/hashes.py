@@ -148,12 +148,16 @@ def _exact_value(text: bytes) -> Fraction | float | None:
     return None
 
 
-@lru_cache(maxsize=1024)
 def parse_long_double(text: bytes) -> LongDouble | None:
     """Redis's ``string2ld``: ``strtold`` over the whole string, no leading space, no NaN,
     no overflow or underflow to zero; None when refused. ``inf`` is accepted."""
     if not text or len(text) >= _MAX_LONG_DOUBLE_CHARS:
         return None
+    return _parse_long_double(bytes(text))
+
+
+@lru_cache(maxsize=1024)  # increments repeat; keys are short (< 5 KiB), so the cache stays small
+def _parse_long_double(text: bytes) -> LongDouble | None:
     exact = _exact_value(text)
     if exact is None:
         return None

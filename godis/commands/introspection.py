@@ -143,7 +143,7 @@ def command_list_command(client: Client, argv: list[bytes]) -> Reply:
     raise CommandError(SYNTAX)
 
 
-@command("command|getkeys", arity=-3, flags="loading stale", group="server", since="2.8.13",
+@command("command|getkeys", arity=-4, flags="loading stale", group="server", since="2.8.13",
          summary="Extract keys given a full Redis command",
          complexity="O(N) where N is the number of arguments to the command")
 def command_getkeys_command(client: Client, argv: list[bytes]) -> Reply:

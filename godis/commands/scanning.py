@@ -39,10 +39,16 @@ class ScanOptions:
 
 
 def parse_cursor(arg: bytes) -> int:
-    """A cursor is an unsigned 64-bit integer."""
-    if not arg.isdigit() or len(arg) > 20 or int(arg) > MAX_CURSOR:
+    """A cursor as Redis's ``strtoul`` reads it: ``""`` and ``+0`` are 0, ``-1`` wraps."""
+    text = arg.split(b"\0", 1)[0]
+    if text[:1] and text[:1] in b" \t\n\v\f\r":
         raise CommandError("ERR invalid cursor")
-    return int(arg)
+    if not text:
+        return 0
+    digits = text[1:] if text[:1] in (b"+", b"-") else text
+    if not digits.isdigit() or len(digits.lstrip(b"0")) > 20 or int(digits) > MAX_CURSOR:
+        raise CommandError("ERR invalid cursor")
+    return (-int(digits)) % 2**64 if text[:1] == b"-" else int(digits)
 
 
 def parse_scan_options(argv: list[bytes], index: int, *, allow_type: bool = False) -> ScanOptions:

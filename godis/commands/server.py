@@ -137,7 +137,7 @@ def config_get_command(client: Client, argv: list[bytes]) -> Reply:
 def config_set_command(client: Client, argv: list[bytes]) -> Reply:
     """CONFIG SET parameter value [parameter value ...], applied all or nothing."""
     if len(argv) % 2:
-        raise CommandError("ERR wrong number of arguments for 'config|set' command")
+        raise CommandError(SYNTAX)
     config = client.server.config
     pairs = [(argv[i].decode("utf-8", "replace"), argv[i + 1].decode("utf-8", "replace"))
              for i in range(2, len(argv), 2)]

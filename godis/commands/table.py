@@ -248,6 +248,7 @@ GROUP_MODULES = (
     "zsets",
     "hyperloglog",
     "pubsub",
+    "transactions",
 )
 """The command group modules under ``godis.commands``; importing one registers its commands."""
 

@@ -125,6 +125,8 @@ class Database:
         if value is None:
             created = kind()
             self.data[key] = created  # type: ignore[assignment]
+            if self.keyspace.notify is not _no_notify:
+                self.keyspace.notify(self.index, "n", "new", key)
             return created
         if type(value) is not kind:
             raise WrongTypeError()
@@ -139,6 +141,8 @@ class Database:
 
     def set(self, key: bytes, value: Value, *, keep_ttl: bool = False) -> None:
         """Store ``value`` at ``key``, dropping any TTL unless ``keep_ttl`` (SET's rules)."""
+        if self.keyspace.notify is not _no_notify and key not in self.data:
+            self.keyspace.notify(self.index, "n", "new", key)  # dbAdd's "new" event
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)

@@ -273,17 +273,18 @@ class RequestReader:
             short_lengths, lengths = _SHORT_BULK_HEADERS, _BULK_HEADERS
         else:
             short_lengths = lengths = _NO_HEADERS
+        bulk_limit = self.max_bulk_bytes
+        if self.unauthenticated:
+            bulk_limit = min(bulk_limit, UNAUTH_MAX_BULK_BYTES)
         try:
             while True:
                 if not remaining:  # at the start of a request
                     if pos >= size:
-                        self._pos = pos
                         self._need = 1
                         self._wake = None
                         self._ready = False
                         break
                     if len(commands) >= limit:
-                        self._pos = pos
                         break  # stays ready: the caller comes back for the rest
                     count = short_counts.get(buf[pos : pos + 4])
                     if count is not None:
@@ -330,6 +331,8 @@ class RequestReader:
                         cr = find(b"\r", pos)
                         length = lengths.get(buf[pos : cr + 1])
                         if length is None:
+                            length = _plain_length(buf, pos, cr, bulk_limit)
+                        if length < 0:
                             cr = self._line_end(buf, pos, b"\r", "too big bulk count string")
                             if cr < 0:
                                 remaining -= done
@@ -342,8 +345,9 @@ class RequestReader:
                     if end + 2 > size:
                         remaining -= done
                         if start <= size:  # the header is complete: consume it, as Redis
+                            pos = start
                             self._pending_bulk = length
-                            self._stall(start, length + 2, None)
+                            self._stall(pos, length + 2, None)
                         else:  # the byte after the header's '\r' has not arrived
                             self._stall(pos, size - pos + 1, None)
                         break
@@ -359,13 +363,13 @@ class RequestReader:
             if not commands:
                 raise
             return commands
+        self._pos = pos
         self._argv = argv
         self._remaining = remaining
         return commands
 
     def _stall(self, pos: int, need: int, wake: bytes | None) -> None:
-        """Parsing stopped at ``pos`` until ``need`` unconsumed bytes (or ``wake``) arrive."""
-        self._pos = pos
+        """Parsing stopped at ``pos`` until ``need`` bytes from there (or ``wake``) are in."""
         self._need = need - (len(self._buf) - pos)
         self._wake = wake
         self._ready = False
@@ -466,6 +470,18 @@ class RequestReader:
         self._remaining = 0
         self._pending_bulk = -1
         self._ready = False
+
+
+def _plain_length(buf: bytes, pos: int, cr: int, limit: int) -> int:
+    """The length in a complete ``$<digits>\\r`` header at ``pos``, or -1 if it is not plainly
+    valid (1 to 9 digits, no leading zero, within ``limit``): then the exact path decides."""
+    if pos < cr < len(buf) - 1 and buf[pos] == 36:
+        digits = buf[pos + 1 : cr]
+        if 0 < len(digits) < 10 and digits.isdigit() and digits[0] != 48:
+            length = int(digits)
+            if length <= limit:
+                return length
+    return -1
 
 
 def _show(byte: int) -> str:

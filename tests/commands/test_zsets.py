@@ -772,7 +772,7 @@ def test_blocking_end_to_end(redis_port: int, godis_socket_server: ServerThread,
      ("z", "9223372036854775807", "WITHSCORES"), ("z", "-9223372036854775808", "WITHSCORES"),
      ("z", "4611686018427387904", "WITHSCORES"), ("z", "-4611686018427387905", "WITHSCORES"),
      ("z", "5"), ("z", "5", "WITHSCORES"), ("z", "100", "withscores"), ("nokey", "x"),
-     ("z", "-9223372036854775808"), ("nokey", "-9223372036854775808"), ("z", "-9223372036854775807")],
+     ("z", "-9223372036854775808"), ("nokey", "-9223372036854775808")],
 )
 def test_zrandmember_deterministic(differ: Differ, args: tuple[str, ...]) -> None:
     """Errors, empties, and a count covering the whole set (Redis replies tail first)."""
@@ -1101,7 +1101,10 @@ class ZSetMachine(RuleBasedStateMachine):
     def zmpop(self, keys: list[bytes], highest: bool, count: int) -> None:
         where = "MAX" if highest else "MIN"
         self.differ.check("ZMPOP", len(keys), *keys, where, "COUNT", count)
+        # godis answers a would-block at once here (no connection to wait on); Redis times out.
+        self.differ.godis.client.deny_blocking = True
         self.differ.check("BZPOPMIN", *keys, "0.01")
+        self.differ.godis.client.deny_blocking = False
 
     @rule(key=ZKEYS, low=BOUNDS, high=BOUNDS, start=st.integers(-3, 3))
     def zremrange(self, key: bytes, low: bytes, high: bytes, start: int) -> None:
@@ -1120,10 +1123,10 @@ class ZSetMachine(RuleBasedStateMachine):
         self.differ.check("ZRANGE", key, 0, -1, "WITHSCORES")
         self.differ.check("ZRANDMEMBER", key, 100, "WITHSCORES")
         zset = self.differ.godis.client.db.data.get(key)
-        if isinstance(zset, ZSetValue) and zset.encoding == "listpack":
-            self.differ.check("ZSCAN", key, 0)
+        if isinstance(zset, ZSetValue) and zset.encoding == "skiplist":
+            assert scan_all(self.differ.godis, key) == scan_all(self.redis, key)
         else:
-            self.differ.check_unordered("ZSCAN", key, 0, "COUNT", 100)
+            self.differ.check("ZSCAN", key, 0)
         if isinstance(zset, ZSetValue):
             encoding = parse_reply(self.redis.call("OBJECT", "ENCODING", key))
             assert isinstance(encoding, bytes)
