@@ -225,7 +225,7 @@ class Config:
         canonical = self._canonical(name)
         param = BY_NAME[canonical]
         if not at_start and not param.mutable:
-            raise ConfigError(f"can't set immutable config '{canonical}'")
+            raise ConfigError("can't set immutable config")
         try:
             value = param.parse(text)
         except ValueError as error:

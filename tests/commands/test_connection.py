@@ -110,7 +110,7 @@ def test_config_errors(differ: Differ) -> None:
     differ.check("CONFIG", "SET", "slowlog-max-len", "64", "hz")
     differ.check("CONFIG", "SET", "slowlog-max-len", "64")
     differ.check("CONFIG", "GET", "slowlog-max-len")
-    differ.check("CONFIG", "SET", "port", "1234")
+    differ.check("CONFIG", "SET", "daemonize", "yes")
     differ.check("CONFIG", "SET", "databases", "4")
     differ.check("CONFIG", "SET", "slowlog-max-len", "64", "SLOWLOG-MAX-LEN", "65")
     differ.check("CONFIG", "SET", "hash-max-ziplist-entries", "100")

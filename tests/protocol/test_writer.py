@@ -208,14 +208,18 @@ def conns(redis_port: int) -> tuple[RespConnection, RespConnection]:
     return resp2, resp3
 
 
-FINITE_OR_INFINITE = st.floats(allow_nan=False)
+# Not -0.0: a small sorted set keeps scores as listpack strings and turns -0 into "0" (the
+# zset code's business; addReplyDouble itself prints -0.0 as "-0", as format_double does).
+FINITE_OR_INFINITE = st.floats(allow_nan=False).filter(lambda x: x != 0 or math.copysign(1, x) > 0)
 
 
 @given(st.lists(FINITE_OR_INFINITE, min_size=1, max_size=5))
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-def test_doubles_match_zscore(conns: tuple[RespConnection, RespConnection], scores: list[float]) -> None:
+def test_doubles_match_zscore(
+    conns: tuple[RespConnection, RespConnection], scores: list[float]
+) -> None:
     resp2, resp3 = conns
     args: list[str] = []
     for index, score in enumerate(scores):
@@ -223,8 +227,6 @@ def test_doubles_match_zscore(conns: tuple[RespConnection, RespConnection], scor
     resp2.call("DEL", "godis:writer:z")
     resp2.call("ZADD", "godis:writer:z", *args)
     for index, score in enumerate(scores):
-        if any(s == score for s in scores[index + 1 :]):
-            continue  # a later duplicate member score is what the set holds
         member = f"m{index}"
         assert resp2.call("ZSCORE", "godis:writer:z", member) == encode(Double(score), 2)
         assert resp3.call("ZSCORE", "godis:writer:z", member) == encode(Double(score), 3)
@@ -250,9 +252,9 @@ def test_debug_protocol_matches(conns: tuple[RespConnection, RespConnection]) ->
             assert conn.call("DEBUG", "PROTOCOL", kind) == encode(value, resp), (resp, kind)
 
 
-ERROR_TEXT = st.text(
-    alphabet=st.sampled_from(list("ab \r\n\té\u20ac")), max_size=12
-).map(lambda text: "ERR " + text)
+ERROR_TEXT = st.text(alphabet=st.sampled_from(list("ab \r\n\té\u20ac")), max_size=12).map(
+    lambda text: "ERR " + text
+)
 
 
 @given(ERROR_TEXT)
