@@ -62,7 +62,7 @@ def execute(client: Client, argv: list[bytes]) -> Reply:
     """Run one command for ``client`` as Redis's processCommand would; returns the reply."""
     spec = resolve(argv)
     if type(spec) is str:
-        if client.in_multi and argv[0].lower() == b"exec":
+        if argv[0].lower() == b"exec":
             return _exec_abort(client, spec)
         client.server.error_counts[spec.split(" ", 1)[0]] += 1
         if client.in_multi:
@@ -95,7 +95,7 @@ def execute(client: Client, argv: list[bytes]) -> Reply:
 
 def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:
     """A command refused before running: counted in rejected_calls, aborts a MULTI."""
-    if client.in_multi and spec.name == "exec":
+    if spec.name == "exec":
         return _exec_abort(client, message)
     server = client.server
     server.command_rejected[spec.name] += 1
@@ -106,7 +106,8 @@ def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:
 
 
 def _exec_abort(client: Client, message: str) -> ErrorReply:
-    """EXEC refused inside MULTI discards the transaction (Redis's ``execCommandAbort``)."""
+    """A refused EXEC discards the transaction and the WATCHes, even outside MULTI
+    (Redis's ``execCommandAbort``)."""
     from godis.commands.transactions import exec_abort  # import cycle: it uses ``call``
 
     return exec_abort(client, message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from godis.blocking import is_blocked, unblock_client
 from godis.commands.connection import validate_client_name
 from godis.commands.context import Client
 from godis.commands.server import help_lines
@@ -184,7 +185,7 @@ container("client", group="connection", summary="A container for client connecti
 def client_info_line(client: Client) -> str:
     """One CLIENT LIST line (networking.c catClientInfoString)."""
     now = time.time()
-    flags = "".join(flag for flag, on in (("x", client.in_multi),
+    flags = "".join(flag for flag, on in (("b", is_blocked(client)), ("x", client.in_multi),
                                           ("P", bool(client.channels or client.patterns)),
                                           ("O", client.monitor)) if on) or "N"
     command_name = client.last_command.decode("utf-8", "replace")
@@ -311,6 +312,27 @@ def client_reply_command(client: Client, argv: list[bytes]) -> Reply:
         client.reply_mode = "off" if mode == b"off" else "skip_next"
         return Raw(b"")
     raise CommandError(SYNTAX)
+
+
+@command("client|unblock", arity=-3, flags="admin noscript loading stale", group="connection",
+         since="5.0.0", summary="Unblock a client blocked in a blocking command from a "
+         "different connection", complexity="O(log N) where N is the number of client "
+         "connections")
+def client_unblock_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 if that client was blocked, else 0."""
+    client_id = parse_int(argv[2])
+    error = False
+    if len(argv) == 4:
+        mode = argv[3].lower()
+        if mode not in (b"timeout", b"error"):
+            raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+        error = mode == b"error"
+    elif len(argv) > 4:
+        raise CommandError(SYNTAX)
+    target = client.server.clients.get(client_id)
+    if target is None:
+        return 0
+    return int(unblock_client(target, error))
 
 
 @command("client|help", arity=2, flags="loading stale", group="connection", since="5.0.0",

@@ -13,7 +13,7 @@ import sys
 import time
 
 from godis import REDIS_COMPAT_VERSION, __version__
-from godis.blocking import blocked_clients
+from godis.blocking import blocked_clients, scan_database_for_ready_keys
 from godis.commands.context import Client
 from godis.commands.table import command, container
 from godis.errors import SYNTAX, CommandError, ConfigError
@@ -108,8 +108,7 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     for db in (a, b):
         for key in list(db.watched):
             db.touch(key)
-        for key in list(db.data):
-            client.keyspace.signal_key_as_ready(db.index, key)
+        scan_database_for_ready_keys(client.keyspace, db.index)
     client.keyspace.dirty += 1
     return OK
 

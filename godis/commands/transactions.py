@@ -84,6 +84,28 @@ class WatchedKey:
             self.expired = False  # replaced by a live value: a real change
         self.client.watch_dirty = True
 
+    def key_flushed(self, existed: bool, replaced_with: Database | None) -> None:
+        """``touchAllWatchedKeysInDb`` for this watch, called by ``Database.signal_flushed``
+        *before* the db is emptied (FLUSHDB, FLUSHALL) or given ``replaced_with``'s contents
+        (SWAPDB), for keys present on at least one side.
+
+        An expired key flushed away, or replaced with another expired key, is no change; a
+        missing key replaced with an expired one becomes an expired watch.
+        """
+        key = self.key
+        in_replacement = replaced_with is not None and key in replaced_with.data
+        if self.expired:
+            if not in_replacement:
+                self.expired = False
+                return
+            assert replaced_with is not None
+            if _is_stale(replaced_with, key):
+                return
+        elif not existed and replaced_with is not None and _is_stale(replaced_with, key):
+            self.expired = True
+            return
+        self.client.watch_dirty = True
+
 
 def watch_key(client: Client, key: bytes) -> None:
     """``watchForKey``: watch ``key`` in the client's current db (once)."""
@@ -132,41 +154,6 @@ def watched_key_expired(client: Client) -> bool:
     return False
 
 
-def touch_watched_keys_on_flush(emptied: Database, replaced_with: Database | None = None) -> None:
-    """``touchAllWatchedKeysInDb``: call *before* ``emptied`` is flushed (FLUSHDB, FLUSHALL) or
-    its contents are replaced by ``replaced_with``'s (SWAPDB, once for each side).
-
-    Only watched keys that exist on either side are touched; a key expired when watched that is
-    flushed away or replaced by another expired key is no change, and a missing key replaced by
-    an expired one becomes an expired watch.
-    """
-    if not emptied.watched:
-        return
-    replacement = replaced_with.data if replaced_with is not None else None
-    for key, watchers in list(emptied.watched.items()):
-        exists_in_emptied = key in emptied.data
-        exists_in_replacement = replacement is not None and key in replacement
-        if not (exists_in_emptied or exists_in_replacement):
-            continue
-        for watch in list(watchers):
-            if type(watch) is not WatchedKey:
-                watch.key_touched()
-                continue
-            if watch.expired:
-                if not exists_in_replacement:
-                    watch.expired = False  # the expired key is gone: logically no change
-                    continue
-                assert replaced_with is not None
-                if _is_stale(replaced_with, key):
-                    continue  # an expired key replaced with another expired key
-            elif not exists_in_emptied:
-                assert replaced_with is not None
-                if _is_stale(replaced_with, key):
-                    watch.expired = True  # a missing key replaced with an expired one
-                    continue
-            watch.client.watch_dirty = True
-
-
 # -- transaction state ---------------------------------------------------------------------------
 
 
@@ -180,8 +167,11 @@ def discard_transaction(client: Client) -> None:
 
 
 def exec_abort(client: Client, message: str) -> ErrorReply:
-    """``execCommandAbort``: EXEC itself was refused (arity, ACL): the transaction is discarded
-    and the reason given without its ``ERR`` prefix (Redis formats it without one)."""
+    """``execCommandAbort``: EXEC itself was refused (arity, ACL), in MULTI or not.
+
+    The transaction and the WATCHes are discarded; the reason is given without its ``ERR``
+    prefix (Redis formats it without one).
+    """
     discard_transaction(client)
     server = client.server
     server.command_rejected["exec"] += 1

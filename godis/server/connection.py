@@ -60,6 +60,7 @@ class Connection:
         self._idle_scope: trio.CancelScope | None = None
         self._soft_limit_since: float | None = None
         self._blocked: BlockRequest | None = None
+        self._batch_out: bytearray | None = None  # the replies of the batch being executed
 
     # -- output -----------------------------------------------------------------------------
 
@@ -111,6 +112,10 @@ class Connection:
 
     def push(self, reply: Reply) -> None:
         """Deliver an out-of-band reply (pub/sub message, MONITOR line) to this client."""
+        if self._batch_out is not None:
+            # our own batch is executing: keep the push in order with its replies
+            write_reply(reply, self.client.resp, self._batch_out)
+            return
         out = bytearray()
         write_reply(reply, self.client.resp, out)
         self.send_now(out)
@@ -282,7 +287,7 @@ class Connection:
             if self.outbuf:
                 await self._drain()
             assert self._blocked is not None
-            reply = await wait_unblocked(client, self._blocked)
+            reply = await self._wait_blocked(self._blocked)
             self._blocked = None
             del blocked
             final = bytearray()
@@ -290,10 +295,49 @@ class Connection:
             self.send_now(final)
         return True
 
+    async def _wait_blocked(self, blocked: BlockRequest) -> Reply:
+        """``wait_unblocked`` while still reading the socket, as Redis does for a blocked client.
+
+        Input is buffered for later; end-of-file closes the connection, and the cancellation
+        unregisters the client, so a later push is not popped for a client that is gone.
+        """
+        result: list[Reply] = []
+        sock = self.sock
+        async with trio.open_nursery() as nursery:
+
+            async def wait() -> None:
+                result.append(await wait_unblocked(self.client, blocked))
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(wait)
+            while True:
+                await trio.lowlevel.wait_readable(sock)
+                try:
+                    data = sock.recv(RECV_BYTES)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if not data or self.reader.buffered_bytes > int(
+                        self.server.config["client-query-buffer-limit"]):
+                    self.kill()
+                    await trio.lowlevel.checkpoint()
+                self.server.net_input_bytes += len(data)
+                self.reader.feed(data)
+        return result[0]
+
     def _execute(self, commands: list[list[bytes]]) -> tuple[bytearray, int, object]:
         """Run ``commands`` (lock held) into one reply buffer; where and why it stopped."""
         client = self.client
-        out = bytearray()
+        out = self._batch_out = bytearray()
+        try:
+            return self._execute_into(commands, out)
+        finally:
+            self._batch_out = None
+
+    def _execute_into(self, commands: list[list[bytes]],
+                      out: bytearray) -> tuple[bytearray, int, object]:
+        client = self.client
         for index, argv in enumerate(commands):
             reply = execute(client, argv)
             kind = type(reply)
