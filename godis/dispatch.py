@@ -130,7 +130,7 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply:
     server.command_calls[spec.name] += 1
     server.total_commands += 1
     server.command_usec[spec.name] += elapsed_us
-    if keyspace.dirty != dirty and spec.is_write:
+    if keyspace.dirty != dirty and spec.propagates:
         override = client.propagate_override
         if override is None:
             keyspace.propagate(client.db.index, argv)
@@ -139,7 +139,7 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply:
                 keyspace.propagate(client.db.index, effective)
         db = client.db
         if db.watched or keyspace.blocking_keys:
-            for key in spec.keys(argv):
+            for key in spec.written_keys(argv):
                 db.touch(key)
                 keyspace.signal_key_as_ready(db.index, key)
     if server.slowlog_threshold_us >= 0 and elapsed_us >= server.slowlog_threshold_us:

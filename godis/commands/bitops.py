@@ -11,7 +11,6 @@ from __future__ import annotations
 from godis.commands.context import Client
 from godis.commands.strings import (
     MIN_PROTO_MAX_BULK_LEN,
-    key_added,
     read_string,
     unshare_string,
     write_string,
@@ -67,7 +66,6 @@ def lookup_string_for_bits(client: Client, key: bytes, max_bit: int) -> tuple[by
     if value is None:
         created = bytearray(needed)
         db.set(key, created)
-        key_added(client, key)
         return created, needed
     mutable = unshare_string(db, key, value)
     grow = needed - len(mutable)
@@ -236,11 +234,16 @@ def bitpos_command(client: Client, argv: list[bytes]) -> Reply:
 # -- BITOP ------------------------------------------------------------------------------------------
 
 
+def _bitop_destination(argv: list[bytes]) -> list[int]:
+    """BITOP writes only its destination (argv[2]); the sources are read."""
+    return [2]
+
+
 @command("bitop", arity=-4, flags="write denyoom", keys=(2, -1, 1), group="bitmap",
          summary="Perform bitwise operations between strings", since="2.6.0",
          complexity="O(N)",
          arguments=(Argument("operation", "string"), Argument("destkey", "key"),
-                    Argument("key", "key", multiple=True)))
+                    Argument("key", "key", multiple=True)), written_keys=_bitop_destination)
 def bitop_command(client: Client, argv: list[bytes]) -> Reply:
     """BITOP AND|OR|XOR|NOT destkey key [key ...]: the length of the result.
 
@@ -278,10 +281,8 @@ def bitop_command(client: Client, argv: list[bytes]) -> Reply:
             result ^= number
     else:
         result ^= (1 << (longest << 3)) - 1
-    found = db.get(target) is not None
+    db.get(target)  # setKey's lookupKeyWrite: expire a stale key first
     db.set(target, bytearray(result.to_bytes(longest, "big")))
-    if not found:
-        key_added(client, target)
     keyspace.notify(db.index, "$", "set", target)
     keyspace.dirty += 1
     return longest

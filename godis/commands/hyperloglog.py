@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 
 from godis.commands.context import Client
-from godis.commands.strings import key_added, read_string, unshare_string, write_string
-from godis.commands.table import Argument, command
+from godis.commands.strings import read_string, unshare_string, write_string
+from godis.commands.table import Argument, command, first_key_only
 from godis.errors import CommandError
 from godis.protocol.writer import OK, Reply
 
@@ -420,7 +420,6 @@ def pfadd_command(client: Client, argv: list[bytes]) -> Reply:
     if value is None:
         hll = bytearray(_EMPTY_SPARSE)
         db.set(key, hll)
-        key_added(client, key)
         updated = 1
     else:
         hll = unshare_string(db, key, value)
@@ -479,8 +478,8 @@ def pfcount_command(client: Client, argv: list[bytes]) -> Reply:
     except CorruptHll:
         raise CommandError(INVALID_HLL) from None
     hll[8:16] = card.to_bytes(8, "little")
-    # The cache is part of the string: like Redis, count it as a modification.
-    db.touch(key)
+    # The cache is part of the string: like Redis, count it as a modification (dispatch then
+    # propagates it and touches the key, PFCOUNT being flagged may_replicate).
     client.keyspace.dirty += 1
     return _as_long_long(card)
 
@@ -489,7 +488,7 @@ def pfcount_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Merge N different HyperLogLogs into a single one.", since="2.8.9",
          complexity="O(N) to merge N HyperLogLogs, but with high constant times.",
          arguments=(Argument("destkey", "key"),
-                    Argument("sourcekey", "key", multiple=True)))
+                    Argument("sourcekey", "key", multiple=True)), written_keys=first_key_only)
 def pfmerge_command(client: Client, argv: list[bytes]) -> Reply:
     """PFMERGE destkey [sourcekey ...]: destkey becomes the union (it is a source too)."""
     db = client.db
@@ -510,7 +509,6 @@ def pfmerge_command(client: Client, argv: list[bytes]) -> Reply:
     if current is None:
         hll = bytearray(_EMPTY_SPARSE)
         db.set(target, hll)
-        key_added(client, target)
     else:
         hll = unshare_string(db, target, current)
     try:

@@ -32,16 +32,27 @@ def _key_specs(spec: CommandSpec) -> list[Reply]:
     ])]
 
 
+# The orders Redis 7.0 lists flags and ACL categories in (addReplyCommandFlags,
+# ACLCommandCategories); ``may_replicate`` is hidden on purpose, as there.
+FLAG_ORDER = ("write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking",
+              "loading", "stale", "skip_monitor", "skip_slowlog", "asking", "fast", "no_auth",
+              "no_mandatory_keys", "no_async_loading", "no_multi", "movablekeys", "allow_busy")
+CATEGORY_ORDER = ("keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
+                  "bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow",
+                  "blocking", "dangerous", "connection", "transaction", "scripting")
+
+
 def command_info(spec: CommandSpec) -> list[Reply]:
     """One command's COMMAND INFO entry, as Redis 7.0's addReplyCommandInfo."""
     return [
         spec.name.encode(),
         spec.arity,
-        SetReply(Status(flag) for flag in sorted(spec.flags)),
+        SetReply(Status(flag) for flag in FLAG_ORDER if flag in spec.flags),
         spec.first_key,
         spec.last_key,
         spec.key_step,
-        SetReply(Status("@" + category) for category in sorted(spec.acl_categories)),
+        SetReply(Status("@" + category) for category in CATEGORY_ORDER
+                 if category in spec.acl_categories),
         SetReply([]),
         _key_specs(spec),
         [command_info(sub) for sub in spec.subcommands.values()],

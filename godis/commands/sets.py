@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable
 
 from godis.commands.context import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
-from godis.commands.table import command
+from godis.commands.table import command, first_key_only
 from godis.errors import SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import SetValue
@@ -342,7 +342,7 @@ def sinter_command(client: Client, argv: list[bytes]) -> Reply:
 @command("sinterstore", arity=-3, flags="write denyoom", keys=(1, -1, 1), group="set",
          since="1.0.0", summary="Intersect multiple sets and store the resulting set in a key",
          complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is "
-                    "the number of sets.")
+                    "the number of sets.", written_keys=first_key_only)
 def sinterstore_command(client: Client, argv: list[bytes]) -> Reply:
     """SINTERSTORE destination key [key ...]: the size of the stored set."""
     return sinter_generic(client, argv[2:], argv[1])
@@ -435,7 +435,7 @@ def sunion_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("sunionstore", arity=-3, flags="write denyoom", keys=(1, -1, 1), group="set",
          since="1.0.0", summary="Add multiple sets and store the resulting set in a key",
-         complexity="O(N) where N is the total number of elements in all given sets.")
+         complexity="O(N) where N is the total number of elements in all given sets.", written_keys=first_key_only)
 def sunionstore_command(client: Client, argv: list[bytes]) -> Reply:
     """SUNIONSTORE destination key [key ...]."""
     return sunion_diff_generic(client, argv[2:], argv[1], union=True)
@@ -451,7 +451,7 @@ def sdiff_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("sdiffstore", arity=-3, flags="write denyoom", keys=(1, -1, 1), group="set",
          since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key",
-         complexity="O(N) where N is the total number of elements in all given sets.")
+         complexity="O(N) where N is the total number of elements in all given sets.", written_keys=first_key_only)
 def sdiffstore_command(client: Client, argv: list[bytes]) -> Reply:
     """SDIFFSTORE destination key [key ...]."""
     return sunion_diff_generic(client, argv[2:], argv[1], union=False)

@@ -109,11 +109,6 @@ def check_string_length(client: Client, size: int, append: int) -> None:
         raise CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
 
 
-def key_added(client: Client, key: bytes) -> None:
-    """``dbAdd``'s side effect: the ``new`` keyspace event."""
-    client.keyspace.notify(client.db.index, "n", "new", key)
-
-
 def _bulk(value: bytes | bytearray) -> bytes:
     """A reply-safe copy: bytes as they are, a (mutable) bytearray copied."""
     return value if type(value) is bytes else bytes(value)
@@ -204,8 +199,6 @@ def set_generic(client: Client, command_name: str, flags: int, key: bytes, value
     db.set(key, value, keep_ttl=bool(flags & KEEPTTL))
     keyspace = client.keyspace
     keyspace.dirty += 1
-    if not found:
-        key_added(client, key)
     keyspace.notify(db.index, "$", "set", key)
     if expire is not None:
         db.set_expire(key, when)
@@ -345,8 +338,6 @@ def getset_command(client: Client, argv: list[bytes]) -> Reply:
     old = read_string(db, key)
     db.set(key, argv[2])
     keyspace = client.keyspace
-    if old is None:
-        key_added(client, key)
     keyspace.notify(db.index, "$", "set", key)
     keyspace.dirty += 1
     client.propagate_as([b"SET", key, argv[2]])
@@ -390,10 +381,8 @@ def mset_generic(client: Client, argv: list[bytes], name: str, nx: bool) -> Repl
     db_index = db.index
     for index in range(1, len(argv), 2):
         key = argv[index]
-        found = get(key) is not None
+        get(key)  # setKey's lookupKeyWrite: expire a stale key first
         db_set(key, argv[index + 1])
-        if not found:
-            notify(db_index, "n", "new", key)
         notify(db_index, "$", "set", key)
     keyspace.dirty += (len(argv) - 1) // 2
     return 1 if nx else OK
@@ -438,8 +427,6 @@ def incr_decr(client: Client, key: bytes, increment: int) -> Reply:
         raise CommandError("ERR increment or decrement would overflow")
     db.set(key, b"%d" % result, keep_ttl=True)
     keyspace = client.keyspace
-    if value is None:
-        key_added(client, key)
     keyspace.notify(db.index, "$", "incrby", key)
     keyspace.dirty += 1
     return result
@@ -500,8 +487,6 @@ def incrbyfloat_command(client: Client, argv: list[bytes]) -> Reply:
     text = total.format_human()
     db.set(key, text, keep_ttl=True)
     keyspace = client.keyspace
-    if value is None:
-        key_added(client, key)
     keyspace.notify(db.index, "$", "incrbyfloat", key)
     keyspace.dirty += 1
     client.propagate_as([b"SET", key, text, b"KEEPTTL"])
@@ -526,7 +511,6 @@ def append_command(client: Client, argv: list[bytes]) -> Reply:
     value = write_string(db, key)
     if value is None:
         db.set(key, suffix)
-        key_added(client, key)
         length = len(suffix)
     else:
         check_string_length(client, len(value), len(suffix))
@@ -571,7 +555,6 @@ def setrange_command(client: Client, argv: list[bytes]) -> Reply:
         mutable = bytearray(offset)
         mutable += patch
         db.set(key, mutable)
-        key_added(client, key)
     else:
         if not patch:
             return len(value)
@@ -753,7 +736,6 @@ __all__ = [
     "MIN_PROTO_MAX_BULK_LEN",
     "check_string_length",
     "is_string",
-    "key_added",
     "read_string",
     "string_encoding",
     "unshare_string",

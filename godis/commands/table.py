@@ -101,8 +101,10 @@ class CommandSpec:
     get_keys: KeysFinder | None = None
     arguments: tuple[Argument, ...] = ()
     subcommands: dict[str, CommandSpec] = field(default_factory=dict)
+    written_keys_finder: KeysFinder | None = None  # keys it modifies, when not all its keys
     # Derived once, read on every call by dispatch.
     is_write: bool = False
+    propagates: bool = False  # logged to the AOF when it changed the dataset
 
     @property
     def fullname(self) -> str:
@@ -124,6 +126,13 @@ class CommandSpec:
 
     def keys(self, argv: list[bytes]) -> list[bytes]:
         return [argv[i] for i in self.key_positions(argv)]
+
+    def written_keys(self, argv: list[bytes]) -> list[bytes]:
+        """The keys this call may modify (WATCH invalidation, blocked clients): by default all
+        its keys; commands that read sources and write a destination say which."""
+        if self.written_keys_finder is not None:
+            return [argv[i] for i in self.written_keys_finder(argv) if i < len(argv)]
+        return self.keys(argv)
 
 
 COMMANDS: dict[bytes, CommandSpec] = {}
@@ -165,6 +174,7 @@ def command(
     acl: str = "",
     get_keys: KeysFinder | None = None,
     arguments: tuple[Argument, ...] = (),
+    written_keys: KeysFinder | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated handler in the table under ``name``."""
     flag_set = frozenset(flags.split())
@@ -191,7 +201,9 @@ def command(
             acl_categories=categories,
             get_keys=get_keys,
             arguments=arguments,
+            written_keys_finder=written_keys,
             is_write="write" in flag_set,
+            propagates="write" in flag_set or "may_replicate" in flag_set,
         )
         if "|" in name:
             parent_name, sub = name.split("|", 1)
@@ -206,6 +218,11 @@ def command(
         return handler
 
     return register
+
+
+def first_key_only(argv: list[bytes]) -> list[int]:
+    """``written_keys`` for commands whose destination is argv[1] (SUNIONSTORE, PFMERGE...)."""
+    return [1]
 
 
 def container(name: str, *, group: str, summary: str, since: str = "2.0.0", arity: int = -2,

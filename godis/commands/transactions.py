@@ -12,9 +12,10 @@ no ``SELECT`` slips in between). A single record is logged plain, being atomic a
 connection writes the AOF buffer once per batch, so the block lands in one ``write(2)``.
 
 WATCH keeps one :class:`WatchedKey` per client and key in ``Database.watched``; ``Database.touch``
-(Redis's ``signalModifiedKey``) calls its :meth:`WatchedKey.key_touched`. As in Redis 7.0, a key
-that was already logically expired when WATCHed counts as absent: deleting it changes nothing,
-whereas a key that expires while watched makes EXEC fail.
+(Redis's ``signalModifiedKey``) calls its :meth:`WatchedKey.key_touched`, and a flush or SWAPDB
+its :meth:`WatchedKey.key_flushed`. As in Redis 7.0, a key that was already logically expired
+when WATCHed counts as absent: deleting it changes nothing, whereas a key that expires while
+watched makes EXEC fail.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ def unwatch_all_keys(client: Client) -> None:
 
 
 def _watch_expired_at_watch_time(client: Client, db: Database, key: bytes) -> bool:
+    """The ``expired`` flag of the client's watch on ``key`` (a short scan of its watchers)."""
     for watch in db.watched.get(key, ()):
         if type(watch) is WatchedKey and watch.client is client:
             return watch.expired
@@ -158,7 +160,10 @@ def watched_key_expired(client: Client) -> bool:
 
 
 def discard_transaction(client: Client) -> None:
-    """``discardTransaction``: leave MULTI, drop the queue and every WATCH (EXEC, DISCARD, RESET)."""
+    """``discardTransaction``: leave MULTI, drop the queue and every WATCH.
+
+    Run by EXEC, DISCARD, a refused EXEC -- and RESET should call it too.
+    """
     client.in_multi = False
     client.multi_queue = []
     client.multi_error = False

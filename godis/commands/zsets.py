@@ -33,6 +33,7 @@ from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
 from godis.commands.table import command
 from godis.errors import NOT_FLOAT, SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.values import SetValue, ZSetValue
+from godis.protocol.reader import strict_int
 from godis.protocol.writer import NULL_ARRAY, Double, Reply
 from godis.util import parse_int
 
@@ -125,6 +126,9 @@ def parse_score(arg: bytes, error: str = NOT_FLOAT) -> float:
     return parsed[0]
 
 
+_COMMON_BOUNDS: Final = {b"-inf": -math.inf, b"+inf": math.inf, b"inf": math.inf, b"0": 0.0}
+
+
 def parse_range_bound(arg: bytes) -> tuple[float, bool]:
     """A ZRANGEBYSCORE bound (``zslParseRange``): (value, exclusive).
 
@@ -133,6 +137,11 @@ def parse_range_bound(arg: bytes) -> tuple[float, bool]:
     """
     exclusive = arg[:1] == b"("
     text = arg[1:] if exclusive else arg
+    known = _COMMON_BOUNDS.get(text)
+    if known is not None:
+        return known, exclusive
+    if text.isdigit() and len(text) < 300:
+        return float(text), exclusive
     text = text.split(b"\0", 1)[0]
     if not text:
         return 0.0, exclusive
@@ -813,18 +822,11 @@ def _numkeys_keys(argv: list[bytes], numkeys_index: int, extra: tuple[int, ...] 
     """Key positions of ``numkeys key ...`` commands (COMMAND GETKEYS, dispatch)."""
     if numkeys_index >= len(argv):
         return list(extra)
-    count = parse_int_or_none(argv[numkeys_index])
+    count = strict_int(argv[numkeys_index])
     if count is None or count < 1:
         return list(extra)
     first = numkeys_index + 1
     return [*extra, *range(first, min(first + count, len(argv)))]
-
-
-def parse_int_or_none(arg: bytes) -> int | None:
-    try:
-        return parse_int(arg)
-    except CommandError:
-        return None
 
 
 def zsetop_generic(client: Client, argv: list[bytes], dest: bytes | None, numkeys_index: int,

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 
 class Status(str):
@@ -167,79 +167,103 @@ def encode(value: Reply, resp: int = 2) -> bytes:
     return bytes(out)
 
 
-def write_reply(value: object, resp: int, out: bytearray) -> None:
+_SMALL = 1024
+# Precomputed headers for the sizes and integers most replies have: three appends of ready
+# bytes are much cheaper than one %-format per element.
+_BULK_HEADERS: Final = [b"$%d\r\n" % n for n in range(_SMALL)]
+_ARRAY_HEADERS: Final = [b"*%d\r\n" % n for n in range(_SMALL)]
+_INTEGERS: Final = [b":%d\r\n" % n for n in range(_SMALL)]
+
+
+def write_reply(value: Any, resp: int, out: bytearray) -> None:
     """Append ``value`` encoded for protocol ``resp`` to ``out``."""
     kind = type(value)
     if kind is bytes:
-        out += b"$%d\r\n%s\r\n" % (len(value), value)  # type: ignore[arg-type]
+        size = len(value)
+        out += _BULK_HEADERS[size] if size < _SMALL else b"$%d\r\n" % size
+        out += value
+        out += b"\r\n"
     elif kind is Raw:
-        out += value  # type: ignore[arg-type]
+        out += value
     elif kind is int:
-        out += b":%d\r\n" % value  # type: ignore[str-format]
+        out += _INTEGERS[value] if 0 <= value < _SMALL else b":%d\r\n" % value
     elif value is None:
         out += b"$-1\r\n" if resp == 2 else b"_\r\n"
     elif kind is list or kind is tuple:
-        _array(b"*", value, resp, out)  # type: ignore[arg-type]
+        _array(b"*", value, resp, out)
     else:
         _WRITERS[kind](value, resp, out)
 
 
-def _array(marker: bytes, items: Sequence[object], resp: int, out: bytearray) -> None:
-    """An aggregate's header and elements; bulk strings and integers inline (the bulk of it)."""
-    out += b"%s%d\r\n" % (marker, len(items))
+def _array(marker: bytes, items: Sequence[Any], resp: int, out: bytearray) -> None:
+    """An aggregate's header and elements, the common element types inline."""
+    if marker == b"*" and len(items) < _SMALL:
+        out += _ARRAY_HEADERS[len(items)]
+    else:
+        out += b"%s%d\r\n" % (marker, len(items))
     for item in items:
         kind = type(item)
         if kind is bytes:
-            out += b"$%d\r\n%s\r\n" % (len(item), item)  # type: ignore[arg-type]
+            size = len(item)
+            out += _BULK_HEADERS[size] if size < _SMALL else b"$%d\r\n" % size
+            out += item
+            out += b"\r\n"
         elif kind is int:
-            out += b":%d\r\n" % item  # type: ignore[str-format]
+            out += _INTEGERS[item] if 0 <= item < _SMALL else b":%d\r\n" % item
+        elif kind is list:
+            _array(b"*", item, resp, out)
+        elif kind is Double:
+            _double(item, resp, out)
         else:
             write_reply(item, resp, out)
 
 
-def _bulk(value: object, resp: int, out: bytearray) -> None:
+def _bulk(value: Any, resp: int, out: bytearray) -> None:
     """A bytes-like value (``bytearray``) as a bulk string."""
-    out += b"$%d\r\n%s\r\n" % (len(value), value)  # type: ignore[arg-type]
+    out += b"$%d\r\n%s\r\n" % (len(value), value)
 
 
-def _str(value: object, resp: int, out: bytearray) -> None:
-    data = value.encode("utf-8", "surrogateescape")  # type: ignore[attr-defined]
+def _str(value: Any, resp: int, out: bytearray) -> None:
+    data = value.encode("utf-8", "surrogateescape")
     out += b"$%d\r\n%s\r\n" % (len(data), data)
 
 
-def _status(value: object, resp: int, out: bytearray) -> None:
-    out += b"+%s\r\n" % _status_text(value)  # type: ignore[arg-type]
+def _status(value: Any, resp: int, out: bytearray) -> None:
+    out += b"+%s\r\n" % _status_text(value)
 
 
-def _error(value: object, resp: int, out: bytearray) -> None:
-    out += b"-%s\r\n" % _error_text(value)  # type: ignore[arg-type]
+def _error(value: Any, resp: int, out: bytearray) -> None:
+    out += b"-%s\r\n" % _error_text(value)
 
 
-def _double(value: object, resp: int, out: bytearray) -> None:
-    text = format_double(value)  # type: ignore[arg-type]
-    if resp == 2:
-        out += b"$%d\r\n%s\r\n" % (len(text), text)
+def _double(value: Any, resp: int, out: bytearray) -> None:
+    if value == value:  # not NaN: Python's %.17g is C's, inf and -inf included
+        if resp == 2:
+            text = b"%.17g" % value
+            out += b"$%d\r\n%s\r\n" % (len(text), text)
+        else:
+            out += b",%.17g\r\n" % value
     else:
-        out += b",%s\r\n" % text
+        text = format_double(value)
+        out += b"$%d\r\n%s\r\n" % (len(text), text) if resp == 2 else b",%s\r\n" % text
 
 
-def _bool(value: object, resp: int, out: bytearray) -> None:
+def _bool(value: Any, resp: int, out: bytearray) -> None:
     if resp == 2:
         out += b":1\r\n" if value else b":0\r\n"
     else:
         out += b"#t\r\n" if value else b"#f\r\n"
 
 
-def _big_number(value: object, resp: int, out: bytearray) -> None:
-    text = b"%d" % value  # type: ignore[str-format]
+def _big_number(value: Any, resp: int, out: bytearray) -> None:
+    text = b"%d" % value
     if resp == 2:
         out += b"$%d\r\n%s\r\n" % (len(text), text)
     else:
         out += b"(%s\r\n" % text
 
 
-def _verbatim(value: object, resp: int, out: bytearray) -> None:
-    assert isinstance(value, Verbatim)
+def _verbatim(value: Any, resp: int, out: bytearray) -> None:
     text = value.text
     if resp == 2:
         out += b"$%d\r\n%s\r\n" % (len(text), text)
@@ -247,34 +271,33 @@ def _verbatim(value: object, resp: int, out: bytearray) -> None:
         out += b"=%d\r\n%s:%s\r\n" % (len(text) + 4, value.fmt, text)
 
 
-def _map(value: object, resp: int, out: bytearray) -> None:
-    assert isinstance(value, Map)
+def _map(value: Any, resp: int, out: bytearray) -> None:
     pairs = value.pairs
     out += b"*%d\r\n" % (2 * len(pairs)) if resp == 2 else b"%%%d\r\n" % len(pairs)
-    for key, item in pairs:
-        if type(key) is bytes:
-            out += b"$%d\r\n%s\r\n" % (len(key), key)
-        else:
-            write_reply(key, resp, out)
-        if type(item) is bytes:
-            out += b"$%d\r\n%s\r\n" % (len(item), item)
-        else:
-            write_reply(item, resp, out)
+    for pair in pairs:
+        for item in pair:
+            if type(item) is bytes:
+                size = len(item)
+                out += _BULK_HEADERS[size] if size < _SMALL else b"$%d\r\n" % size
+                out += item
+                out += b"\r\n"
+            else:
+                write_reply(item, resp, out)
 
 
-def _set(value: object, resp: int, out: bytearray) -> None:
-    _array(b"*" if resp == 2 else b"~", value.items, resp, out)  # type: ignore[attr-defined]
+def _set(value: Any, resp: int, out: bytearray) -> None:
+    _array(b"*" if resp == 2 else b"~", value.items, resp, out)
 
 
-def _push(value: object, resp: int, out: bytearray) -> None:
-    _array(b"*" if resp == 2 else b">", value.items, resp, out)  # type: ignore[attr-defined]
+def _push(value: Any, resp: int, out: bytearray) -> None:
+    _array(b"*" if resp == 2 else b">", value.items, resp, out)
 
 
-def _null_array(value: object, resp: int, out: bytearray) -> None:
+def _null_array(value: Any, resp: int, out: bytearray) -> None:
     out += b"*-1\r\n" if resp == 2 else b"_\r\n"
 
 
-_WRITERS: dict[type, Callable[[object, int, bytearray], None]] = {
+_WRITERS: dict[type, Callable[[Any, int, bytearray], None]] = {
     Status: _status,
     ErrorReply: _error,
     Double: _double,

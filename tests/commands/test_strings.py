@@ -18,6 +18,11 @@ from godis.commands.table import load_all
 from tests.support.differential import Differ, GodisDirect
 from tests.support.resp import RespConnection
 
+try:  # the event-stream helpers live with the notification tests
+    from tests.test_notifications import compare_streams, godis_thread  # noqa: F401
+except ImportError:  # pragma: no cover - notifications not there yet
+    compare_streams = None  # type: ignore[assignment]
+
 LONG_MAX = "9223372036854775807"
 LONG_MIN = "-9223372036854775808"
 NOW = 1_700_000_000_000  # the fixed clock of the propagation tests (unix ms)
@@ -832,3 +837,28 @@ def test_stateful_strings(redis_port: int, resp: int) -> None:
             Machine, settings=settings(max_examples=40, stateful_step_count=30, deadline=None))
     finally:
         redis.close()
+
+
+# -- keyspace notifications ----------------------------------------------------------------------
+
+NOTIFIED = [
+    ("SET", "a", "1"), ("SET", "a", "2"), ("SET", "b", "1", "EX", "100"), ("SET", "c", "1", "GET"),
+    ("SET", "c", "2", "NX"), ("SET", "u", "1", "KEEPTTL", "XX"), ("SETNX", "d", "1"),
+    ("SETEX", "e", "100", "1"), ("PSETEX", "f", "100000", "1"), ("GETSET", "g", "1"),
+    ("MSET", "h", "1", "h", "2", "i", "3"), ("MSETNX", "j", "1"), ("MSETNX", "j", "1"),
+    ("INCR", "k"), ("INCRBY", "k", "x"), ("INCRBYFLOAT", "l", "1.5"), ("APPEND", "m", "x"),
+    ("APPEND", "m", "y"), ("SETRANGE", "n", "2", "x"), ("SETRANGE", "n", "2", ""),
+    ("SETBIT", "o", "3", "1"), ("SETBIT", "o", "3", "1"), ("BITFIELD", "p", "SET", "u8", "0", "1"),
+    ("BITFIELD", "p2", "OVERFLOW", "FAIL", "SET", "u2", "0", "7"), ("BITOP", "NOT", "q", "o"),
+    ("BITOP", "AND", "q", "nokey"), ("PFADD", "r", "a"), ("PFADD", "r", "a"), ("PFMERGE", "s", "r"),
+    ("PFCOUNT", "s"), ("GETEX", "a", "EX", "100"), ("GETEX", "a", "PERSIST"),
+    ("GETEX", "a", "EXAT", "1"), ("GETDEL", "b"), ("GET", "nokey"), ("MGET", "nokey", "c"),
+    ("SET", "t", "v", "PXAT", "1"), ("GET", "t"), ("LCS", "c", "nokey"),
+]
+
+
+def test_keyspace_events_match_redis(redis_port: int, godis_thread: object) -> None:
+    """Every class (with ``new`` and ``keymiss``), in Redis's order."""
+    if compare_streams is None:
+        pytest.skip("keyspace notifications are not available")
+    compare_streams(redis_port, godis_thread, "KEAnm", NOTIFIED)

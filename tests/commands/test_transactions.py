@@ -206,14 +206,14 @@ def test_select_inside_exec_stays_selected(differ: Differ) -> None:
     differ.check("GET", "k")
 
 
-def test_subscribe_inside_exec(diff: Differ) -> None:
+def test_subscribe_inside_exec(differ: Differ) -> None:
     """SUBSCRIBE runs inside EXEC (its confirmation becomes an array element)."""
-    diff.check("MULTI")
-    diff.check("SUBSCRIBE", "c")
-    diff.check("PSUBSCRIBE", "p*")
-    diff.check("EXEC")
-    diff.check("UNSUBSCRIBE")
-    diff.check("PUNSUBSCRIBE")
+    differ.check("MULTI")
+    differ.check("SUBSCRIBE", "c")
+    differ.check("PSUBSCRIBE", "p*")
+    differ.check("EXEC")
+    differ.check("UNSUBSCRIBE")
+    differ.check("PUNSUBSCRIBE")
 
 
 def _without_ids(raw: bytes) -> bytes:
@@ -230,6 +230,31 @@ def test_hello_inside_exec_switches_the_following_replies(differ: Differ, switch
     differ.check("GET", "nope")
     mine, theirs = differ.both("EXEC")
     assert _without_ids(mine) == _without_ids(theirs)
+
+
+def test_acl_is_checked_again_at_exec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rules changed after queueing: the command's slot holds Redis 7.0's NOPERM text."""
+    from godis import dispatch
+
+    godis = GodisDirect()
+    godis.call("MULTI")
+    for command in ("SET k v", "GET k", "PUBLISH ch m", "PING"):
+        godis.call(*command.split())
+    denials = {
+        "set": "NOPERM this user has no permissions to run the 'set' command",
+        "get": "NOPERM this user has no permissions to access one of the keys used as arguments",
+        "publish": "NOPERM this user has no permissions to access one of the channels used as "
+                   "arguments",
+    }
+    monkeypatch.setattr(dispatch, "acl_check", lambda client, spec, argv: denials.get(spec.name))
+    prefix = (b"-NOPERM ACLs rules changed between the moment the transaction was accumulated "
+              b"and the EXEC call. This command is no longer allowed for the following reason: ")
+    assert godis.call("EXEC") == (
+        b"*4\r\n" + prefix + b"no permission to execute the command or subcommand\r\n"
+        + prefix + b"no permission to touch the specified keys\r\n"
+        + prefix + b"no permission to access one of the channels used as arguments\r\n"
+        + b"+PONG\r\n")
+    assert godis.call("EXISTS", "k") == b":0\r\n"
 
 
 # -- WATCH -----------------------------------------------------------------------------------------
