@@ -119,15 +119,13 @@ def make_notifier(server: ServerState, flags: int) -> Notifier | None:
     return notify
 
 
-def _no_notify(db_index: int, event_class: str, event: str, key: bytes) -> None:
-    """Notifications off."""
-
-
 def configure(server: ServerState) -> None:
     """Install the notifier the current ``notify-keyspace-events`` asks for (or the no-op).
 
     Called at start-up and after each CONFIG SET.
     """
+    from godis.keyspace.keyspace import _no_notify  # the sentinel the keyspace compares with
+
     notifier = make_notifier(server, _configured_flags(server))
     server.keyspace.notify = notifier if notifier is not None else _no_notify
 

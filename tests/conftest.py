@@ -9,17 +9,41 @@ import redis
 
 from tests.support.differential import Differ, GodisDirect
 from tests.support.redis_server import REDIS_SERVER, SKIP_REASON, redis_server
-from tests.support.resp import RespConnection
+from tests.support.resp import RespConnection, parse_reply
 from tests.support.server_thread import ServerThread, running_server
 
 
 @pytest.fixture(scope="session")
-def redis_port() -> Iterator[int]:
-    """One real redis-server (Debian's 7.0) for the whole session; skipped if not installed."""
+def _redis_session() -> Iterator[tuple[int, dict[bytes, bytes]]]:
+    """One real redis-server (Debian's 7.0) for the whole session, and its initial config."""
     if REDIS_SERVER is None:
         pytest.skip(SKIP_REASON)
     with redis_server() as port:
-        yield port
+        conn = RespConnection("127.0.0.1", port)
+        items = parse_reply(conn.call("CONFIG", "GET", "*"))
+        conn.close()
+        assert isinstance(items, list)
+        yield port, dict(zip(items[::2], items[1::2], strict=True))
+
+
+@pytest.fixture(scope="session")
+def redis_session_port(_redis_session: tuple[int, dict[bytes, bytes]]) -> int:
+    """The session's redis-server port, for wider-scoped fixtures (no config restore)."""
+    return _redis_session[0]
+
+
+@pytest.fixture
+def redis_port(_redis_session: tuple[int, dict[bytes, bytes]]) -> Iterator[int]:
+    """The session's redis-server; settings a test changed are put back afterwards."""
+    port, initial = _redis_session
+    yield port
+    conn = RespConnection("127.0.0.1", port)
+    items = parse_reply(conn.call("CONFIG", "GET", "*"))
+    assert isinstance(items, list)
+    for name, value in zip(items[::2], items[1::2], strict=True):
+        if initial.get(name) != value:
+            conn.call("CONFIG", "SET", name, initial[name])
+    conn.close()
 
 
 @pytest.fixture

@@ -185,9 +185,9 @@ DECIMALS = st.builds(
 
 @settings(max_examples=60, deadline=None)
 @given(steps=st.lists(DECIMALS, min_size=1, max_size=4))
-def test_incrbyfloat_text_matches_redis(redis_port: int, steps: list[str]) -> None:
+def test_incrbyfloat_text_matches_redis(redis_session_port: int, steps: list[str]) -> None:
     """Chains of INCRBYFLOAT give Redis's exact text (precision, rounding and format)."""
-    redis = RespConnection("127.0.0.1", redis_port)
+    redis = RespConnection("127.0.0.1", redis_session_port)
     try:
         redis.call("DEL", "f")
         value = LongDouble()

@@ -30,7 +30,7 @@ from typing import Final
 from godis.blocking import BlockRequest, block_client
 from godis.commands.context import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
-from godis.commands.table import command
+from godis.commands.table import command, first_key_only
 from godis.errors import NOT_FLOAT, SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.values import SetValue, ZSetValue
 from godis.protocol.reader import strict_int
@@ -742,7 +742,7 @@ def zrange_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("zrangestore", arity=-5, flags="write denyoom", keys=(1, 2, 1), group="sorted-set",
-         since="6.2.0", complexity="O(log(N)+M)",
+         since="6.2.0", complexity="O(log(N)+M)", written_keys=first_key_only,
          summary="Store a range of members from sorted set into another key")
 def zrangestore_command(client: Client, argv: list[bytes]) -> Reply:
     return zrange_generic(client, argv, 2, True, _AUTO, None)
@@ -934,7 +934,7 @@ def zunion_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("zunionstore", arity=-4, flags="write denyoom", keys=(1, 1, 1),
          group="sorted-set", since="2.0.0",
-         get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)),
+         get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)), written_keys=first_key_only,
          complexity="O(N)+O(M log(M))",
          summary="Add multiple sorted sets and store the resulting sorted set in a new key")
 def zunionstore_command(client: Client, argv: list[bytes]) -> Reply:
@@ -950,7 +950,7 @@ def zinter_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("zinterstore", arity=-4, flags="write denyoom", keys=(1, 1, 1),
          group="sorted-set", since="2.0.0",
-         get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)),
+         get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)), written_keys=first_key_only,
          complexity="O(N*K)+O(M*log(M))",
          summary="Intersect multiple sorted sets and store the resulting sorted set in a new key")
 def zinterstore_command(client: Client, argv: list[bytes]) -> Reply:
@@ -973,7 +973,7 @@ def zdiff_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("zdiffstore", arity=-4, flags="write denyoom", keys=(1, 1, 1),
          group="sorted-set", since="6.2.0",
-         get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)),
+         get_keys=lambda argv: _numkeys_keys(argv, 2, (1,)), written_keys=first_key_only,
          complexity="O(L + (N-K)log(N))",
          summary="Subtract multiple sorted sets and store the resulting sorted set in a new key")
 def zdiffstore_command(client: Client, argv: list[bytes]) -> Reply:

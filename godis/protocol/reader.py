@@ -207,7 +207,7 @@ class RequestReader:
         self.max_bulk_bytes = max_bulk_bytes
         self.unauthenticated = False  # pre-AUTH limits (set while a password is required)
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Append received bytes; parsing happens in :meth:`read_commands`."""
         if not data or self._error is not None:
             return

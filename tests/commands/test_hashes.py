@@ -44,8 +44,6 @@ def _restore_config(redis_port: int) -> Iterator[None]:
     redis.close()
 
 
-@pytest.mark.xfail(reason="godis/config.py: hash-max-listpack-entries defaults to 128, Redis 512",
-                   strict=True)
 def test_default_limits(differ: Differ) -> None:
     """Redis 7.0's defaults: 512 entries, 64 bytes."""
     for name in LIMITS:
@@ -434,7 +432,6 @@ def test_hscan_listpack(differ: Differ, args: tuple[str, ...]) -> None:
     differ.check("HSCAN", "nokey", *args)
 
 
-@pytest.mark.xfail(reason="scanning.parse_cursor should read cursors as strtoul does", strict=True)
 @pytest.mark.parametrize("cursor", ["-1", "", "+0", "-18446744073709551615"])
 def test_hscan_strtoul_cursors(differ: Differ, cursor: str) -> None:
     """Redis reads the cursor with strtoul: a sign is allowed (and wraps), "" is 0."""

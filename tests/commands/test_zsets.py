@@ -294,7 +294,10 @@ LEX_DATA = ("ZADD", "z", "0", "a", "0", "b", "0", "bb", "0", "c", "0", "d", "0",
 
 
 @pytest.mark.parametrize(("low", "high"), LEX_BOUNDS)
-def test_lex_ranges(differ: Differ, low: str, high: str) -> None:
+@pytest.mark.parametrize("big", [False, True])
+def test_lex_ranges(differ: Differ, low: str, high: str, big: bool) -> None:
+    if big:
+        differ.check("CONFIG", "SET", "zset-max-listpack-entries", "2")
     differ.check(*LEX_DATA)
     differ.check("ZLEXCOUNT", "z", low, high)
     differ.check("ZRANGEBYLEX", "z", low, high)
@@ -938,6 +941,29 @@ def test_ttls(differ: Differ) -> None:
     differ.check("ZPOPMIN", "z")
     differ.check("ZADD", "z", "1", "x")
     differ.check("TTL", "z")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("ZUNIONSTORE", "dst", "1", "src"), ("ZINTERSTORE", "dst", "2", "src", "src"),
+     ("ZDIFFSTORE", "dst", "1", "src"), ("ZRANGESTORE", "dst", "src", "0", "-1"),
+     ("ZUNIONSTORE", "src", "1", "src"), ("ZPOPMIN", "src"), ("BZPOPMIN", "src", "0")],
+)
+def test_store_commands_touch_only_the_destination(differ: Differ, redis_port: int,
+                                                   command: tuple[str, ...]) -> None:
+    """A WATCHed source survives ZUNIONSTORE & co.; a WATCHed destination does not."""
+    differ.check("ZADD", "src", "1", "a", "2", "b")
+    other_redis = RespConnection("127.0.0.1", redis_port)
+    other_godis = Client(differ.godis.server)
+    for watched in ("src", "dst"):
+        differ.check("WATCH", watched)
+        assert encode(execute(other_godis, [c.encode() for c in command]), 2) == \
+            other_redis.call(*command)
+        differ.check("MULTI")
+        differ.check("ZCARD", "src")
+        differ.check("EXEC")
+        differ.check("ZADD", "src", "1", "a", "2", "b")
+    other_redis.close()
 
 
 # -- errors shared by every command --------------------------------------------------------------

@@ -177,8 +177,6 @@ def test_pipelined_batch_keeps_confirmations_in_order(godis_server: ServerThread
     connection.close()
 
 
-@pytest.mark.xfail(strict=False, reason="Connection.push sends at once, ahead of the batch's "
-                                        "earlier replies (see report)")
 def test_own_messages_stay_in_order_within_a_batch(godis_server: ServerThread,
                                                    redis_port: int) -> None:
     """A RESP3 client publishing to itself: the message precedes PUBLISH's reply, after the

@@ -662,8 +662,8 @@ class RedisSide:
 
 
 @pytest.fixture(scope="module")
-def redis_side(redis_port: int) -> Iterator[RedisSide]:
-    side = RedisSide(redis_port)
+def redis_side(redis_session_port: int) -> Iterator[RedisSide]:
+    side = RedisSide(redis_session_port)
     yield side
     side.close()
 

@@ -111,7 +111,7 @@ def test_hello_3_map_shape() -> None:
 
 
 def test_nested_aggregates_keep_their_kind_inside_others() -> None:
-    value = [Map([(b"k", SetReply([Double(0.5)]))]), Push([None]), NULL_ARRAY, [True]]
+    value: list[Reply] = [Map([(b"k", SetReply([Double(0.5)]))]), Push([None]), NULL_ARRAY, [True]]
     assert encode(value, 3) == (
         b"*4\r\n%1\r\n$1\r\nk\r\n~1\r\n,0.5\r\n>1\r\n_\r\n_\r\n*1\r\n#t\r\n"
     )
@@ -201,9 +201,9 @@ def test_unknown_reply_type_is_a_bug() -> None:
 
 
 @pytest.fixture(scope="module")
-def conns(redis_port: int) -> tuple[RespConnection, RespConnection]:
-    resp2 = RespConnection("127.0.0.1", redis_port)
-    resp3 = RespConnection("127.0.0.1", redis_port)
+def conns(redis_session_port: int) -> tuple[RespConnection, RespConnection]:
+    resp2 = RespConnection("127.0.0.1", redis_session_port)
+    resp3 = RespConnection("127.0.0.1", redis_session_port)
     resp3.call("HELLO", "3")
     return resp2, resp3
 
