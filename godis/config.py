@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from godis.errors import ConfigError
+from godis.notifications import flags_to_string, parse_flags as parse_keyspace_events
 
 _MEMORY_UNITS = {
     "": 1,
@@ -144,7 +145,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _memory_param("proto-max-bulk-len", "536870912", 1024 * 1024),
     _memory_param("client-query-buffer-limit", "1073741824", 1024 * 1024),
     _int_param("hz", 10, 1, 500),
-    Parameter("notify-keyspace-events", "", _text, _show),
+    Parameter("notify-keyspace-events", "", parse_keyspace_events, flags_to_string),
     _int_param("slowlog-log-slower-than", 10000),
     _int_param("slowlog-max-len", 128, 0),
     _int_param("hash-max-listpack-entries", 512, 0),

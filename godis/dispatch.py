@@ -36,8 +36,8 @@ def unknown_command_error(argv: list[bytes]) -> str:
     for arg in argv[1:]:
         if len(args) >= 128:
             break
-        args += "'" + arg.decode("utf-8", "replace")[: 128 - len(args)] + "' "
-    name = argv[0].decode("utf-8", "replace")[:128]
+        args += "'" + arg.decode("utf-8", "surrogateescape")[: 128 - len(args)] + "' "
+    name = argv[0].decode("utf-8", "surrogateescape")[:128]
     return f"ERR unknown command '{name}', with args beginning with: {args}"
 
 
@@ -49,7 +49,7 @@ def resolve(argv: list[bytes]) -> CommandSpec | str:
     if spec.subcommands and len(argv) > 1:
         sub = spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
         if sub is None:
-            return (f"ERR unknown subcommand '{argv[1].decode('utf-8', 'replace')[:128]}'. "
+            return (f"ERR unknown subcommand '{argv[1].decode('utf-8', 'surrogateescape')[:128]}'. "
                     f"Try {spec.name.upper()} HELP.")
         spec = sub
     arity = spec.arity
@@ -80,7 +80,7 @@ def execute(client: Client, argv: list[bytes]) -> Reply:
             return _reject(client, spec, "ERR Command not allowed inside a transaction")
         client.multi_queue.append((spec, argv))
         return QUEUED
-    if (client.resp == 2 and (client.channels or client.patterns)
+    if (client.resp == 2 and client.subscribed
             and spec.name not in _PUBSUB_ALLOWED):
         return _reject(
             client, spec,

@@ -74,6 +74,7 @@ class ServerState:
         # pub/sub registry: channel/pattern -> subscribed clients (in subscription order)
         self.channels: dict[bytes, dict[Client, None]] = {}
         self.patterns: dict[bytes, dict[Client, None]] = {}
+        self.shard_channels: dict[bytes, dict[Client, None]] = {}
         self.monitors: dict[Client, None] = {}
         # set by the I/O shell: ask the server to shut down (SHUTDOWN command, signals)
         self.request_shutdown: Callable[[], None] = lambda: None

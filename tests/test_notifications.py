@@ -306,8 +306,6 @@ def test_key_miss_events(redis_port: int, godis_thread: ServerThread) -> None:
     compare_streams(redis_port, godis_thread, "KEm", commands)
 
 
-@pytest.mark.xfail(strict=False, reason="RENAME/RENAMENX/COPY/MOVE do not emit 'new' yet "
-                                        "(see report)")
 def test_new_key_events(redis_port: int, godis_thread: ServerThread) -> None:
     commands = [("SET", "a", "1"), ("SET", "a", "2"), ("RPUSH", "l", "x"), ("SADD", "s", "x"),
                 ("ZADD", "z", "1", "x"), ("HSET", "h", "f", "v"), ("RENAME", "a", "b"),

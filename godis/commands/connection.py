@@ -16,7 +16,7 @@ def ping_command(client: Client, argv: list[bytes]) -> Reply:
     """PING [message]. In RESP2's subscribed context it answers ``["pong", message]``."""
     if len(argv) > 2:
         raise CommandError("ERR wrong number of arguments for 'ping' command")
-    if client.resp == 2 and (client.channels or client.patterns):
+    if client.resp == 2 and client.subscribed:
         return [b"pong", argv[1] if len(argv) == 2 else b""]
     if len(argv) == 2:
         return argv[1]

@@ -51,8 +51,10 @@ class Client:
         self.watched: list[tuple[Database, bytes]] = []
         self.deny_blocking = False  # inside EXEC (and the AOF loader) blocking commands don't block
         # pub/sub
-        self.channels: set[bytes] = set()
-        self.patterns: set[bytes] = set()
+        # subscriptions, insertion-ordered (PUNSUBSCRIBE-all answers in subscription order)
+        self.channels: dict[bytes, None] = {}
+        self.patterns: dict[bytes, None] = {}
+        self.shard_channels: dict[bytes, None] = {}
         # reply control
         self.close_after_reply = False
         self.reply_mode = "on"  # CLIENT REPLY on|off|skip
@@ -63,6 +65,11 @@ class Client:
         self.push: Callable[[Any], None] = lambda reply: None
         self.kill: Callable[[], None] = lambda: None
         self.is_fake = False  # the AOF loader's client
+
+    @property
+    def subscribed(self) -> bool:
+        """In the subscribed context (Redis's CLIENT_PUBSUB flag)."""
+        return bool(self.channels or self.patterns or self.shard_channels)
 
     @property
     def subscription_count(self) -> int:
@@ -78,16 +85,9 @@ class Client:
         else:
             self.propagate_override.extend(argvs)
 
-    def key_touched(self) -> None:
-        """A WATCHed key changed: the next EXEC must fail."""
-        self.watch_dirty = True
-
     def unwatch_all(self) -> None:
-        for db, key in self.watched:
-            watchers = db.watched.get(key)
-            if watchers is not None:
-                watchers.discard(self)
-                if not watchers:
-                    del db.watched[key]
-        self.watched = []
+        """Forget every WATCH (EXEC, DISCARD, UNWATCH, disconnect)."""
+        from godis.commands.transactions import unwatch_all_keys  # import cycle
+
+        unwatch_all_keys(self)
         self.watch_dirty = False

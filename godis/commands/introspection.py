@@ -197,13 +197,14 @@ def client_info_line(client: Client) -> str:
     """One CLIENT LIST line (networking.c catClientInfoString)."""
     now = time.time()
     flags = "".join(flag for flag, on in (("b", is_blocked(client)), ("x", client.in_multi),
-                                          ("P", bool(client.channels or client.patterns)),
+                                          ("P", client.subscribed),
                                           ("O", client.monitor)) if on) or "N"
     command_name = client.last_command.decode("utf-8", "replace")
     return (f"id={client.id} addr={client.address} laddr={client.laddr} fd={client.fd} "
             f"name={client.name.decode('utf-8', 'replace')} age={int(now - client.created_at)} "
             f"idle={int(now - client.last_interaction)} flags={flags} db={client.db.index} "
-            f"sub={len(client.channels)} psub={len(client.patterns)} ssub=0 "
+            f"sub={len(client.channels)} psub={len(client.patterns)} "
+            f"ssub={len(client.shard_channels)} "
             f"multi={len(client.multi_queue) if client.in_multi else -1} qbuf=0 qbuf-free=0 "
             f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r "
             f"cmd={command_name} user={client.user} redir=-1 resp={client.resp}")
@@ -247,7 +248,7 @@ def client_list_command(client: Client, argv: list[bytes]) -> Reply:
                 raise CommandError(f"ERR Unknown client type '{argv[3].decode()}'")
             is_pubsub = kind == b"pubsub"
             clients = [c for c in clients if kind in (b"normal", b"pubsub")
-                       and bool(c.channels or c.patterns) == is_pubsub]
+                       and c.subscribed == is_pubsub]
         else:
             raise CommandError(SYNTAX)
     text = "".join(client_info_line(c) + "\n" for c in clients).encode()
@@ -297,7 +298,7 @@ def client_kill_command(client: Client, argv: list[bytes]) -> Reply:
             skip_me = value.lower() == b"yes"
         elif option == b"type":
             kind = value.lower()
-            filters.append(lambda c, kind=kind: kind == (b"pubsub" if c.channels or c.patterns
+            filters.append(lambda c, kind=kind: kind == (b"pubsub" if c.subscribed
                                                          else b"normal"))
         else:
             raise CommandError(SYNTAX)

@@ -484,6 +484,7 @@ def rename_generic(client: Client, argv: list[bytes], *, nx: bool) -> Reply:
             return 0
         _unlink(db, target)
     db.data[target] = value
+    db.keyspace.notify(db.index, "n", "new", target)  # dbAdd
     if when is not None:
         db.expires[target] = when
     _unlink(db, source)
@@ -527,6 +528,7 @@ def move_command(client: Client, argv: list[bytes]) -> Reply:
     if target.get(key) is not None:
         return 0
     target.data[key] = value
+    target.keyspace.notify(target.index, "n", "new", key)  # dbAdd
     if when is not None:
         target.expires[key] = when
     _unlink(source, key)
@@ -570,6 +572,7 @@ def copy_command(client: Client, argv: list[bytes]) -> Reply:
             return 0
         _unlink(target, new_key)
     target.data[new_key] = duplicate_value(value)
+    target.keyspace.notify(target.index, "n", "new", new_key)  # dbAdd
     if when is not None:
         target.expires[new_key] = when
     if target is source:

@@ -34,41 +34,29 @@ Subscribers = dict[Client, None]
 Registry = dict[bytes, Subscribers]
 
 
-# -- the two registries ------------------------------------------------------------------------
-#
-# Transitional accessors: ``Client`` still declares ``channels``/``patterns`` as sets and has no
-# ``shard_channels``, ``ServerState`` has no ``shard_channels`` (the report to the lead has the
-# diff). Clients keep insertion-ordered dicts here, because PUNSUBSCRIBE with no argument
-# answers in subscription order (Redis keeps a client's patterns in a list); every other user
-# of these attributes only takes their truth value or length, which dicts give alike.
+# -- the registries ----------------------------------------------------------------------------
 
 
 def _client_subscriptions(client: Client, attribute: str) -> dict[bytes, None]:
-    """The client's subscriptions of one kind, as an insertion-ordered dict."""
-    subscriptions = getattr(client, attribute, None)
-    if type(subscriptions) is not dict:
-        subscriptions = dict.fromkeys(subscriptions or ())
-        setattr(client, attribute, subscriptions)
+    """The client's subscriptions of one kind (``channels``, ``patterns``, ``shard_channels``)."""
+    subscriptions: dict[bytes, None] = getattr(client, attribute)
     return subscriptions
 
 
 def _server_registry(server: ServerState, attribute: str) -> Registry:
     """The server's channel (or pattern) -> subscribers registry of one kind."""
-    registry = getattr(server, attribute, None)
-    if registry is None:
-        registry = {}
-        setattr(server, attribute, registry)
+    registry: Registry = getattr(server, attribute)
     return registry
 
 
 def shard_channel_count(server: ServerState) -> int:
     """INFO's ``pubsubshard_channels``."""
-    return len(_server_registry(server, "shard_channels"))
+    return len(server.shard_channels)
 
 
 def is_subscribed(client: Client) -> bool:
     """Whether the client is in the subscribed context (Redis's CLIENT_PUBSUB flag)."""
-    return bool(client.channels or client.patterns or getattr(client, "shard_channels", None))
+    return client.subscribed
 
 
 class _Namespace:
@@ -181,7 +169,7 @@ def unsubscribe_all(client: Client) -> None:
     """Drop every subscription silently: a disconnect, or RESET (``clearClientConnectionState``)."""
     server = client.server
     for namespace in (CHANNELS, SHARD_CHANNELS):
-        subscriptions = getattr(client, namespace.attribute, None)
+        subscriptions = _client_subscriptions(client, namespace.attribute)
         if subscriptions:
             registry = _server_registry(server, namespace.attribute)
             for channel in subscriptions:

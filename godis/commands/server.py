@@ -13,11 +13,12 @@ import sys
 import time
 
 from godis import REDIS_COMPAT_VERSION, __version__
+from godis import notifications
 from godis.blocking import blocked_clients, scan_database_for_ready_keys
 from godis.commands.context import Client
 from godis.commands.table import command, container
 from godis.errors import SYNTAX, CommandError, ConfigError
-from godis.protocol.writer import OK, Map, Raw, Reply, Verbatim
+from godis.protocol.writer import OK, Map, Raw, Reply, Status, Verbatim
 from godis.state import parse_output_limits
 from godis.util import parse_int
 
@@ -103,11 +104,13 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     if not (0 <= first < len(databases) and 0 <= second < len(databases)):
         raise CommandError("ERR DB index is out of range")
     a, b = databases[first], databases[second]
+    if a.watched:
+        a.signal_flushed(b)
+    if b.watched:
+        b.signal_flushed(a)
     a.data, b.data = b.data, a.data
     a.expires, b.expires = b.expires, a.expires
     for db in (a, b):
-        for key in list(db.watched):
-            db.touch(key)
         scan_database_for_ready_keys(client.keyspace, db.index)
     client.keyspace.dirty += 1
     return OK
@@ -173,6 +176,7 @@ def apply_config(client: Client) -> None:
     config = server.config
     server.slowlog_threshold_us = int(config["slowlog-log-slower-than"])
     server.output_buffer_limits = parse_output_limits(str(config["client-output-buffer-limit"]))
+    notifications.configure(server)
     aof = server.aof
     if aof is not None and hasattr(aof, "fsync_policy"):
         aof.fsync_policy = config.appendfsync
@@ -226,8 +230,8 @@ def config_help_command(client: Client, argv: list[bytes]) -> Reply:
 def help_lines(name: str, lines: list[str]) -> list[Reply]:
     """A HELP reply in Redis's format (addReplyHelp)."""
     head = f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    tail = ["HELP", "    Print this help."]
-    return [text.encode() for text in [head, *lines, *tail]]
+    tail = ["HELP", "    Prints this help."]
+    return [Status(text) for text in [head, *lines, *tail]]
 
 
 # -- INFO -------------------------------------------------------------------------------------
@@ -282,7 +286,6 @@ def _info_clients(client: Client) -> list[str]:
         f"connected_clients:{len(server.clients)}",
         f"maxclients:{server.config['maxclients']}",
         f"blocked_clients:{blocked_clients(server)}",
-        f"pubsub_clients:{sum(1 for c in clients if c.channels or c.patterns)}",
         f"watching_clients:{sum(1 for c in clients if c.watched)}",
     ]
 
@@ -337,6 +340,7 @@ def _info_stats(client: Client) -> list[str]:
         f"keyspace_misses:{keyspace.stats_misses}",
         f"pubsub_channels:{len(server.channels)}",
         f"pubsub_patterns:{len(server.patterns)}",
+        f"pubsubshard_channels:{len(server.shard_channels)}",
         f"total_error_replies:{sum(server.error_counts.values())}",
         f"client_output_buffer_limit_disconnections:{server.output_limit_disconnections}",
     ]

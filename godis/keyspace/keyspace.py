@@ -43,6 +43,8 @@ class KeyWatcher(Protocol):
 
     def key_touched(self) -> None: ...
 
+    def key_flushed(self, existed: bool, replaced_with: Database | None) -> None: ...
+
 
 class Database:
     """One numbered database: ``data`` maps keys to values, ``expires`` keys to unix ms."""
@@ -179,11 +181,20 @@ class Database:
     def clear(self) -> int:
         """Delete every key (FLUSHDB); how many there were."""
         count = len(self.data)
+        if self.watched:
+            self.signal_flushed()
         self.data = {}
         self.expires = {}
-        for key in list(self.watched):
-            self.touch(key)
         return count
+
+    def signal_flushed(self, replaced_with: Database | None = None) -> None:
+        """``touchAllWatchedKeysInDb``: before this db is emptied or gets ``replaced_with``'s
+        contents, tell the watchers of keys that exist on either side."""
+        for key, watchers in list(self.watched.items()):
+            existed = key in self.data
+            if existed or (replaced_with is not None and key in replaced_with.data):
+                for watcher in list(watchers):
+                    watcher.key_flushed(existed, replaced_with)
 
     def touch(self, key: bytes) -> None:
         """``signalModifiedKey``: invalidate the WATCHes on ``key``."""

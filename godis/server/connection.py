@@ -27,7 +27,7 @@ from godis.commands.context import Client
 from godis.dispatch import execute
 from godis.errors import ProtocolError
 from godis.protocol.reader import RequestReader
-from godis.protocol.writer import ErrorReply, Reply, write_reply
+from godis.protocol.writer import ErrorReply, Reply, error_bytes, write_reply
 
 if TYPE_CHECKING:
     from godis.persistence.aof import AppendOnlyFile
@@ -94,7 +94,7 @@ class Connection:
         stalls PUBLISH or grows without bound.
         """
         client = self.client
-        kind = "pubsub" if client.channels or client.patterns else "normal"
+        kind = "pubsub" if client.subscribed else "normal"
         hard, soft, seconds = self.server.output_buffer_limits.get(kind, (0, 0, 0))
         size = len(self.outbuf)
         over_soft = bool(soft) and size > soft
@@ -213,7 +213,7 @@ class Connection:
         while True:
             if self.outbuf:
                 await self._drain()  # backpressure: no new input until our output is taken
-            if client.channels or client.patterns or client.monitor:
+            if client.subscribed or client.monitor:
                 with trio.CancelScope() as self._idle_scope:
                     await trio.lowlevel.wait_readable(sock)
                 self._idle_scope = None
@@ -248,7 +248,7 @@ class Connection:
                 return
 
     def _protocol_error(self, error: ProtocolError) -> None:
-        self.send_now(b"-%s\r\n" % error.message.encode())
+        self.send_now(error_bytes(error.message))
         log.debug("Protocol error (%s) from client %s", error.reason, self.client.address)
 
     async def _run_commands(self, commands: list[list[bytes]]) -> bool:

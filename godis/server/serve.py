@@ -25,6 +25,7 @@ from functools import partial
 import trio
 
 from godis import REDIS_COMPAT_VERSION, __version__
+from godis import notifications
 from godis.commands.table import load_all
 from godis.config import Config
 from godis.errors import ConfigError
@@ -75,8 +76,8 @@ async def _close_idle_clients(server: ServerState) -> None:
             continue
         now = time.time()
         for client in list(server.clients.values()):
-            if (now - client.last_interaction > limit and not client.channels
-                    and not client.patterns and not is_blocked(client)):
+            if (now - client.last_interaction > limit and not client.subscribed
+                    and not is_blocked(client)):
                 log.debug("Closing idle client %s", client.address)
                 client.kill()
 
@@ -104,6 +105,7 @@ async def serve(
     config = config or Config()
     load_all()
     server = ServerState(config)
+    notifications.configure(server)
     keyspace = server.keyspace
     keyspace.now_ms = trio_clock_ms()
     aof = _open_aof(server)

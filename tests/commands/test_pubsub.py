@@ -240,7 +240,6 @@ def test_resp2_pattern_and_shard_subscriptions_enter_the_context(ps2: PubSubDiff
     a.check("GET", "k")
 
 
-@pytest.mark.xfail(strict=False, reason="dispatch/PING ignore shard channels (see report)")
 def test_resp2_shard_subscription_enters_the_context(ps2: PubSubDiffer) -> None:
     a = ps2.a
     a.check("SSUBSCRIBE", "s")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -201,11 +202,14 @@ def test_unknown_reply_type_is_a_bug() -> None:
 
 
 @pytest.fixture(scope="module")
-def conns(redis_session_port: int) -> tuple[RespConnection, RespConnection]:
+def conns(redis_session_port: int) -> Iterator[tuple[RespConnection, RespConnection]]:
+    """A RESP2 and a RESP3 connection to the session's redis-server (no settings changed)."""
     resp2 = RespConnection("127.0.0.1", redis_session_port)
     resp3 = RespConnection("127.0.0.1", redis_session_port)
     resp3.call("HELLO", "3")
-    return resp2, resp3
+    yield resp2, resp3
+    resp2.close()
+    resp3.close()
 
 
 # Not -0.0: a small sorted set keeps scores as listpack strings and turns -0 into "0" (the
