@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from godis.commands.context import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
-from godis.commands.table import command, container
+from godis.commands.table import command, container, self_signalled
 from godis.errors import NO_SUCH_KEY, NOT_INTEGER, SYNTAX, CommandError, WrongTypeError
 from godis.glob import compile_glob
 from godis.keyspace.keyspace import Database
@@ -149,7 +149,7 @@ def del_generic(client: Client, argv: list[bytes]) -> int:
          complexity="O(N) where N is the number of keys that will be removed. When a key to "
          "remove holds a value other than a string, the individual complexity for this key is "
          "O(M) where M is the number of elements in the list, set, sorted set or hash. "
-         "Removing a single key that holds a string value is O(1).")
+         "Removing a single key that holds a string value is O(1).", written_keys=self_signalled)
 def del_command(client: Client, argv: list[bytes]) -> Reply:
     """DEL key [key ...]."""
     return del_generic(client, argv)
@@ -161,7 +161,7 @@ def del_command(client: Client, argv: list[bytes]) -> Reply:
          "but non blocking.",
          complexity="O(1) for each key removed regardless of its size. Then the command does "
          "O(N) work in a different thread in order to reclaim memory, where N is the number of "
-         "allocations the deleted objects where composed of.")
+         "allocations the deleted objects where composed of.", written_keys=self_signalled)
 def unlink_command(client: Client, argv: list[bytes]) -> Reply:
     """UNLINK key [key ...]: DEL (godis frees memory through reference counting anyway)."""
     return del_generic(client, argv)
@@ -264,14 +264,14 @@ def expire_generic(client: Client, argv: list[bytes], *, relative: bool, seconds
 
 
 @command("expire", arity=-3, flags="write fast", keys=(1, 1, 1), group="generic",
-         since="1.0.0", summary="Set a key's time to live in seconds", complexity="O(1)")
+         since="1.0.0", summary="Set a key's time to live in seconds", complexity="O(1)", written_keys=self_signalled)
 def expire_command(client: Client, argv: list[bytes]) -> Reply:
     """EXPIRE key seconds [NX | XX | GT | LT]."""
     return expire_generic(client, argv, relative=True, seconds=True)
 
 
 @command("pexpire", arity=-3, flags="write fast", keys=(1, 1, 1), group="generic",
-         since="2.6.0", summary="Set a key's time to live in milliseconds", complexity="O(1)")
+         since="2.6.0", summary="Set a key's time to live in milliseconds", complexity="O(1)", written_keys=self_signalled)
 def pexpire_command(client: Client, argv: list[bytes]) -> Reply:
     """PEXPIRE key milliseconds [NX | XX | GT | LT]."""
     return expire_generic(client, argv, relative=True, seconds=False)
@@ -279,7 +279,7 @@ def pexpire_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("expireat", arity=-3, flags="write fast", keys=(1, 1, 1), group="generic",
          since="1.2.0", summary="Set the expiration for a key as a UNIX timestamp",
-         complexity="O(1)")
+         complexity="O(1)", written_keys=self_signalled)
 def expireat_command(client: Client, argv: list[bytes]) -> Reply:
     """EXPIREAT key unix-time-seconds [NX | XX | GT | LT]."""
     return expire_generic(client, argv, relative=False, seconds=True)
@@ -288,14 +288,14 @@ def expireat_command(client: Client, argv: list[bytes]) -> Reply:
 @command("pexpireat", arity=-3, flags="write fast", keys=(1, 1, 1), group="generic",
          since="2.6.0",
          summary="Set the expiration for a key as a UNIX timestamp specified in milliseconds",
-         complexity="O(1)")
+         complexity="O(1)", written_keys=self_signalled)
 def pexpireat_command(client: Client, argv: list[bytes]) -> Reply:
     """PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]."""
     return expire_generic(client, argv, relative=False, seconds=False)
 
 
 @command("persist", arity=2, flags="write fast", keys=(1, 1, 1), group="generic",
-         since="2.2.0", summary="Remove the expiration from a key", complexity="O(1)")
+         since="2.2.0", summary="Remove the expiration from a key", complexity="O(1)", written_keys=self_signalled)
 def persist_command(client: Client, argv: list[bytes]) -> Reply:
     """PERSIST key: 1 if a TTL was removed."""
     db = client.db
@@ -498,7 +498,7 @@ def rename_generic(client: Client, argv: list[bytes], *, nx: bool) -> Reply:
 
 
 @command("rename", arity=3, flags="write", keys=(1, 2, 1), group="generic", since="1.0.0",
-         summary="Rename a key", complexity="O(1)")
+         summary="Rename a key", complexity="O(1)", written_keys=self_signalled)
 def rename_command(client: Client, argv: list[bytes]) -> Reply:
     """RENAME key newkey."""
     return rename_generic(client, argv, nx=False)
@@ -506,14 +506,14 @@ def rename_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("renamenx", arity=3, flags="write fast", keys=(1, 2, 1), group="generic",
          since="1.0.0", summary="Rename a key, only if the new key does not exist",
-         complexity="O(1)")
+         complexity="O(1)", written_keys=self_signalled)
 def renamenx_command(client: Client, argv: list[bytes]) -> Reply:
     """RENAMENX key newkey."""
     return rename_generic(client, argv, nx=True)
 
 
 @command("move", arity=3, flags="write fast", keys=(1, 1, 1), group="generic", since="1.0.0",
-         summary="Move a key to another database", complexity="O(1)")
+         summary="Move a key to another database", complexity="O(1)", written_keys=self_signalled)
 def move_command(client: Client, argv: list[bytes]) -> Reply:
     """MOVE key db: 0 when the key is missing or already exists in the target."""
     source = client.db
@@ -544,7 +544,7 @@ def move_command(client: Client, argv: list[bytes]) -> Reply:
 @command("copy", arity=-3, flags="write denyoom", keys=(1, 2, 1), group="generic",
          since="6.2.0", summary="Copy a key",
          complexity="O(N) worst case for collections, where N is the number of nested items. "
-         "O(1) for string values.")
+         "O(1) for string values.", written_keys=self_signalled)
 def copy_command(client: Client, argv: list[bytes]) -> Reply:
     """COPY source destination [DB destination-db] [REPLACE]."""
     source = target = client.db
@@ -1082,7 +1082,7 @@ def sort_generic(client: Client, argv: list[bytes], *, readonly: bool) -> Reply:
          summary="Sort the elements in a list, set or sorted set",
          complexity="O(N+M*log(M)) where N is the number of elements in the list or set to "
          "sort, and M the number of returned elements. When the elements are not sorted, "
-         "complexity is O(N).")
+         "complexity is O(N).", written_keys=self_signalled)
 def sort_command(client: Client, argv: list[bytes]) -> Reply:
     """SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]
     [STORE destination]."""

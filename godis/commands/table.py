@@ -220,6 +220,11 @@ def command(
     return register
 
 
+def self_signalled(argv: list[bytes]) -> list[int]:
+    """``written_keys`` for handlers that signal each key they modify themselves."""
+    return []
+
+
 def first_key_only(argv: list[bytes]) -> list[int]:
     """``written_keys`` for commands whose destination is argv[1] (SUNIONSTORE, PFMERGE...)."""
     return [1]

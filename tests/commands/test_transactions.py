@@ -584,3 +584,23 @@ def test_aof_replay_of_transactions(tmp_path: Path) -> None:
     assert path.read_bytes() == complete[:complete.rindex(encode_command([b"MULTI"]))]
     for leftover in tmp_path.glob("appendonly.aof.truncated-*"):
         os.unlink(leftover)
+
+
+@pytest.mark.parametrize("command", [
+    ("DEL", "present", "watched"),
+    ("UNLINK", "present", "watched"),
+    ("COPY", "watched", "dest"),
+    ("SUNIONSTORE", "dest", "watched"),
+    ("BITOP", "OR", "dest", "watched"),
+    ("PFMERGE", "dest", "watched"),
+    ("SORT", "watched", "STORE", "dest"),
+])
+def test_only_written_keys_invalidate_watch(differ: Differ, other: Differ,
+                                            command: tuple[str, ...]) -> None:
+    """Keys a write command only reads (or that are missing) leave a WATCH intact, as Redis."""
+    setup = {"COPY": ("SET", "watched", "1"), "SORT": ("RPUSH", "watched", "2", "1"),
+             "DEL": ("SET", "present", "x"), "UNLINK": ("SET", "present", "x")}
+    differ.check(*setup.get(command[0], ("SADD", "present", "x")))
+    differ.check("WATCH", "watched")
+    other.check(*command)
+    _exec_pong(differ)
