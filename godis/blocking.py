@@ -26,12 +26,10 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, cast
 
 import trio
 
-from godis.errors import CommandError
 from godis.keyspace.values import ListValue, ZSetValue
 from godis.protocol.writer import ErrorReply, Reply
 
@@ -107,66 +105,15 @@ def _registry(client: Client) -> _Registry:
 
 # -- timeouts ------------------------------------------------------------------------------------
 
-_LDBL_MAX = Decimal("1.18973149535723176502e4932")
-_LDBL_TRUE_MIN = Decimal("3.64519953188247460253e-4951")
-
-
 def parse_timeout(arg: bytes) -> float:
     """A blocking timeout in seconds as Redis 7.0's getTimeoutFromObjectOrReply reads it.
 
-    A long double (``string2ld``: no spaces, no NaN, hex allowed), turned into milliseconds
-    rounded up: ``0.0001`` is 1 ms, while ``-0.0001`` rounds to 0, which means forever. Values
-    past the 64-bit millisecond range wrap negative in Redis: "timeout is negative".
+    One implementation serves every blocking command: the exact long-double rules live with
+    the sorted-set score parsing they share (``zsets.parse_timeout_ms``).
     """
-    text = arg
-    if (not text or len(text) >= 5120 or text[:1].isspace() or text[-1:].isspace()
-            or b"_" in text):
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    try:
-        value = float(text)
-    except ValueError:
-        value = _parse_hex(text)
-    if math.isnan(value):
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    if value == 0.0 or math.isinf(value):
-        value = _long_double_range(text, value)
-    millis = value * 1000.0
-    if millis > 1e15 and not math.isinf(millis):  # beyond a double's exact milliseconds
-        try:
-            millis = math.ceil(Decimal(text.decode("ascii")) * 1000)
-        except (InvalidOperation, UnicodeDecodeError):
-            pass  # hex: the double is what we have
-    if millis >= 9223372036854775808 or millis <= -1:
-        raise CommandError(TIMEOUT_NEGATIVE)  # (includes what overflows a long long)
-    return math.ceil(millis) / 1000 if millis > 0 else 0.0  # (int / int: correctly rounded)
+    from godis.commands.zsets import parse_timeout_ms  # zsets imports this module
 
-
-def _parse_hex(text: bytes) -> float:
-    """strtold's hexadecimal floats (``0x1p3``), which Python's float() refuses."""
-    if text.lstrip(b"+-")[:2].lower() != b"0x":
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    try:
-        return float.fromhex(text.decode("ascii"))
-    except OverflowError:
-        return math.inf if not text.startswith(b"-") else -math.inf
-    except (ValueError, UnicodeDecodeError):
-        raise CommandError(TIMEOUT_NOT_FLOAT) from None
-
-
-def _long_double_range(text: bytes, value: float) -> float:
-    """Correct a double's overflow/underflow to what a long double (up to 1e4932) reads."""
-    try:
-        exact = Decimal(text.decode("ascii"))
-    except (InvalidOperation, UnicodeDecodeError):
-        return value  # inf/infinity, or hex
-    if not exact.is_finite():
-        return value
-    magnitude = abs(exact)
-    if magnitude > _LDBL_MAX or (exact != 0 and magnitude < _LDBL_TRUE_MIN):
-        raise CommandError(TIMEOUT_NOT_FLOAT)  # strtold's ERANGE
-    if value == 0.0 and exact != 0:
-        return 5e-324 if exact > 0 else -0.0  # tiny but positive: rounds up to 1 ms
-    return value
+    return parse_timeout_ms(arg) / 1000
 
 
 # -- blocking a client ---------------------------------------------------------------------------

@@ -490,7 +490,7 @@ def test_parse_timeout(text: bytes, seconds: float) -> None:
     (b"1e-5000", "ERR timeout is not a float or out of range"),
     (b"", "ERR timeout is not a float or out of range"),
     (b"-1", "ERR timeout is negative"),
-    (b"-0.001", "ERR timeout is negative"),
+    (b"-0.002", "ERR timeout is negative"),  # (-0.001 rounds up to 0: forever, as in Redis)
     (b"inf", "ERR timeout is negative"),
     (b"1e400", "ERR timeout is negative"),
     (b"9223372036854776", "ERR timeout is negative"),
