@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from godis.blocking import serve_ready_keys
+from godis.blocking import BlockRequest, serve_ready_keys
 from godis.commands.context import Client
 from godis.commands.table import COMMANDS, CommandSpec
 from godis.errors import CommandError
@@ -58,7 +58,7 @@ def resolve(argv: list[bytes]) -> CommandSpec | str:
     return spec
 
 
-def execute(client: Client, argv: list[bytes]) -> Reply:
+def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """Run one command for ``client`` as Redis's processCommand would; returns the reply."""
     spec = resolve(argv)
     if type(spec) is str:
@@ -113,15 +113,14 @@ def _exec_abort(client: Client, message: str) -> ErrorReply:
     return exec_abort(client, message)
 
 
-def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply:
+def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockRequest:
     """Run the handler; log effective writes to the AOF; keep per-command statistics."""
     keyspace = client.keyspace
     server = client.server
     dirty = keyspace.dirty
-    client.propagate_override = None
     started = time.perf_counter_ns()
     try:
-        reply = spec.handler(client, argv)
+        reply: Reply | BlockRequest = spec.handler(client, argv)
     except CommandError as error:
         reply = ErrorReply(error.message)
         server.command_failed[spec.name] += 1
@@ -130,8 +129,10 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply:
     server.command_calls[spec.name] += 1
     server.total_commands += 1
     server.command_usec[spec.name] += elapsed_us
+    override = client.propagate_override
+    if override is not None:
+        client.propagate_override = None
     if keyspace.dirty != dirty and spec.propagates:
-        override = client.propagate_override
         if override is None:
             keyspace.propagate(client.db.index, argv)
         else:

@@ -279,34 +279,32 @@ def client_kill_command(client: Client, argv: list[bytes]) -> Reply:
     if len(argv) % 2:
         raise CommandError(SYNTAX)
     skip_me = True
-    filters = []
+    wanted: dict[bytes, object] = {}  # filter -> the value a client must have
     for i in range(2, len(argv), 2):
         option, value = argv[i].lower(), argv[i + 1]
-        text = value.decode("utf-8", "replace")
         if option == b"id":
-            wanted = parse_int(value, "ERR client-id should be greater than 0")
-            filters.append(lambda c, wanted=wanted: c.id == wanted)
-        elif option == b"addr":
-            filters.append(lambda c, text=text: c.address == text)
-        elif option == b"laddr":
-            filters.append(lambda c, text=text: c.laddr == text)
-        elif option == b"user":
-            filters.append(lambda c, text=text: c.user == text)
+            wanted[option] = parse_int(value, "ERR client-id should be greater than 0")
+        elif option in (b"addr", b"laddr", b"user"):
+            wanted[option] = value.decode("utf-8", "replace")
+        elif option == b"type":
+            wanted[option] = value.lower()
         elif option == b"skipme":
             if value.lower() not in (b"yes", b"no"):
                 raise CommandError(SYNTAX)
             skip_me = value.lower() == b"yes"
-        elif option == b"type":
-            kind = value.lower()
-            filters.append(lambda c, kind=kind: kind == (b"pubsub" if c.subscribed
-                                                         else b"normal"))
         else:
             raise CommandError(SYNTAX)
+
+    def matches(other: Client) -> bool:
+        actual = {b"id": other.id, b"addr": other.address, b"laddr": other.laddr,
+                  b"user": other.user, b"type": b"pubsub" if other.subscribed else b"normal"}
+        return all(actual[option] == value for option, value in wanted.items())
+
     killed = 0
     for other in clients:
         if skip_me and other is client:
             continue
-        if all(f(other) for f in filters):
+        if matches(other):
             other.kill()
             killed += 1
     return killed

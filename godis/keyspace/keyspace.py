@@ -110,7 +110,7 @@ class Database:
             return None
         if type(value) is not kind:
             raise WrongTypeError()
-        return value  # type: ignore[return-value]
+        return value
 
     def get_typed_write(self, key: bytes, kind: type[V]) -> V | None:
         """As :meth:`get_typed` for a write: no hit/miss statistics."""
@@ -119,7 +119,7 @@ class Database:
             return None
         if type(value) is not kind:
             raise WrongTypeError()
-        return value  # type: ignore[return-value]
+        return value
 
     def get_or_create(self, key: bytes, kind: type[V]) -> V:
         """The ``kind`` value at ``key``, created empty (and stored) if missing."""
@@ -132,7 +132,7 @@ class Database:
             return created
         if type(value) is not kind:
             raise WrongTypeError()
-        return value  # type: ignore[return-value]
+        return value
 
     def exists(self, key: bytes) -> bool:
         if self.expires and key in self.expires:
@@ -259,5 +259,5 @@ class Keyspace:
 
     def all_keys(self) -> Iterable[tuple[Database, bytes]]:
         for db in self.databases:
-            for key in db:
+            for key in db.keys():
                 yield db, key

@@ -115,13 +115,14 @@ def load_aof(server: ServerState, path: str) -> LoadReport:
                 commands += len(transaction)
                 transaction = None
                 continue
-            spec = resolve(argv)
-            if isinstance(spec, str):
+            resolved = resolve(argv)
+            if isinstance(resolved, str):
                 if argv[0].lower() not in COMMANDS:
                     raise AofError(f"Unknown command '{argv[0].decode('utf-8', 'replace')}' "
                                    f"reading the append only file {path} at offset {record_start}")
                 raise AofError(f"Bad command in the append only file {path} at offset "
-                               f"{record_start}: {spec}")
+                               f"{record_start}: {resolved}")
+            spec = resolved
             if transaction is not None:
                 transaction.append((spec, argv))
             else:

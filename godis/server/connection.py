@@ -301,30 +301,28 @@ class Connection:
         Input is buffered for later; end-of-file closes the connection, and the cancellation
         unregisters the client, so a later push is not popped for a client that is gone.
         """
-        result: list[Reply] = []
-        sock = self.sock
         async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._read_while_blocked)
+            reply = await wait_unblocked(self.client, blocked)
+            nursery.cancel_scope.cancel()
+        return reply
 
-            async def wait() -> None:
-                result.append(await wait_unblocked(self.client, blocked))
-                nursery.cancel_scope.cancel()
-
-            nursery.start_soon(wait)
-            while True:
-                await trio.lowlevel.wait_readable(sock)
-                try:
-                    data = sock.recv(RECV_BYTES)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    data = b""
-                if not data or self.reader.buffered_bytes > int(
-                        self.server.config["client-query-buffer-limit"]):
-                    self.kill()
-                    await trio.lowlevel.checkpoint()
-                self.server.net_input_bytes += len(data)
-                self.reader.feed(data)
-        return result[0]
+    async def _read_while_blocked(self) -> None:
+        sock = self.sock
+        while True:
+            await trio.lowlevel.wait_readable(sock)
+            try:
+                data = sock.recv(RECV_BYTES)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if not data or self.reader.buffered_bytes > int(
+                    self.server.config["client-query-buffer-limit"]):
+                self.kill()  # cancels the connection, and with it the wait
+                return
+            self.server.net_input_bytes += len(data)
+            self.reader.feed(data)
 
     def _execute(self, commands: list[list[bytes]]) -> tuple[bytearray, int, object]:
         """Run ``commands`` (lock held) into one reply buffer; where and why it stopped."""

@@ -29,6 +29,7 @@ from godis import notifications
 from godis.commands.table import load_all
 from godis.config import Config
 from godis.errors import ConfigError
+from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import load_aof
@@ -40,26 +41,15 @@ log = logging.getLogger("godis.server")
 SHUTDOWN_GRACE_S = 2.0
 
 
-def _active_expire_cycle_function():  # type: ignore[no-untyped-def]
-    try:
-        from godis.keyspace.expiry import active_expire_cycle
-    except ImportError:  # pragma: no cover - while the module is being written
-        return None
-    return active_expire_cycle
-
-
 async def _active_expiry(server: ServerState) -> None:
     """Run Redis's active expire cycle ``hz`` times a second, under the keyspace lock."""
-    cycle = _active_expire_cycle_function()
-    if cycle is None:
-        return
     keyspace = server.keyspace
     while True:
         await trio.sleep(1 / int(server.config["hz"]))
         if not server.active_expire_enabled:
             continue
         async with keyspace.lock:
-            cycle(keyspace)
+            active_expire_cycle(keyspace)
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
