@@ -12,8 +12,7 @@ import resource
 import sys
 import time
 
-from godis import REDIS_COMPAT_VERSION, __version__
-from godis import notifications
+from godis import REDIS_COMPAT_VERSION, __version__, notifications
 from godis.blocking import blocked_clients, scan_database_for_ready_keys
 from godis.commands.context import Client
 from godis.commands.table import command, container

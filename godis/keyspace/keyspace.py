@@ -9,7 +9,7 @@ the deletion through ``propagate`` so the append-only file records it as a ``DEL
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import trio
@@ -256,8 +256,3 @@ class Keyspace:
 
     def key_count(self) -> int:
         return sum(len(db.data) for db in self.databases)
-
-    def all_keys(self) -> Iterable[tuple[Database, bytes]]:
-        for db in self.databases:
-            for key in db.keys():
-                yield db, key

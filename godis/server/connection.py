@@ -272,9 +272,9 @@ class Connection:
                 lock.release()
             if outcome is _DROP:
                 return False
-            if aof is not None and aof.fsync_policy == "always" and aof.synced < aof.written:
-                if not await self._fsync_before_reply(aof):
-                    return False
+            if (aof is not None and aof.fsync_policy == "always" and aof.synced < aof.written
+                    and not await self._fsync_before_reply(aof)):
+                return False
             self.send_now(out)
             if outcome is _DONE:
                 return True
@@ -326,7 +326,6 @@ class Connection:
 
     def _execute(self, commands: list[list[bytes]]) -> tuple[bytearray, int, object]:
         """Run ``commands`` (lock held) into one reply buffer; where and why it stopped."""
-        client = self.client
         out = self._batch_out = bytearray()
         try:
             return self._execute_into(commands, out)

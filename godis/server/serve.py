@@ -24,8 +24,7 @@ from functools import partial
 
 import trio
 
-from godis import REDIS_COMPAT_VERSION, __version__
-from godis import notifications
+from godis import REDIS_COMPAT_VERSION, __version__, notifications
 from godis.commands.table import load_all
 from godis.config import Config
 from godis.errors import ConfigError
