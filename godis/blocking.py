@@ -209,7 +209,7 @@ async def wait_unblocked(client: Client, request: BlockRequest) -> Reply:
         if not request.registered and not request.served:
             register(client, request)
             if _has_data(keyspace, request):  # data arrived while the connection awaited
-                async with keyspace.lock:
+                async with keyspace.locked():
                     if not request.served and _has_data(keyspace, request):
                         for db_index, key in request.slots:
                             keyspace.signal_key_as_ready(db_index, key)
@@ -219,7 +219,7 @@ async def wait_unblocked(client: Client, request: BlockRequest) -> Reply:
             with trio.move_on_after(request.timeout_s or math.inf):
                 await request.event.wait()
         if not request.served:
-            async with keyspace.lock:
+            async with keyspace.locked():
                 if not request.served:  # (it may have been served while we waited for the lock)
                     _unregister(keyspace, _registry(client), request)
                     return request.timeout_reply

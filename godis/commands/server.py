@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hmac
 import os
 import platform
 import resource
@@ -25,18 +24,12 @@ from godis.util import parse_int
 
 
 def authenticate(client: Client, user: bytes, password: bytes) -> None:
-    """Check a user/password pair (the ``default`` user's password is ``requirepass``)."""
-    required = str(client.server.config["requirepass"])
-    if user != b"default" or not required or not hmac.compare_digest(
-            password, required.encode()):
-        if user == b"default" and not required:
-            # the default user has no password: anything is accepted
-            client.authenticated = True
-            client.user = "default"
-            return
+    """Check a user/password pair against the ACL users (``requirepass`` is the ``default``
+    user's password); on success the client becomes that user."""
+    from godis import acl  # the ACL module reads the command table
+
+    if not acl.authenticate(client, user, password):
         raise CommandError("WRONGPASS invalid username-password pair or user is disabled.")
-    client.authenticated = True
-    client.user = "default"
 
 
 @command("auth", arity=-2, flags="noscript loading stale fast no_auth allow_busy",
@@ -44,10 +37,12 @@ def authenticate(client: Client, user: bytes, password: bytes) -> None:
          complexity="O(N) where N is the number of passwords defined for the user")
 def auth_command(client: Client, argv: list[bytes]) -> Reply:
     """AUTH [username] password."""
+    from godis import acl
+
     if len(argv) > 3:
         raise CommandError(SYNTAX)
     if len(argv) == 2:
-        if not client.server.config["requirepass"]:
+        if acl.registry_of(client.server).users["default"].nopass:
             raise CommandError("ERR AUTH <password> called without any password configured "
                                "for the default user. Are you sure your configuration is "
                                "correct?")

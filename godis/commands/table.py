@@ -271,6 +271,9 @@ GROUP_MODULES = (
     "hyperloglog",
     "pubsub",
     "transactions",
+    "admin",
+    "scripting",
+    "acl",
 )
 """The command group modules under ``godis.commands``; importing one registers its commands."""
 

@@ -9,7 +9,8 @@ the deletion through ``propagate`` so the append-only file records it as a ``DEL
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import trio
@@ -244,6 +245,31 @@ class Keyspace:
         self.stats_misses = 0
         self.ready_keys: list[tuple[int, bytes]] = []  # keys that blocked clients wait on
         self.blocking_keys: dict[tuple[int, bytes], int] = {}  # how many clients wait per key
+
+    async def acquire(self) -> None:
+        """Take ``lock`` without ever yielding to the scheduler while holding it.
+
+        ``trio.Lock.acquire`` checkpoints *after* taking the lock and its release hands the
+        lock to the next parked waiter before that waiter runs; together they turn one brief
+        contention into a convoy where every client parks on every batch. Nothing awaits
+        while holding the keyspace lock, so waiting is just: yield, try again.
+        """
+        lock = self.lock
+        while True:
+            try:
+                lock.acquire_nowait()
+                return
+            except trio.WouldBlock:
+                await trio.sleep(0)
+
+    @asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        """``async with keyspace.locked():`` — the lock, taken as :meth:`acquire` does."""
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def signal_key_as_ready(self, db_index: int, key: bytes) -> None:
         """A key blocked clients wait on may now serve them (``signalKeyAsReady``)."""

@@ -134,6 +134,44 @@ class AppendOnlyFile:
                 except OSError:
                     pass
 
+    def replace(self, data: bytes) -> None:
+        """Swap the file for a rewritten one holding ``data`` (BGREWRITEAOF, DEBUG RELOAD).
+
+        ``data`` goes to a temporary file in the same directory, is fsynced and renamed over
+        the AOF (atomic: a crash leaves the old file or the new one), and appends continue on
+        the new file. Commands still buffered are dropped: ``data`` already holds their
+        effects (the caller holds the keyspace lock).
+        """
+        directory = os.path.dirname(os.path.abspath(self.path))
+        temp = os.path.join(directory, f"temp-rewriteaof-{os.getpid()}.aof")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            total = 0
+            while total < len(view):
+                total += os.write(fd, view[total:])
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            os.unlink(temp)
+            raise
+        os.close(fd)
+        os.replace(temp, self.path)
+        try:
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError:
+            pass
+        old_fd = self.fd
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.close(old_fd)
+        self.buffer.clear()
+        self.selected_db = -1
+        self.written = self.synced = len(data)
+
     def close(self) -> None:
         """Final write and fsync, then close (graceful shutdown)."""
         self.write()

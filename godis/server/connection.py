@@ -220,7 +220,7 @@ class Connection:
             else:
                 await trio.lowlevel.wait_readable(sock)
             try:
-                data = sock.recv(RECV_BYTES)
+                data = _receive(sock)
             except BlockingIOError:
                 continue
             except OSError:
@@ -263,7 +263,7 @@ class Connection:
             try:
                 lock.acquire_nowait()
             except trio.WouldBlock:
-                await lock.acquire()
+                await client.keyspace.acquire()
             try:
                 out, stopped_at, outcome = self._execute(commands)
                 if aof is not None and aof.buffer:
@@ -312,7 +312,7 @@ class Connection:
         while True:
             await trio.lowlevel.wait_readable(sock)
             try:
-                data = sock.recv(RECV_BYTES)
+                data = _receive(sock)
             except BlockingIOError:
                 continue
             except OSError:
@@ -375,6 +375,21 @@ _DONE = "done"
 _BLOCKED = "blocked"
 _CLOSE = "close"
 _DROP = "drop"
+
+
+_RECEIVE_BUFFER = bytearray(RECV_BYTES)
+_RECEIVE_VIEW = memoryview(_RECEIVE_BUFFER)
+
+
+def _receive(sock: socket.socket) -> bytes:
+    """``recv`` into one shared buffer, then copy out what arrived.
+
+    ``sock.recv(65536)`` allocates 64 KiB per call and shrinks it: the allocator then keeps
+    handing fresh pages to the kernel and back (page faults and brk calls on every request).
+    Sharing one buffer is safe: everything here runs in one thread and copies out at once.
+    """
+    received = sock.recv_into(_RECEIVE_BUFFER)
+    return _RECEIVE_VIEW[:received].tobytes()
 
 
 def _is_http(argv: list[bytes]) -> bool:

@@ -47,7 +47,7 @@ async def _active_expiry(server: ServerState) -> None:
         await trio.sleep(1 / int(server.config["hz"]))
         if not server.active_expire_enabled:
             continue
-        async with keyspace.lock:
+        async with keyspace.locked():
             active_expire_cycle(keyspace)
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:

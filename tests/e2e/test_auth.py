@@ -1,0 +1,130 @@
+"""Authentication flows over real sockets with redis-py: requirepass, ACL users, HELLO AUTH."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from tests.support.server_thread import ServerThread, running_server
+
+
+def _client(server: ServerThread, protocol: int, **kwargs: object) -> redis.Redis:
+    """redis-py without retries: it retries AuthenticationError (a ConnectionError)."""
+    return redis.Redis(port=server.port, protocol=protocol, decode_responses=True,
+                       retry=Retry(NoBackoff(), 0), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_requirepass(protocol: int) -> None:
+    with running_server(requirepass="s3cret") as server:
+        anonymous = _client(server, protocol=2)
+        with pytest.raises(redis.AuthenticationError):
+            anonymous.get("k")
+        with pytest.raises(redis.AuthenticationError):
+            _client(server, protocol, password="wrong").ping()
+        good = _client(server, protocol, password="s3cret")
+        assert good.set("k", "v")
+        assert good.get("k") == "v"
+        assert good.acl_whoami() == "default"
+        named = _client(server, protocol, username="default", password="s3cret")
+        assert named.get("k") == "v"
+        # CONFIG SET requirepass changes the default user's password
+        good.config_set("requirepass", "other")
+        assert _client(server, protocol, password="other").get("k") == "v"
+        with pytest.raises(redis.AuthenticationError):
+            _client(server, protocol, password="s3cret").ping()
+        good.config_set("requirepass", "")
+        assert _client(server, protocol).get("k") == "v"
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_acl_user_end_to_end(r: redis.Redis, godis_server: ServerThread, protocol: int) -> None:
+    assert r.acl_setuser("bob", enabled=True, passwords=["+pw"], keys=["k*"],
+                         commands=["+get", "+set", "+@list", "-lpop", "+acl|whoami"])
+    bob = _client(godis_server, protocol, username="bob", password="pw")
+    assert bob.acl_whoami() == "bob"
+    assert bob.set("k1", "v")
+    assert bob.get("k1") == "v"
+    with pytest.raises(redis.exceptions.NoPermissionError,
+                       match="no permissions to access one of the keys"):
+        bob.get("x")
+    with pytest.raises(redis.exceptions.NoPermissionError,
+                       match="no permissions to run the 'lpop' command"):
+        bob.lpop("k2")
+    with pytest.raises(redis.exceptions.NoPermissionError,
+                       match="no permissions to run the 'incrby' command"):
+        bob.incr("k3")
+    assert bob.rpush("k2", "a") == 1
+    with pytest.raises(redis.AuthenticationError):
+        _client(godis_server, protocol, username="bob", password="nope").ping()
+    info = r.acl_getuser("bob")
+    assert info["keys"] == ["~k*"] or info["keys"] == "~k*"
+    log = r.acl_log()
+    assert {entry["reason"] for entry in log} >= {"key", "command", "auth"}
+    assert r.acl_deluser("bob") == 1
+
+
+def test_hello_3_auth(godis_server: ServerThread) -> None:
+    admin = _client(godis_server, 2)
+    admin.acl_setuser("carol", enabled=True, nopass=True, commands=["+@all"], keys=["*"])
+    conn = _client(godis_server, 2)
+    reply = conn.execute_command("HELLO", "3", "AUTH", "carol", "anything")
+    assert reply["proto"] == 3
+    assert conn.acl_whoami() == "carol"
+    with pytest.raises(redis.AuthenticationError):
+        conn.execute_command("HELLO", "3", "AUTH", "nobody", "x")
+
+
+def test_off_user_cannot_authenticate(godis_server: ServerThread) -> None:
+    admin = _client(godis_server, 2)
+    admin.acl_setuser("dave", enabled=False, passwords=["+pw"], commands=["+@all"], keys=["*"])
+    with pytest.raises(redis.AuthenticationError):
+        _client(godis_server, 3, username="dave", password="pw").ping()
+    admin.acl_setuser("dave", enabled=True)
+    assert _client(godis_server, 3, username="dave", password="pw").ping()
+
+
+def _wait_disconnected(conn: redis.Redis) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            conn.ping()
+        except redis.ConnectionError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("still connected")
+
+
+def test_deluser_disconnects_its_clients(godis_server: ServerThread) -> None:
+    admin = _client(godis_server, 2)
+    admin.acl_setuser("erin", enabled=True, passwords=["+pw"], commands=["+@all"], keys=["*"])
+    erin = _client(godis_server, 2, username="erin", password="pw")
+    assert erin.ping()
+    assert admin.acl_deluser("erin") == 1
+    _wait_disconnected(erin)
+    assert admin.ping()
+
+
+def _drain(pubsub: redis.client.PubSub) -> None:
+    for _ in range(50):
+        pubsub.get_message(timeout=0.1)
+
+
+def test_revoked_channel_disconnects_subscriber(godis_server: ServerThread) -> None:
+    admin = _client(godis_server, 2)
+    admin.acl_setuser("sub", enabled=True, nopass=True, commands=["+@all"], keys=["*"],
+                      channels=["a*"], reset_channels=True)
+    conn = _client(godis_server, 2, username="sub", password="x")
+    pubsub = conn.pubsub()
+    pubsub.subscribe("ab")
+    assert pubsub.get_message(timeout=2)["type"] == "subscribe"  # type: ignore[index]
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        conn.publish("zz", "m")
+    admin.acl_setuser("sub", reset_channels=True, channels=["b"])
+    with pytest.raises(redis.ConnectionError):
+        _drain(pubsub)
+    admin.acl_deluser("sub")
