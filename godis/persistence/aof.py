@@ -22,6 +22,10 @@ log = logging.getLogger("godis.aof")
 
 FSYNC_INTERVAL_S = 1.0
 
+# Precomputed RESP headers: every write command is encoded again for the AOF (the hot path).
+_ARRAY_HEADERS = [b"*%d\r\n" % n for n in range(64)]
+_BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
+
 
 def encode_command(argv: list[bytes]) -> bytes:
     """``argv`` as a RESP multibulk, the AOF's record format."""
@@ -57,10 +61,15 @@ class AppendOnlyFile:
         if db_index != self.selected_db:
             self.buffer += encode_command([b"SELECT", b"%d" % db_index])
             self.selected_db = db_index
-        buffer = self.buffer
-        buffer += b"*%d\r\n" % len(argv)
+        count = len(argv)
+        parts = [_ARRAY_HEADERS[count] if count < len(_ARRAY_HEADERS) else b"*%d\r\n" % count]
+        append = parts.append
         for arg in argv:
-            buffer += b"$%d\r\n%s\r\n" % (len(arg), arg)
+            size = len(arg)
+            append(_BULK_HEADERS[size] if size < len(_BULK_HEADERS) else b"$%d\r\n" % size)
+            append(arg)
+            append(b"\r\n")
+        self.buffer += b"".join(parts)
 
     def feed_raw(self, data: bytes) -> None:
         """Append bytes already in AOF form (a whole MULTI ... EXEC block)."""
