@@ -476,12 +476,19 @@ def reload_from(server: ServerState, path: str) -> None:
     keyspace.flush_all()
     propagate = keyspace.propagate
     dirty = keyspace.dirty
+    monitors = server.monitors
+    threshold = server.slowlog_threshold_us
+    # The replay is not client traffic: not shown to MONITOR, not in the slow log.
     keyspace.propagate = _no_propagate
+    server.monitors = {}
+    server.slowlog_threshold_us = -1
     try:
         load_aof(server, path)
     finally:
         keyspace.propagate = propagate
         keyspace.dirty = dirty
+        server.monitors = monitors
+        server.slowlog_threshold_us = threshold
 
 
 def _no_propagate(db_index: int, argv: list[bytes]) -> None:

@@ -255,12 +255,16 @@ class Keyspace:
         while holding the keyspace lock, so waiting is just: yield, try again.
         """
         lock = self.lock
+        backoff = 0.0
         while True:
             try:
                 lock.acquire_nowait()
                 return
             except trio.WouldBlock:
-                await trio.sleep(0)
+                # A short timed sleep, not a spin: lets other tasks run (and a test's mock
+                # clock advance) until the holder releases.
+                await trio.sleep(backoff)
+                backoff = min(backoff * 2 or 0.0005, 0.01)
 
     @asynccontextmanager
     async def locked(self) -> AsyncIterator[None]:

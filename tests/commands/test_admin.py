@@ -310,3 +310,25 @@ def test_latency(differ: Differ) -> None:
         ("LATENCY", "FOO"),
         ("LATENCY", "LATEST", "x"),
     )
+
+
+def test_debug_reload_is_not_client_traffic() -> None:
+    """The replay is neither shown to MONITOR nor logged as slow, and WATCHes see the flush."""
+    godis = GodisDirect()
+    watcher = GodisDirect.__new__(GodisDirect)
+    watcher.server = godis.server
+    from godis.commands.context import Client
+
+    watcher.client = Client(godis.server, address="127.0.0.1:2")
+    pushed: list[object] = []
+    watcher.client.push = pushed.append
+    godis.call("SET", "k", "v")
+    watcher.call("WATCH", "k")
+    watcher.call("MONITOR")
+    godis.call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    godis.call("SLOWLOG", "RESET")
+    pushed.clear()
+    assert godis.call("DEBUG", "RELOAD") == b"+OK\r\n"
+    assert pushed == []  # DEBUG is an admin command and the replay is hidden
+    assert godis.call("SLOWLOG", "LEN") == b":2\r\n"  # SLOWLOG RESET and DEBUG RELOAD
+    assert watcher.client.watch_dirty
