@@ -104,8 +104,10 @@ class ServerState:
             self.slowlog.pop()
 
     def auth_required(self) -> bool:
-        """Whether new clients must AUTH first (a password on the default user)."""
-        return bool(self.config["requirepass"])
+        """Whether new clients must AUTH first (the default user has a password, or is off)."""
+        from godis.acl import default_requires_auth  # acl reads the command table
+
+        return default_requires_auth(self)
 
     def uptime_seconds(self) -> int:
         return int(time.monotonic() - self.started_monotonic)

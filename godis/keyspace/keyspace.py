@@ -9,8 +9,8 @@ the deletion through ``propagate`` so the append-only file records it as a ``DEL
 from __future__ import annotations
 
 import time
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import trio
