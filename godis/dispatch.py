@@ -143,11 +143,25 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
             for key in spec.written_keys(argv):
                 db.touch(key)
                 keyspace.signal_key_as_ready(db.index, key)
-    if server.slowlog_threshold_us >= 0 and elapsed_us >= server.slowlog_threshold_us:
-        server.slowlog_record(client, argv, elapsed_us)
-    if server.monitors and not spec.flags & _NOT_MONITORED:
-        feed_monitors(client, argv)
+    if (server.slowlog_threshold_us >= 0 and elapsed_us >= server.slowlog_threshold_us
+            and "skip_slowlog" not in spec.flags):
+        server.slowlog_record(client, redacted(spec, argv), elapsed_us)
+    if server.monitors and not server.loading and not spec.flags & _NOT_MONITORED:
+        feed_monitors(client, redacted(spec, argv))
     return reply
+
+
+def redacted(spec: CommandSpec, argv: list[bytes]) -> list[bytes]:
+    """argv as MONITOR and SLOWLOG may show it: passwords replaced (redactClientCommandArgument)."""
+    if spec.name == "auth":
+        return [argv[0], *[b"(redacted)"] * (len(argv) - 1)]
+    if spec.name == "hello":
+        shown = list(argv)
+        for index, arg in enumerate(argv):
+            if arg.lower() == b"auth" and index + 2 < len(argv):
+                shown[index + 1] = shown[index + 2] = b"(redacted)"
+        return shown
+    return argv
 
 
 _NOT_MONITORED = frozenset({"skip_monitor", "admin"})

@@ -185,7 +185,10 @@ def command(
         flag_set |= {"movablekeys"}
 
     def register(handler: Handler) -> Handler:
-        categories = _implicit_categories(flag_set, group) | frozenset(acl.split())
+        words = acl.split()
+        # a container (CONFIG, CLIENT, ...) carries only its flags' categories, as in Redis
+        categories = _implicit_categories(flag_set, "" if "-group" in words else group)
+        categories |= frozenset(word for word in words if word != "-group")
         spec = CommandSpec(
             name=name,
             handler=handler,
@@ -241,7 +244,7 @@ def container(name: str, *, group: str, summary: str, since: str = "2.0.0", arit
         raise AssertionError("dispatch routes container commands to their subcommands")
 
     command(name, arity=arity, flags=flags, group=group, summary=summary,
-            since=since)(handler or no_handler)
+            since=since, acl="-group")(handler or no_handler)
 
 
 def lookup(argv: list[bytes]) -> CommandSpec | None:

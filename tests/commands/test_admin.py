@@ -35,10 +35,13 @@ def _normalised(raw: bytes) -> list[object]:
     assert isinstance(entries, list)
     out: list[object] = []
     for entry in entries:
-        assert isinstance(entry, list) and len(entry) == 6
+        assert isinstance(entry, list)
+        assert len(entry) == 6
         entry_id, timestamp, micros, args, address, name = entry
-        assert isinstance(timestamp, int) and isinstance(micros, int)
-        assert isinstance(address, bytes) and b":" in address
+        assert isinstance(timestamp, int)
+        assert isinstance(micros, int)
+        assert isinstance(address, bytes)
+        assert b":" in address
         out.append((entry_id, args, name))
     if out:
         last = out[-1][0]  # type: ignore[index]
@@ -117,9 +120,11 @@ def test_reset_reauthenticates_as_default_user() -> None:
     assert godis.call("GET", "x").startswith(b"-NOAUTH")
     godis.call("AUTH", "secret")
     godis.call("MONITOR")
-    assert godis.client.monitor and godis.client in godis.server.monitors
+    assert godis.client.monitor
+    assert godis.client in godis.server.monitors
     godis.call("RESET")
-    assert not godis.client.monitor and not godis.server.monitors
+    assert not godis.client.monitor
+    assert not godis.server.monitors
 
 
 # -- MONITOR ----------------------------------------------------------------------------------
@@ -236,7 +241,8 @@ def test_debug_object_shape() -> None:
     assert ("ql_nodes:1 ql_avg_node:3.00 ql_listpack_max:-2 ql_compressed:0 "
             "ql_uncompressed_size:16") in reply
     reply = godis.call("DEBUG", "OBJECT", "i").decode()
-    assert " encoding:int " in reply and " lru_seconds_idle:0" in reply
+    assert " encoding:int " in reply
+    assert " lru_seconds_idle:0" in reply
 
 
 def test_debug_populate(differ: Differ) -> None:

@@ -182,3 +182,21 @@ def test_requirepass_flow() -> None:
     assert godis.call("AUTH", "s3cret") == b"+OK\r\n"
     assert godis.call("PING") == b"+PONG\r\n"
     assert godis.call("AUTH", "default", "s3cret") == b"+OK\r\n"
+
+
+def test_monitor_and_slowlog_redact_passwords() -> None:
+    from godis.commands.context import Client
+    from godis.protocol.writer import Status
+
+    godis = GodisDirect()
+    watcher = Client(godis.server)
+    seen: list[object] = []
+    watcher.push = seen.append
+    godis.server.monitors[watcher] = None
+    godis.server.slowlog_threshold_us = 0
+    godis.call("AUTH", "user", "secret")
+    godis.call("HELLO", "2", "AUTH", "user", "secret", "SETNAME", "x")
+    lines = [str(line) for line in seen if isinstance(line, Status)]
+    assert lines[0].endswith('"AUTH" "(redacted)" "(redacted)"')
+    assert lines[1].endswith('"HELLO" "2" "AUTH" "(redacted)" "(redacted)" "SETNAME" "x"')
+    assert all(b"secret" not in arg for entry in godis.server.slowlog for arg in entry[3])

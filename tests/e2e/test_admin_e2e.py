@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 import redis
 
 from tests.support.server_thread import ServerThread, running_server
@@ -93,7 +94,9 @@ def test_monitor_line_format(godis_server: ServerThread) -> None:
     lines = data.decode().split("\r\n")
     first = MONITOR_LINE.match(lines[0][1:])
     second = MONITOR_LINE.match(lines[1][1:])
-    assert lines[0][0] == "+" and first is not None and second is not None
+    assert lines[0][0] == "+"
+    assert first is not None
+    assert second is not None
     # Redis shows the db after the command ran: SELECT 1 appears as [1 ...] (checked with 7.0.15)
     assert first.groups() == ("1", '"SELECT" "1"')
     assert second.groups() == ("1", '"SET" "k" "a\\"b\\n\\x01"')
@@ -136,7 +139,8 @@ def test_debug_reload_keeps_data_and_ttls(godis_server: ServerThread) -> None:
     assert client.lrange("l", 0, 2) == ["0", "1", "2"]
     assert client.pfcount("hll") == 2
     client.execute_command("SELECT", 4)
-    assert client.get("db4") == "x" and client.pttl("db4") > 0
+    assert client.get("db4") == "x"
+    assert client.pttl("db4") > 0
     # writes after the reload still reach the (new) AOF; a restart-equivalent reload keeps them
     client.execute_command("SELECT", 0)
     client.set("after", "reload")
@@ -176,9 +180,5 @@ def test_scripting_probes_used_by_clients(r: redis.Redis) -> None:
     assert r.script_exists("a" * 40) == [False]
     assert r.function_flush() in (True, "OK", b"OK")
     assert r.function_list() == []
-    try:
+    with pytest.raises(redis.ResponseError, match="godis does not support scripting yet"):
         r.eval("return 1", 0)
-    except redis.ResponseError as error:
-        assert "godis does not support scripting yet" in str(error)
-    else:  # pragma: no cover
-        raise AssertionError("EVAL should fail")
