@@ -10,7 +10,7 @@ import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from godis.config import Config, parse_memory
 from godis.keyspace.keyspace import Keyspace
@@ -56,6 +56,11 @@ class ServerState:
         self.aof: AofLike | None = None
         self.loading = False
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
+        # CLIENT PAUSE: until when (Trio time, 0 = not paused), "all" or "write", and the event
+        # paused clients wait on
+        self.paused_until = 0.0
+        self.pause_mode = "all"
+        self.unpaused: Any = None
         # counters reported by INFO stats
         self.total_connections = 0
         self.rejected_connections = 0
@@ -102,6 +107,28 @@ class ServerState:
         self.slowlog_next_id += 1
         while len(self.slowlog) > max_len:
             self.slowlog.pop()
+
+    def pause(self, seconds: float, mode: str) -> None:
+        """CLIENT PAUSE: hold (write) commands for ``seconds`` (a longer pause wins)."""
+        import trio
+
+        now = trio.current_time()
+        if self.paused_until > now:  # already paused: the longer, and the stricter, wins
+            self.paused_until = max(self.paused_until, now + seconds)
+            if mode == "all":
+                self.pause_mode = "all"
+        else:
+            self.paused_until = now + seconds
+            self.pause_mode = mode
+        if self.unpaused is None:
+            self.unpaused = trio.Event()
+
+    def unpause(self) -> None:
+        """CLIENT UNPAUSE (or the pause's end): waiting clients go on."""
+        self.paused_until = 0.0
+        if self.unpaused is not None:
+            self.unpaused.set()
+            self.unpaused = None
 
     def auth_required(self) -> bool:
         """Whether new clients must AUTH first (the default user has a password, or is off)."""

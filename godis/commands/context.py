@@ -59,6 +59,7 @@ class Client:
         self.close_after_reply = False
         self.reply_mode = "on"  # CLIENT REPLY on|off|skip
         self.monitor = False
+        self.no_evict = False  # CLIENT NO-EVICT (recorded; godis does not evict clients)
         # what a write command propagates instead of its own argv (SET EX -> SET PXAT)
         self.propagate_override: list[list[bytes]] | None = None
         # how to deliver out-of-band messages (pub/sub pushes); set by the connection

@@ -345,6 +345,56 @@ def client_unblock_command(client: Client, argv: list[bytes]) -> Reply:
     return int(unblock_client(target, error))
 
 
+@command("client|pause", arity=-3, flags="admin noscript loading stale", group="connection",
+         since="2.9.50", summary="Stop processing commands from clients for some time",
+         complexity="O(1)")
+def client_pause_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT PAUSE timeout [WRITE|ALL]: connections wait before running (write) commands."""
+    timeout_ms = parse_int(argv[2], "ERR timeout is not an integer or out of range")
+    if timeout_ms < 0:
+        raise CommandError("ERR timeout is negative")
+    mode = "all"
+    if len(argv) == 4:
+        word = argv[3].lower()
+        if word not in (b"write", b"all"):
+            raise CommandError(SYNTAX)
+        mode = word.decode()
+    elif len(argv) > 4:
+        raise CommandError(SYNTAX)
+    client.server.pause(timeout_ms / 1000, mode)
+    return OK
+
+
+@command("client|unpause", arity=2, flags="admin noscript loading stale", group="connection",
+         since="6.2.0", summary="Resume processing of clients that were paused",
+         complexity="O(N) Where N is the number of paused clients")
+def client_unpause_command(client: Client, argv: list[bytes]) -> Reply:
+    client.server.unpause()
+    return OK
+
+
+@command("client|no-evict", arity=3, flags="admin noscript loading stale", group="connection",
+         since="7.0.0", summary="Set client eviction mode for the current connection",
+         complexity="O(1)")
+def client_no_evict_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT NO-EVICT on|off: godis never evicts clients, so the mode is only recorded."""
+    mode = argv[2].lower()
+    if mode not in (b"on", b"off"):
+        raise CommandError(SYNTAX)
+    client.no_evict = mode == b"on"
+    return OK
+
+
+@command("client|tracking", arity=-3, flags="noscript loading stale", group="connection",
+         since="6.0.0", summary="Enable or disable server assisted client side caching support",
+         complexity="O(1). Some options may introduce additional complexity.")
+def client_tracking_command(client: Client, argv: list[bytes]) -> Reply:
+    """Client-side caching is not implemented: say so rather than pretend."""
+    if argv[2].lower() == b"off":
+        return OK
+    raise CommandError("ERR godis does not support client side caching (CLIENT TRACKING) yet")
+
+
 @command("client|help", arity=2, flags="loading stale", group="connection", since="5.0.0",
          summary="Show helpful text about the different subcommands", complexity="O(1)")
 def client_help_command(client: Client, argv: list[bytes]) -> Reply:

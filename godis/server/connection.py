@@ -24,6 +24,7 @@ import trio
 
 from godis.blocking import BlockRequest, wait_unblocked
 from godis.commands.context import Client
+from godis.commands.table import COMMANDS
 from godis.dispatch import execute
 from godis.errors import ProtocolError
 from godis.protocol.reader import RequestReader
@@ -228,7 +229,7 @@ class Connection:
             if not data:
                 return
             server.net_input_bytes += len(data)
-            client.last_interaction = time.time()
+            client.last_interaction = client.keyspace.now_ms() / 1000
             reader.feed(data)
             while True:
                 try:
@@ -260,6 +261,8 @@ class Connection:
         lock = client.keyspace.lock
         aof = self.aof
         while commands:
+            if self.server.paused_until:
+                await self._wait_while_paused(commands)
             try:
                 lock.acquire_nowait()
             except trio.WouldBlock:
@@ -294,6 +297,29 @@ class Connection:
             write_reply(reply, client.resp, final)
             self.send_now(final)
         return True
+
+    async def _wait_while_paused(self, commands: list[list[bytes]]) -> None:
+        """CLIENT PAUSE: wait while the server is paused for these commands."""
+        server = self.server
+        while server.paused_until:
+            remaining = server.paused_until - trio.current_time()
+            if remaining <= 0:
+                server.unpause()
+                return
+            first = COMMANDS.get(commands[0][0].lower())
+            if first is not None and first.name == "client" and len(commands[0]) > 1 \
+                    and commands[0][1].lower() == b"unpause":
+                return  # the way out of a pause must not wait for it
+            if server.pause_mode == "write" and not any(
+                    (spec := COMMANDS.get(argv[0].lower())) is not None and spec.propagates
+                    for argv in commands):
+                return
+            event = server.unpaused
+            with trio.move_on_after(remaining):
+                if event is not None:
+                    await event.wait()
+                else:
+                    await trio.sleep(remaining)
 
     async def _wait_blocked(self, blocked: BlockRequest) -> Reply:
         """``wait_unblocked`` while still reading the socket, as Redis does for a blocked client.

@@ -19,7 +19,6 @@ import logging
 import os
 import signal
 import socket
-import time
 from functools import partial
 
 import trio
@@ -63,7 +62,7 @@ async def _close_idle_clients(server: ServerState) -> None:
         limit = int(server.config["timeout"])
         if limit <= 0:
             continue
-        now = time.time()
+        now = server.keyspace.now_ms() / 1000
         for client in list(server.clients.values()):
             if (now - client.last_interaction > limit and not client.subscribed
                     and not is_blocked(client)):

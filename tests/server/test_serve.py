@@ -119,3 +119,61 @@ async def test_giant_bulk_claims_cost_nothing(tmp_path: Path) -> None:
         info = await other.call("INFO", "clients")
         assert b"connected_clients:7" in info
         state.request_shutdown()
+
+
+async def test_idle_clients_are_closed(tmp_path: Path, autojump_clock: trio.abc.Clock) -> None:
+    async with trio.open_nursery() as nursery:
+        state = await _start(nursery, tmp_path, timeout=2)
+        idle = await trio.open_tcp_stream("127.0.0.1", state.port)
+        subscriber = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        await subscriber.call("SUBSCRIBE", "news")
+        busy = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        for _ in range(6):
+            await trio.sleep(1)
+            assert await busy.call("PING") == b"+PONG\r\n"  # activity keeps it open
+        with trio.fail_after(5):
+            assert await idle.receive_some(100) == b""  # closed by the server
+        assert await subscriber.call("PING") == b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"  # exempt
+        state.request_shutdown()
+
+
+async def test_client_pause_write_holds_writes_only(tmp_path: Path,
+                                                    autojump_clock: trio.abc.Clock) -> None:
+    async with trio.open_nursery() as nursery:
+        state = await _start(nursery, tmp_path)
+        admin = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        writer = AsyncResp(await trio.open_tcp_stream("127.0.0.1", state.port))
+        assert await admin.call("CLIENT", "PAUSE", "5000", "WRITE") == b"+OK\r\n"
+        started = trio.current_time()
+        assert await writer.call("GET", "k") == b"$-1\r\n"  # reads go on
+        assert trio.current_time() - started < 1
+        assert await writer.call("SET", "k", "v") == b"+OK\r\n"  # waited for the pause
+        assert trio.current_time() - started >= 5
+        assert await admin.call("CLIENT", "PAUSE", "5000") == b"+OK\r\n"
+        results: list[bytes] = []
+
+        async def read_during_pause() -> None:
+            results.append(await writer.call("GET", "k"))
+
+        nursery.start_soon(read_during_pause)
+        await trio.sleep(1)
+        assert results == []  # ALL pauses reads too
+        assert await admin.call("CLIENT", "UNPAUSE") == b"+OK\r\n"
+        await trio.sleep(0.1)
+        assert results == [b"$1\r\nv\r\n"]
+        state.request_shutdown()
+
+
+async def test_cross_protocol_requests_are_dropped(tmp_path: Path) -> None:
+    async with trio.open_nursery() as nursery:
+        state = await _start(nursery, tmp_path)
+        for request in (b"POST / HTTP/1.1\r\nHost: x\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+                        b"Host: example.com\r\nPING\r\n"):
+            stream = await trio.open_tcp_stream("127.0.0.1", state.port)
+            await stream.send_all(request)
+            received = b""
+            with trio.fail_after(5):
+                while chunk := await stream.receive_some(1024):
+                    received += chunk
+            assert received == b""
+        state.request_shutdown()
