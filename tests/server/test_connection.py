@@ -1,0 +1,73 @@
+"""Connection-level rules checked without a network: protected mode, maxclients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from godis.commands.table import load_all
+from godis.config import Config
+from godis.server.connection import Connection, _is_loopback
+from godis.state import ServerState
+
+
+class FakeSocket:
+    """Just enough of a socket for ``Connection``'s admission checks."""
+
+    def __init__(self, peer: tuple[str, int]) -> None:
+        self.peer = peer
+        self.sent = b""
+        self.closed = False
+
+    def fileno(self) -> int:
+        return 99
+
+    def getpeername(self) -> tuple[str, int]:
+        return self.peer
+
+    def getsockname(self) -> tuple[str, int]:
+        return ("0.0.0.0", 6969)
+
+    def send(self, data: bytes) -> int:
+        self.sent += data
+        return len(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _connection(peer: tuple[str, int], **settings: Any) -> tuple[Connection, FakeSocket]:
+    load_all()
+    server = ServerState(Config(appendonly=False, **settings))
+    sock = FakeSocket(peer)
+    return Connection(server, sock, None), sock  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("host", "local"), [("127.0.0.1", True), ("127.9.9.9", True),
+                                             ("::1", True), ("::ffff:127.0.0.1", True),
+                                             ("10.1.2.3", False), ("192.168.1.9", False),
+                                             ("2001:db8::1", False)])
+def test_loopback_detection(host: str, local: bool) -> None:
+    assert _is_loopback(FakeSocket((host, 5000))) is local  # type: ignore[arg-type]
+
+
+def test_protected_mode_denies_remote_clients_without_password() -> None:
+    connection, sock = _connection(("10.1.2.3", 5000))
+    assert connection._refused()
+    assert sock.sent.startswith(b"-DENIED Redis is running in protected mode")
+    assert sock.closed
+
+
+def test_protected_mode_allows_loopback_password_or_off() -> None:
+    assert not _connection(("127.0.0.1", 5000))[0]._refused()
+    assert not _connection(("10.1.2.3", 5000), requirepass="pw")[0]._refused()
+    assert not _connection(("10.1.2.3", 5000), protected_mode=False)[0]._refused()
+
+
+def test_maxclients_refuses_with_redis_text() -> None:
+    connection, sock = _connection(("127.0.0.1", 5000), maxclients=1)
+    connection.server.clients[12345] = connection.client
+    assert connection._refused()
+    assert sock.sent == b"-ERR max number of clients reached\r\n"
+    assert connection.server.rejected_connections == 1
