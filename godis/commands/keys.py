@@ -64,6 +64,7 @@ _NONE_STATUS = Status("none")
 def _unlink(db: Database, key: bytes) -> None:
     """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out."""
     del db.data[key]
+    db.access.pop(key, None)
     if db.expires:
         db.expires.pop(key, None)
 
@@ -641,18 +642,15 @@ def refcount_of(value: Value) -> int:
 
 
 def idle_seconds(db: Database, key: bytes) -> int:
-    """OBJECT IDLETIME: seconds since the key was last accessed.
+    """OBJECT IDLETIME: seconds since the key was last accessed (Redis's LRU clock).
 
-    Reads ``Database.access`` (key -> unix ms of the last access) when the keyspace tracks it;
-    until then every key reads as just used.
+    ``Database.access`` holds the keyspace's LRU clock (refreshed once per batch) at each
+    access; a key never looked up since a rename or copy reads as just used.
     """
-    access: dict[bytes, int] | None = getattr(db, "access", None)
-    if access is None:
-        return 0
-    last = access.get(key)
+    last = db.access.get(key)
     if last is None:
         return 0
-    return max(0, db.keyspace.now_ms() - last) // 1000
+    return max(0, db.keyspace.lru_clock_ms - last) // 1000
 
 
 @command("object|help", arity=2, flags="loading stale", group="generic", since="6.2.0",

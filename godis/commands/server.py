@@ -104,6 +104,7 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
         b.signal_flushed(a)
     a.data, b.data = b.data, a.data
     a.expires, b.expires = b.expires, a.expires
+    a.access, b.access = b.access, a.access
     for db in (a, b):
         scan_database_for_ready_keys(client.keyspace, db.index)
     client.keyspace.dirty += 1

@@ -50,7 +50,7 @@ class KeyWatcher(Protocol):
 class Database:
     """One numbered database: ``data`` maps keys to values, ``expires`` keys to unix ms."""
 
-    __slots__ = ("data", "expires", "index", "keyspace", "watched")
+    __slots__ = ("access", "data", "expires", "index", "keyspace", "watched")
 
     def __init__(self, keyspace: Keyspace, index: int) -> None:
         self.keyspace = keyspace
@@ -58,6 +58,8 @@ class Database:
         self.data: dict[bytes, Value] = {}
         self.expires: dict[bytes, int] = {}
         self.watched: dict[bytes, set[KeyWatcher]] = {}
+        # key -> the LRU clock (unix ms, refreshed per batch) at its last access: OBJECT IDLETIME
+        self.access: dict[bytes, int] = {}
 
     def __len__(self) -> int:
         return len(self.data)
@@ -80,6 +82,7 @@ class Database:
         keyspace = self.keyspace
         del self.data[key]
         del self.expires[key]
+        self.access.pop(key, None)
         keyspace.stats_expired_keys += 1
         keyspace.propagate(self.index, [b"DEL", key])
         self.touch(key)
@@ -102,6 +105,7 @@ class Database:
             keyspace.notify(self.index, "m", "keymiss", key)
         else:
             keyspace.stats_hits += 1
+            self.access[key] = keyspace.lru_clock_ms
         return value
 
     def get_typed(self, key: bytes, kind: type[V]) -> V | None:
@@ -118,6 +122,7 @@ class Database:
         value = self.get(key)
         if value is None:
             return None
+        self.access[key] = self.keyspace.lru_clock_ms
         if type(value) is not kind:
             raise WrongTypeError()
         return value
@@ -128,6 +133,7 @@ class Database:
         if value is None:
             created = kind()
             self.data[key] = created  # type: ignore[assignment]
+            self.access[key] = self.keyspace.lru_clock_ms
             if self.keyspace.notify is not _no_notify:
                 self.keyspace.notify(self.index, "n", "new", key)
             return created
@@ -147,6 +153,7 @@ class Database:
         if self.keyspace.notify is not _no_notify and key not in self.data:
             self.keyspace.notify(self.index, "n", "new", key)  # dbAdd's "new" event
         self.data[key] = value
+        self.access[key] = self.keyspace.lru_clock_ms
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
 
@@ -156,6 +163,7 @@ class Database:
             if self.expire_if_needed(key):
                 return False
             del self.expires[key]
+        self.access.pop(key, None)
         return self.data.pop(key, None) is not None
 
     def remove_if_empty(self, key: bytes, value: object) -> bool:
@@ -163,6 +171,7 @@ class Database:
         if len(value):  # type: ignore[arg-type]
             return False
         self.data.pop(key, None)
+        self.access.pop(key, None)
         if self.expires:
             self.expires.pop(key, None)
         return True
@@ -186,6 +195,7 @@ class Database:
             self.signal_flushed()
         self.data = {}
         self.expires = {}
+        self.access = {}
         return count
 
     def signal_flushed(self, replaced_with: Database | None = None) -> None:
@@ -243,6 +253,7 @@ class Keyspace:
         self.stats_expired_keys = 0
         self.stats_hits = 0
         self.stats_misses = 0
+        self.lru_clock_ms = clock()  # OBJECT IDLETIME's clock, refreshed per batch and by cron
         self.ready_keys: list[tuple[int, bytes]] = []  # keys that blocked clients wait on
         self.blocking_keys: dict[tuple[int, bytes], int] = {}  # how many clients wait per key
 

@@ -229,7 +229,8 @@ class Connection:
             if not data:
                 return
             server.net_input_bytes += len(data)
-            client.last_interaction = client.keyspace.now_ms() / 1000
+            now_ms = client.keyspace.lru_clock_ms = client.keyspace.now_ms()
+            client.last_interaction = now_ms / 1000
             reader.feed(data)
             while True:
                 try:

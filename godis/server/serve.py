@@ -47,6 +47,7 @@ async def _active_expiry(server: ServerState) -> None:
         if not server.active_expire_enabled:
             continue
         async with keyspace.locked():
+            keyspace.lru_clock_ms = keyspace.now_ms()
             active_expire_cycle(keyspace)
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:

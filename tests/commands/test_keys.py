@@ -471,13 +471,14 @@ def test_object_refcount(differ: Differ) -> None:
 
 def test_idle_seconds_uses_access_times_when_tracked() -> None:
     godis = GodisDirect()
-    db = godis.client.db
-    if not hasattr(db, "access"):
-        pytest.skip("Database does not track access times yet")
     clock = FakeClock(godis)
     godis.call("SET", "k", "abc")
     clock.now += 5_000
     assert godis.call("OBJECT", "IDLETIME", "k") == b":5\r\n"
+    godis.call("GET", "k")  # a read is an access; OBJECT itself is not
+    assert godis.call("OBJECT", "IDLETIME", "k") == b":0\r\n"
+    clock.now += 3_000
+    assert godis.call("OBJECT", "IDLETIME", "k") == b":3\r\n"
 
 
 # -- SCAN ----------------------------------------------------------------------------------------

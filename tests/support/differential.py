@@ -31,6 +31,8 @@ class GodisDirect:
         self.server.clients[self.client.id] = self.client
 
     def call(self, *args: bytes | str | int | float) -> bytes:
+        keyspace = self.server.keyspace
+        keyspace.lru_clock_ms = keyspace.now_ms()  # as the connection does per batch
         reply = execute(self.client, [_arg(a) for a in args])
         return encode(reply, self.client.resp)
 
