@@ -135,6 +135,14 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     if keyspace.dirty != dirty and spec.propagates:
         if override is None:
             keyspace.propagate(client.db.index, argv)
+        elif len(override) > 1 and not client.in_multi:
+            # several records for one command (SPOP count -> SREMs): one MULTI/EXEC block, so a
+            # replay can never apply half of it (EXEC wraps its own records itself)
+            index = client.db.index
+            keyspace.propagate(index, [b"MULTI"])
+            for effective in override:
+                keyspace.propagate(index, effective)
+            keyspace.propagate(index, [b"EXEC"])
         else:
             for effective in override:
                 keyspace.propagate(client.db.index, effective)
