@@ -221,7 +221,7 @@ class Connection:
             else:
                 await trio.lowlevel.wait_readable(sock)
             try:
-                data = _receive(sock)
+                data = sock.recv(RECV_BYTES)
             except BlockingIOError:
                 continue
             except OSError:
@@ -286,14 +286,12 @@ class Connection:
                 await self._drain()
                 return False
             # a blocking command is waiting: reply to it once served, then go on
-            blocked = commands[stopped_at]
             commands = commands[stopped_at + 1 :]
             if self.outbuf:
                 await self._drain()
             assert self._blocked is not None
             reply = await self._wait_blocked(self._blocked)
             self._blocked = None
-            del blocked
             final = bytearray()
             write_reply(reply, client.resp, final)
             self.send_now(final)
@@ -339,7 +337,7 @@ class Connection:
         while True:
             await trio.lowlevel.wait_readable(sock)
             try:
-                data = _receive(sock)
+                data = sock.recv(RECV_BYTES)
             except BlockingIOError:
                 continue
             except OSError:
@@ -402,21 +400,6 @@ _DONE = "done"
 _BLOCKED = "blocked"
 _CLOSE = "close"
 _DROP = "drop"
-
-
-_RECEIVE_BUFFER = bytearray(RECV_BYTES)
-_RECEIVE_VIEW = memoryview(_RECEIVE_BUFFER)
-
-
-def _receive(sock: socket.socket) -> bytes:
-    """``recv`` into one shared buffer, then copy out what arrived.
-
-    ``sock.recv(65536)`` allocates 64 KiB per call and shrinks it: the allocator then keeps
-    handing fresh pages to the kernel and back (page faults and brk calls on every request).
-    Sharing one buffer is safe: everything here runs in one thread and copies out at once.
-    """
-    received = sock.recv_into(_RECEIVE_BUFFER)
-    return _RECEIVE_VIEW[:received].tobytes()
 
 
 def _is_http(argv: list[bytes]) -> bool:
