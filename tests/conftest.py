@@ -6,11 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
 
 from tests.support.differential import Differ, GodisDirect
 from tests.support.redis_server import REDIS_SERVER, SKIP_REASON, redis_server
 from tests.support.resp import RespConnection, parse_reply
 from tests.support.server_thread import ServerThread, running_server
+
+# Shared, noisy CI machines: no per-example deadlines, and slow data generation is not a failure.
+settings.register_profile("godis", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("godis")
 
 
 @pytest.fixture(scope="session")
