@@ -104,6 +104,11 @@ class LongDouble:
         """A 64-bit integer, exactly (the significand has 64 bits)."""
         return _round_rational(value, 0)
 
+    @classmethod
+    def from_ratio(cls, numerator: int, denominator: int = 1) -> LongDouble:
+        """``numerator / denominator`` rounded to nearest-even (an infinity past the range)."""
+        return _round_rational(numerator, 0, denominator)
+
     def is_finite(self) -> bool:
         return self.inf == 0
 
@@ -224,19 +229,29 @@ def parse_long_double(arg: bytes) -> LongDouble | None:
     if match is not None:
         sign, whole, fraction, only_fraction, exponent = match.groups()
         digits = (whole or b"") + (fraction or only_fraction or b"")
-        scale = int(exponent or 0) - len(fraction or only_fraction or b"")
+        scale = _clamped_exponent(exponent) - len(fraction or only_fraction or b"")
         return _ld_from_digits(sign, _decimal_int(digits), len(digits.lstrip(b"0")), scale, 10)
     match = _LD_HEX.fullmatch(arg)
     if match is not None:
         sign, whole, fraction, only_fraction, exponent = match.groups()
         digits = (whole or b"") + (fraction or only_fraction or b"")
-        scale = int(exponent or 0) - 4 * len(fraction or only_fraction or b"")
+        scale = _clamped_exponent(exponent) - 4 * len(fraction or only_fraction or b"")
         significant = len(digits.lstrip(b"0")) * 4
         return _ld_from_digits(sign, int(digits, 16), significant, scale, 2)
     match = _LD_INF.fullmatch(arg)
     if match is not None:
         return LongDouble(inf=-1 if match.group(1) == b"-" else 1)
     return None
+
+
+def _clamped_exponent(text: bytes | None) -> int:
+    """An exponent's value; beyond +-10**9 only its sign matters (and ``int`` would refuse
+    4300+ digits, ``float`` overflow)."""
+    if not text:
+        return 0
+    digits = text.lstrip(b"+-").lstrip(b"0")
+    value = 10**9 if len(digits) > 9 else int(digits or b"0")
+    return -value if text[:1] == b"-" else value
 
 
 def _ld_from_digits(sign: bytes, value: int, length: int, scale: int, base: int) -> LongDouble | None:

@@ -7,177 +7,58 @@ order (an update stays in place, a delete closes the gap), exactly as a dict doe
 HKEYS, HVALS and HSCAN of a small hash reply in Redis's order.
 
 HINCRBYFLOAT computes in x87 80-bit ``long double`` as Redis does on x86-64 and formats with
-``%.17Lf`` minus trailing zeros; :func:`parse_long_double`, :func:`round_long_double` and
-:func:`format_long_double` emulate that exactly with rationals (INCRBYFLOAT needs the same).
+``%.17Lf`` minus trailing zeros, with :class:`godis.util.LongDouble` (shared with INCRBYFLOAT).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from fractions import Fraction
-from functools import lru_cache
 
 from godis.commands.context import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
-from godis.commands.sets import EMPTY_SCAN, LONG_MAX, forget_random_access, random_members
+from godis.commands.sets import (
+    EMPTY_SCAN,
+    LONG_MAX,
+    forget_random_access,
+    parse_random_count,
+    random_members,
+    random_with_count,
+)
 from godis.commands.table import command
 from godis.errors import NOT_FLOAT, OVERFLOW, SYNTAX, CommandError
 from godis.keyspace.values import HashValue
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import OK, Map, Reply
-from godis.util import parse_int
+from godis.util import LongDouble, parse_int, parse_long_double as parse_ld
 
 INT64_MIN = -(2**63)
 
-# -- x87 long double emulation ---------------------------------------------------------------
 
-LongDouble = Fraction | float
-"""A finite long double is an exact ``Fraction``; the infinities are ``float`` infinities."""
-
-_MANTISSA_BITS = 64  # x87 extended precision: explicit 64-bit significand
-_MIN_EXPONENT = -16445  # the smallest subnormal is 2**-16445
-_MAX_BINARY_EXPONENT = 16384  # values >= 2**16384 overflow
-_MAX_LONG_DOUBLE_CHARS = 5 * 1024  # Redis refuses longer strings
-_DIGIT_CHUNK = 4000  # below CPython's int <-> str digit limit
-_CHUNK_SCALE: int = 10**_DIGIT_CHUNK
-_DECIMAL = re.compile(rb"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\Z")
-_HEX = re.compile(rb"([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?\Z")
-# stand-ins for literals far out of range, which round to infinity / to zero (ERANGE)
-_TOO_BIG = Fraction(2 ** (_MAX_BINARY_EXPONENT + 1))
-_TOO_SMALL = Fraction(1, 2 ** (-_MIN_EXPONENT + 2))
-_INFINITY = re.compile(rb"([+-]?)(?:inf|infinity)\Z", re.IGNORECASE)
+# -- exact-rational views of util's long double, for the unit tests ---------------------------
+# (HINCRBYFLOAT itself uses :class:`LongDouble`; these only convert at the edges.)
 
 
-def _round_half_even(numerator: int, denominator: int) -> int:
-    quotient, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and quotient & 1):
-        quotient += 1
-    return quotient
+def _as_exact(value: LongDouble) -> Fraction | float:
+    if value.inf:
+        return float("inf") if value.inf > 0 else float("-inf")
+    return Fraction(value.mant) * Fraction(2) ** value.exp
 
 
-def round_long_double(exact: Fraction) -> LongDouble:
+def parse_long_double(text: bytes) -> Fraction | float | None:
+    """Redis's ``string2ld`` as an exact ``Fraction`` (a ``float`` infinity), or None."""
+    value = parse_ld(text)
+    return None if value is None else _as_exact(value)
+
+
+def round_long_double(exact: Fraction) -> Fraction | float:
     """``exact`` rounded to the nearest long double (ties to even), or an infinity."""
-    if not exact:
-        return Fraction(0)
-    numerator, denominator = abs(exact.numerator), exact.denominator
-    # floor(log2(|exact|)), then the exponent that leaves a 64-bit significand
-    log2 = numerator.bit_length() - denominator.bit_length()
-    if (numerator << max(-log2, 0)) < (denominator << max(log2, 0)):
-        log2 -= 1
-    exponent = max(log2 - (_MANTISSA_BITS - 1), _MIN_EXPONENT)
-    if exponent >= 0:
-        significand = _round_half_even(numerator, denominator << exponent)
-    else:
-        significand = _round_half_even(numerator << -exponent, denominator)
-    if significand.bit_length() + exponent > _MAX_BINARY_EXPONENT:
-        return float("-inf") if exact < 0 else float("inf")
-    value = Fraction(significand << exponent) if exponent >= 0 else Fraction(
-        significand, 1 << -exponent)
-    return -value if exact < 0 else value
-
-
-def _digits_to_int(digits: bytes) -> int:
-    """``int(digits)`` for any length (CPython limits one conversion to 4300 digits)."""
-    if len(digits) <= _DIGIT_CHUNK:
-        return int(digits or b"0")
-    head, tail = digits[:-_DIGIT_CHUNK], digits[-_DIGIT_CHUNK:]
-    return _digits_to_int(head) * _CHUNK_SCALE + int(tail)
-
-
-def _int_to_digits(number: int) -> str:
-    """``str(number)`` for a non-negative int of any size."""
-    if number < _CHUNK_SCALE:
-        return str(number)
-    head, tail = divmod(number, _CHUNK_SCALE)
-    return _int_to_digits(head) + str(tail).zfill(_DIGIT_CHUNK)
-
-
-def _exponent(text: bytes | None) -> int:
-    """An exponent's value, clamped: beyond +-10**9 only its sign matters."""
-    if not text:
-        return 0
-    sign = -1 if text[:1] == b"-" else 1
-    digits = text.lstrip(b"+-").lstrip(b"0")
-    if len(digits) > 9:
-        return sign * 10**9
-    return sign * int(digits or b"0")
-
-
-def _exact_value(text: bytes) -> Fraction | float | None:
-    """The exact value ``strtold`` would round, an infinity, or None if it is not a number."""
-    match = _DECIMAL.match(text)
-    if match is not None:
-        sign, whole, fraction, exponent_text = match.groups()
-        fraction = fraction or b""
-        if not whole and not fraction:
-            return None
-        digits = (whole + fraction).lstrip(b"0")
-        if not digits:
-            return Fraction(0)
-        scale = _exponent(exponent_text) - len(fraction)
-        if len(digits) - 1 + scale > 4933:  # certainly above the largest long double
-            value = _TOO_BIG
-        elif len(digits) + scale < -4952:  # certainly below half the smallest subnormal
-            value = _TOO_SMALL
-        else:
-            value = Fraction(_digits_to_int(digits)) * Fraction(10) ** scale
-        return -value if sign == b"-" else value
-    match = _HEX.match(text)
-    if match is not None:
-        sign, whole, fraction, exponent_text = match.groups()
-        fraction = fraction or b""
-        if not whole and not fraction:
-            return None
-        digits = (whole + fraction).lstrip(b"0")
-        if not digits:
-            return Fraction(0)
-        scale = _exponent(exponent_text) - 4 * len(fraction)
-        top_bit = 4 * len(digits) + scale
-        if top_bit > _MAX_BINARY_EXPONENT + 1:
-            value = _TOO_BIG
-        elif top_bit < _MIN_EXPONENT - 2:
-            value = _TOO_SMALL
-        else:
-            value = Fraction(int(digits, 16)) * Fraction(2) ** scale
-        return -value if sign == b"-" else value
-    match = _INFINITY.match(text)
-    if match is not None:
-        return float("-inf") if match.group(1) == b"-" else float("inf")
-    return None
-
-
-def parse_long_double(text: bytes) -> LongDouble | None:
-    """Redis's ``string2ld``: ``strtold`` over the whole string, no leading space, no NaN,
-    no overflow or underflow to zero; None when refused. ``inf`` is accepted."""
-    if not text or len(text) >= _MAX_LONG_DOUBLE_CHARS:
-        return None
-    return _parse_long_double(bytes(text))
-
-
-@lru_cache(maxsize=1024)  # increments repeat; keys are short (< 5 KiB), so the cache stays small
-def _parse_long_double(text: bytes) -> LongDouble | None:
-    exact = _exact_value(text)
-    if exact is None:
-        return None
-    if isinstance(exact, float):
-        return exact
-    value = round_long_double(exact)
-    if isinstance(value, float) or (exact and not value):
-        return None  # ERANGE: overflow, or underflow all the way to zero
-    return value
+    return _as_exact(LongDouble.from_ratio(exact.numerator, exact.denominator))
 
 
 def format_long_double(value: Fraction) -> bytes:
-    """Redis's ``ld2string(LD_STR_HUMAN)``: ``%.17Lf`` without trailing zeros, never ``-0``."""
-    scaled = round(value * 10**17)
-    if not scaled:
-        return b"0"
-    digits = _int_to_digits(abs(scaled)).rjust(18, "0")
-    whole, fraction = digits[:-17], digits[-17:].rstrip("0")
-    text = whole + "." + fraction if fraction else whole
-    return ("-" + text if scaled < 0 else text).encode()
+    """Redis's ``ld2string(LD_STR_HUMAN)`` of a long double given exactly."""
+    return LongDouble.from_ratio(value.numerator, value.denominator).format_human()
 
 
 # -- encoding --------------------------------------------------------------------------------
@@ -403,27 +284,27 @@ def hincrby_command(client: Client, argv: list[bytes]) -> Reply:
          complexity="O(1)")
 def hincrbyfloat_command(client: Client, argv: list[bytes]) -> Reply:
     """HINCRBYFLOAT key field increment: in long double; propagated as HSET of the result."""
-    increment = parse_long_double(argv[3])
+    increment = parse_ld(argv[3])
     if increment is None:
         raise CommandError(NOT_FLOAT)
-    if isinstance(increment, float):
+    if not increment.is_finite():
         raise CommandError("ERR value is NaN or Infinity")
     db = client.db
     key, field = argv[1], argv[2]
     value = db.get_or_create(key, HashValue)
     old = value.get(field)
-    current: LongDouble = Fraction(0)
+    current = LongDouble()
     if old is not None:
-        parsed = parse_long_double(old)
+        parsed = parse_ld(old)
         if parsed is None:
             raise CommandError("ERR hash value is not a float")
         current = parsed
-    if isinstance(current, float):
+    if not current.is_finite():
         raise CommandError("ERR increment would produce NaN or Infinity")
-    result = round_long_double(current + increment)
-    if isinstance(result, float):
+    result = current + increment
+    if not result.is_finite():
         raise CommandError("ERR increment would produce NaN or Infinity")
-    text = format_long_double(result)
+    text = result.format_human()
     hash_set(client, value, field, text)
     client.keyspace.notify(db.index, "h", "hincrbyfloat", key)
     client.keyspace.dirty += 1
@@ -454,10 +335,7 @@ def hrandfield_command(client: Client, argv: list[bytes]) -> Reply:
         if value is None:
             return None
         return random_members(value, 1, unique=False)[0]
-    count = parse_int(argv[2])
-    if count < -LONG_MAX:
-        raise CommandError("ERR value is out of range, value must between "
-                           f"{-LONG_MAX} and {LONG_MAX}")
+    count = parse_random_count(argv[2])
     with_values = False
     if len(argv) > 4 or (len(argv) == 4 and argv[3].lower() != b"withvalues"):
         raise CommandError(SYNTAX)
@@ -468,12 +346,7 @@ def hrandfield_command(client: Client, argv: list[bytes]) -> Reply:
     value = client.db.get_typed(argv[1], HashValue)
     if value is None or count == 0:
         return []
-    if count < 0 or count == 1:
-        fields = random_members(value, abs(count), unique=False)
-    elif count >= len(value):
-        fields = list(value)
-    else:
-        fields = random_members(value, count, unique=True)
+    fields = random_with_count(value, count, list)
     return _with_values(client, value, fields) if with_values else fields
 
 

@@ -16,6 +16,7 @@ import copy
 import random
 import re
 from collections.abc import Callable
+from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -653,6 +654,11 @@ def idle_seconds(db: Database, key: bytes) -> int:
     return max(0, db.keyspace.lru_clock_ms - last) // 1000
 
 
+_object_key_command = partial(command, arity=3, flags="readonly", keys=(2, 2, 1), group="generic",
+                              since="2.2.3", complexity="O(1)")
+"""The OBJECT subcommands that take a key: only the name and summary (FREQ: since) differ."""
+
+
 @command("object|help", arity=2, flags="loading stale", group="generic", since="6.2.0",
          summary="Show helpful text about the different subcommands", complexity="O(1)")
 def object_help_command(client: Client, argv: list[bytes]) -> Reply:
@@ -660,27 +666,23 @@ def object_help_command(client: Client, argv: list[bytes]) -> Reply:
     return _OBJECT_HELP_REPLY
 
 
-@command("object|encoding", arity=3, flags="readonly", keys=(2, 2, 1), group="generic",
-         since="2.2.3", summary="Inspect the internal encoding of a Redis object",
-         complexity="O(1)")
+@_object_key_command("object|encoding", summary="Inspect the internal encoding of a Redis object")
 def object_encoding_command(client: Client, argv: list[bytes]) -> Reply:
     """OBJECT ENCODING key: null for a missing key."""
     value = _object_lookup(client, argv[2])
     return None if value is None else encoding_of(value)
 
 
-@command("object|refcount", arity=3, flags="readonly", keys=(2, 2, 1), group="generic",
-         since="2.2.3", summary="Get the number of references to the value of the key",
-         complexity="O(1)")
+@_object_key_command("object|refcount",
+                     summary="Get the number of references to the value of the key")
 def object_refcount_command(client: Client, argv: list[bytes]) -> Reply:
     """OBJECT REFCOUNT key."""
     value = _object_lookup(client, argv[2])
     return None if value is None else refcount_of(value)
 
 
-@command("object|idletime", arity=3, flags="readonly", keys=(2, 2, 1), group="generic",
-         since="2.2.3", summary="Get the time since a Redis object was last accessed",
-         complexity="O(1)")
+@_object_key_command("object|idletime",
+                     summary="Get the time since a Redis object was last accessed")
 def object_idletime_command(client: Client, argv: list[bytes]) -> Reply:
     """OBJECT IDLETIME key (godis has no LFU policy, so idle time is always available)."""
     if _object_lookup(client, argv[2]) is None:
@@ -688,9 +690,8 @@ def object_idletime_command(client: Client, argv: list[bytes]) -> Reply:
     return idle_seconds(client.db, argv[2])
 
 
-@command("object|freq", arity=3, flags="readonly", keys=(2, 2, 1), group="generic",
-         since="4.0.0", summary="Get the logarithmic access frequency counter of a Redis object",
-         complexity="O(1)")
+@_object_key_command("object|freq", since="4.0.0",
+                     summary="Get the logarithmic access frequency counter of a Redis object")
 def object_freq_command(client: Client, argv: list[bytes]) -> Reply:
     """OBJECT FREQ key: only LFU policies track frequency, and godis only has noeviction."""
     if _object_lookup(client, argv[2]) is None:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from typing import TypeVar
 
 from godis.commands.context import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
@@ -29,6 +30,8 @@ from godis.keyspace.values import SetValue
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import Reply, SetReply
 from godis.util import parse_int
+
+C = TypeVar("C", bound=Collection[bytes])
 
 LONG_MAX = 2**63 - 1
 EMPTY_SCAN: list[Reply] = [b"0", []]
@@ -503,6 +506,25 @@ def random_members(value: Collection[bytes], count: int, unique: bool) -> list[b
     return picks
 
 
+def parse_random_count(arg: bytes) -> int:
+    """The count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER: any long but LONG_MIN."""
+    count = parse_int(arg)
+    if count < -LONG_MAX:
+        raise CommandError("ERR value is out of range, value must between "
+                           f"{-LONG_MAX} and {LONG_MAX}")
+    return count
+
+
+def random_with_count(value: C, count: int, everything: Callable[[C], list[bytes]]) -> list[bytes]:
+    """SRANDMEMBER/HRANDFIELD with a non-zero count: a negative count may repeat members, a
+    count of at least the size is ``everything(value)`` (in Redis's iteration order)."""
+    if count < 0:
+        return random_members(value, -count, unique=False)
+    if count >= len(value):
+        return everything(value)
+    return random_members(value, count, unique=True)
+
+
 def _spop_with_count(client: Client, argv: list[bytes]) -> Reply:
     """SPOP key count: propagated as one SREM per member, or as DEL when all are popped."""
     count = strict_int(argv[2])
@@ -566,18 +588,11 @@ def srandmember_command(client: Client, argv: list[bytes]) -> Reply:
         if value is None:
             return None
         return random_members(value, 1, unique=False)[0]
-    count = parse_int(argv[2])
-    if count < -LONG_MAX:
-        raise CommandError("ERR value is out of range, value must between "
-                           f"{-LONG_MAX} and {LONG_MAX}")
+    count = parse_random_count(argv[2])
     value = client.db.get_typed(argv[1], SetValue)
     if value is None or count == 0:
         return []
-    if count < 0:
-        return random_members(value, -count, unique=False)
-    if count >= len(value):
-        return iteration_order(value)
-    return random_members(value, count, unique=True)
+    return random_with_count(value, count, iteration_order)
 
 
 # -- SSCAN ----------------------------------------------------------------------------------

@@ -23,19 +23,18 @@ import math
 import random
 import re
 from collections.abc import Callable, Iterable
-from decimal import Decimal
-from fractions import Fraction
 from typing import Final
 
 from godis.blocking import BlockRequest, block_client
 from godis.commands.context import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
+from godis.commands.sets import parse_random_count
 from godis.commands.table import command, first_key_only
 from godis.errors import NOT_FLOAT, SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.values import SetValue, ZSetValue
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import NULL_ARRAY, Double, Reply
-from godis.util import parse_int
+from godis.util import LongDouble, parse_int, parse_long_double
 
 LONG_MAX: Final = 2**63 - 1
 LONG_MIN: Final = -(2**63)
@@ -55,34 +54,6 @@ _STRTOD = re.compile(
     rb"|(?P<dec>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?))",
     re.IGNORECASE,
 )
-
-
-def _exact_number(text: bytes) -> tuple[Fraction | float, bool] | None:
-    """``text`` as a whole C floating literal: (exact value or inf/nan, mantissa non-zero).
-
-    None when ``strtod`` would not consume all of it. The exact value lets callers round to
-    double or to x87 ``long double`` and detect overflow/underflow (ERANGE) as glibc does.
-    """
-    match = _STRTOD.fullmatch(text)
-    if match is None:
-        return None
-    negative = text[:1] == b"-"
-    if match["inf"]:
-        return (-math.inf if negative else math.inf), True
-    if match["nan"]:
-        return math.nan, True
-    hex_part = match["hex"]
-    if hex_part is not None:
-        mantissa, _, exponent = hex_part.lower().partition(b"p")
-        whole, _, frac = mantissa.partition(b".")
-        digits = (whole + frac) or b"0"
-        value = Fraction(int(digits, 16), 16 ** len(frac)) * Fraction(2) ** int(exponent or b"0")
-    else:
-        dec = match["dec"]
-        digits = dec.lower().partition(b"e")[0]
-        value = Fraction(Decimal(dec.decode()))
-    nonzero = digits.strip(b"0.") != b""
-    return (-value if negative else value), nonzero
 
 
 def _c_double(text: bytes) -> tuple[float, bool] | None:
@@ -152,33 +123,6 @@ def parse_range_bound(arg: bytes) -> tuple[float, bool]:
     return parsed[0], exclusive
 
 
-def _round_long_double(value: Fraction) -> Fraction:
-    """``value`` rounded to x87 ``long double`` precision (64-bit mantissa, half to even)."""
-    if value == 0:
-        return value
-    sign = -1 if value < 0 else 1
-    magnitude = abs(value)
-    numerator, denominator = magnitude.numerator, magnitude.denominator
-    shift = 63 - (numerator.bit_length() - denominator.bit_length())
-    scaled = Fraction(numerator << shift, denominator) if shift >= 0 else Fraction(
-        numerator, denominator << -shift)
-    if scaled >= 2**64:
-        shift -= 1
-        scaled /= 2
-    elif scaled < 2**63:
-        shift += 1
-        scaled *= 2
-    whole = scaled.numerator // scaled.denominator
-    rest = scaled - whole
-    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and whole % 2):
-        whole += 1
-    return sign * Fraction(whole) / Fraction(2) ** shift
-
-
-_LDBL_MAX: Final = Fraction(2**64 - 1) * Fraction(2) ** (16384 - 64)
-_LDBL_HALF_TRUE_MIN: Final = Fraction(1, 2**16446)
-
-
 def parse_timeout_ms(arg: bytes) -> int:
     """Redis 7.0's ``getTimeoutFromObjectOrReply`` in seconds: milliseconds, 0 = forever.
 
@@ -186,20 +130,17 @@ def parse_timeout_ms(arg: bytes) -> int:
     ``-0.001`` rounds to 0 (block forever) and ``inf`` or huge values wrap to LLONG_MIN
     ("timeout is negative"), exactly as Redis 7.0.15 answers.
     """
-    if not arg or len(arg) >= 5 * 1024 or arg[0] in _C_SPACE:
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    parsed = _exact_number(arg)
-    if parsed is None:
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    value, nonzero = parsed
-    if isinstance(value, float):
-        if math.isnan(value):
-            raise CommandError(TIMEOUT_NOT_FLOAT)
+    seconds = parse_long_double(arg)
+    if seconds is None:
+        raise CommandError(TIMEOUT_NOT_FLOAT)  # not a number, NaN, or ERANGE
+    if seconds.inf:
         raise CommandError(TIMEOUT_NEGATIVE)  # (long long) of +-inf is LLONG_MIN
-    if abs(value) > _LDBL_MAX or (nonzero and abs(value) < _LDBL_HALF_TRUE_MIN):
-        raise CommandError(TIMEOUT_NOT_FLOAT)  # ERANGE: HUGE_VAL or 0
-    product = _round_long_double(_round_long_double(value) * 1000)
-    millis = math.ceil(product)
+    product = LongDouble.from_ratio(seconds.mant * 1000 << max(seconds.exp, 0),
+                                    1 << max(-seconds.exp, 0))
+    if product.inf:
+        raise CommandError(TIMEOUT_NEGATIVE)
+    exp = product.exp
+    millis = product.mant << exp if exp >= 0 else -(-product.mant >> -exp)  # ceill
     if millis < 0 or millis > LONG_MAX:
         raise CommandError(TIMEOUT_NEGATIVE)
     return millis
@@ -1178,10 +1119,7 @@ def _zrandmember_with_count(client: Client, key: bytes, count: int, withscores: 
 def zrandmember_command(client: Client, argv: list[bytes]) -> Reply:
     """ZRANDMEMBER key [count [WITHSCORES]]; read-only, so nothing is propagated."""
     if len(argv) >= 3:
-        count = parse_int(argv[2])
-        if count < -LONG_MAX:
-            raise CommandError("ERR value is out of range, value must between "
-                               f"{-LONG_MAX} and {LONG_MAX}")
+        count = parse_random_count(argv[2])
         if len(argv) > 4 or (len(argv) == 4 and argv[3].lower() != b"withscores"):
             raise CommandError(SYNTAX)
         withscores = len(argv) == 4

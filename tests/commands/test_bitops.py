@@ -10,13 +10,13 @@ import shlex
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from godis.commands.table import load_all
 from godis.config import Config
-from tests.commands.test_strings import script
-from tests.support.differential import Differ, GodisDirect
+from tests.support.differential import Differ, GodisDirect, script
 from tests.support.resp import RespConnection
+from tests.support.stateful import run_with_differ
 
 needs_object = pytest.mark.skipif(b"object" not in load_all(), reason="OBJECT not implemented")
 
@@ -542,19 +542,4 @@ class BitMachine(RuleBasedStateMachine):
 
 @pytest.mark.parametrize("resp", [2, 3])
 def test_stateful_bits(redis_port: int, resp: int) -> None:
-    redis = RespConnection("127.0.0.1", redis_port)
-    godis = GodisDirect()
-    if resp == 3:
-        redis.call("HELLO", "3")
-        godis.call("HELLO", "3")
-
-    class Machine(BitMachine):
-        def __init__(self) -> None:
-            super().__init__()
-            self.differ = Differ(redis, godis)
-
-    try:
-        run_state_machine_as_test(  # type: ignore[no-untyped-call]
-            Machine, settings=settings(max_examples=30, stateful_step_count=30, deadline=None))
-    finally:
-        redis.close()
+    run_with_differ(BitMachine, redis_port, resp, max_examples=30)

@@ -2,59 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from fractions import Fraction
 
 import pytest
-from hypothesis import settings, strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, rule
 
 from godis.commands.hashes import format_long_double, parse_long_double, round_long_double
-from tests.support.differential import Differ, GodisDirect
-from tests.support.resp import RespConnection, parse_reply
+from tests.support.differential import Differ, GodisDirect, propagated
+from tests.support.resp import parse_reply
+from tests.support.stateful import DifferentialMachine, run_machine
 
 LONG = b"x" * 65  # one byte over hash-max-listpack-value's default
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 LIMITS = ("hash-max-listpack-entries", "hash-max-listpack-value")
 
 
-def config_values(redis: RespConnection, names: tuple[str, ...]) -> dict[str, bytes]:
-    values = {}
-    for name in names:
-        reply = parse_reply(redis.call("CONFIG", "GET", name))
-        assert isinstance(reply, list)
-        values[name] = reply[1]
-    return values
-
-
-@pytest.fixture(autouse=True)
-def _restore_config(redis_port: int) -> Iterator[None]:
-    """Tests change the listpack limits on the shared redis-server; put them back."""
-    redis = RespConnection("127.0.0.1", redis_port)
-    saved = config_values(redis, LIMITS)
-    yield
-    for name, value in saved.items():
-        redis.call("CONFIG", "SET", name, value)
-    redis.close()
-
-
 def test_default_limits(differ: Differ) -> None:
     """Redis 7.0's defaults: 512 entries, 64 bytes."""
     for name in LIMITS:
         differ.check("CONFIG", "GET", name)
-
-
-def propagated(differ: Differ) -> list[list[bytes]]:
-    """Start recording what godis feeds the AOF; returns the (growing) log."""
-    log: list[list[bytes]] = []
-    differ.godis.server.keyspace.propagate = lambda db, argv: log.append(list(argv))
-    return log
 
 
 def keys_of(differ: Differ) -> None:
@@ -503,17 +470,10 @@ VALUES = st.one_of(st.sampled_from([b"", b"0", b"1", b"-5", b"1.5", b"x" * 9, b"
 HKEYS = st.sampled_from([b"h1", b"h2", b"s"])
 
 
-class HashMachine(RuleBasedStateMachine):
+class HashMachine(DifferentialMachine):
     """Sends the same random hash commands to godis and redis-server; every reply must match."""
 
-    port = 0
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.redis = RespConnection("127.0.0.1", self.port)
-        self.redis.call("FLUSHALL")
-        self.saved = config_values(self.redis, LIMITS)
-        self.differ = Differ(self.redis, GodisDirect())
+    restores = LIMITS
 
     @initialize(resp=st.sampled_from([2, 3]))
     def setup(self, resp: int) -> None:
@@ -521,11 +481,6 @@ class HashMachine(RuleBasedStateMachine):
         self.differ.check("CONFIG", "SET", "hash-max-listpack-entries", "4")
         self.differ.check("CONFIG", "SET", "hash-max-listpack-value", "8")
         self.differ.check("SADD", "s", "member")
-
-    def teardown(self) -> None:
-        for name, value in self.saved.items():
-            self.redis.call("CONFIG", "SET", name, value)
-        self.redis.close()
 
     def listpack(self, key: bytes) -> bool:
         return self.differ.check("OBJECT", "ENCODING", key) != b"$9\r\nhashtable\r\n"
@@ -579,15 +534,6 @@ class HashMachine(RuleBasedStateMachine):
         if count in (0,) or theirs.startswith((b"-", b"*0", b"$-1", b"_")):
             assert mine == theirs
 
-    @invariant()
-    def same_keys(self) -> None:
-        if hasattr(self, "differ"):
-            self.differ.check_unordered("KEYS", "*")
-
 
 def test_hash_state_machine(redis_port: int) -> None:
-    HashMachine.port = redis_port
-    run_state_machine_as_test(
-        HashMachine,
-        settings=settings(max_examples=40, stateful_step_count=30, deadline=None),
-    )
+    run_machine(HashMachine, redis_port)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from godis.commands.hyperloglog import (
     HLL_DENSE_SIZE,
@@ -22,9 +22,9 @@ from godis.commands.hyperloglog import (
 )
 from godis.commands.table import load_all
 from godis.config import Config
-from tests.commands.test_strings import script
-from tests.support.differential import Differ, GodisDirect
+from tests.support.differential import Differ, GodisDirect, script
 from tests.support.resp import RespConnection
+from tests.support.stateful import run_with_differ
 
 
 def test_murmurhash64a_known_values() -> None:
@@ -287,22 +287,7 @@ class HllMachine(RuleBasedStateMachine):
 
 @pytest.mark.parametrize("resp", [2, 3])
 def test_stateful_hll(redis_port: int, resp: int) -> None:
-    redis = RespConnection("127.0.0.1", redis_port)
-    godis = GodisDirect()
-    if resp == 3:
-        redis.call("HELLO", "3")
-        godis.call("HELLO", "3")
-
-    class Machine(HllMachine):
-        def __init__(self) -> None:
-            super().__init__()
-            self.differ = Differ(redis, godis)
-
-    try:
-        run_state_machine_as_test(  # type: ignore[no-untyped-call]
-            Machine, settings=settings(max_examples=30, stateful_step_count=30, deadline=None))
-    finally:
-        redis.close()
+    run_with_differ(HllMachine, redis_port, resp, max_examples=30)
 
 
 def test_pfcount_cache_update_touches_watchers(differ: Differ) -> None:

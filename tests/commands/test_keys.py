@@ -12,19 +12,14 @@ import random
 import time
 
 import pytest
-from hypothesis import settings, strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, invariant, rule
 
 from godis.commands import keys as keys_module
 from godis.commands.keys import sort_score
 from tests.support.differential import Differ, GodisDirect
-from tests.support.resp import RespConnection, parse_reply
+from tests.support.resp import parse_reply
+from tests.support.stateful import DifferentialMachine, run_machine
 
 FAR = 4102444800  # 2100-01-01, in seconds
 FAR_MS = FAR * 1000 + 123
@@ -1008,20 +1003,12 @@ ABSOLUTE = st.integers(-5, 5) | st.integers(FAR, FAR + 10_000)
 EXPIRE_FLAGS = st.sampled_from([[], ["NX"], ["XX"], ["GT"], ["LT"], ["XX", "GT"], ["NX", "GT"]])
 
 
-class KeyspaceMachine(RuleBasedStateMachine):
+class KeyspaceMachine(DifferentialMachine):
     """Random generic-keyspace commands (and writes of every type) sent to godis and Redis.
 
     Expiry times are either in the past (the key is deleted at once, on both sides) or at
     least 100 s away, so no key expires while the test runs; TTLs are compared within a second.
     """
-
-    port = 0
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.redis = RespConnection("127.0.0.1", self.port)
-        self.redis.call("FLUSHALL")
-        self.differ = Differ(self.redis, GodisDirect())
 
     @initialize(resp=st.sampled_from([2, 3]))
     def setup(self, resp: int) -> None:
@@ -1029,7 +1016,7 @@ class KeyspaceMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.redis.call("FLUSHALL")
-        self.redis.close()
+        super().teardown()
 
     @rule(key=KEYS, value=VALUES)
     def set(self, key: bytes, value: bytes) -> None:
@@ -1121,17 +1108,15 @@ class KeyspaceMachine(RuleBasedStateMachine):
         self.differ.check_unordered("KEYS", pattern)
 
     @invariant()
-    def same_keyspace(self) -> None:
-        if hasattr(self, "differ"):
-            self.differ.check_unordered("KEYS", "*")
-            mine = sorted(scan_all(self.differ.godis))
-            assert mine == sorted(redis_scan_all(self.differ))
+    def same_keys(self) -> None:
+        """Overrides the base's KEYS check: SCAN must see the same keys too."""
+        self.differ.check_unordered("KEYS", "*")
+        mine = sorted(scan_all(self.differ.godis))
+        assert mine == sorted(redis_scan_all(self.differ))
 
     @invariant()
     def same_types_and_expiry_times(self) -> None:
         """Relative TTLs were set a few ms apart on the two servers: compare within 2 s."""
-        if not hasattr(self, "differ"):
-            return
         for key in (b"a", b"b", b"c", b"d", b"l", b"s", b"h", b"z"):
             self.differ.check("TYPE", key)
             mine, theirs = (parse_reply(r) for r in self.differ.both("PEXPIRETIME", key))
@@ -1144,8 +1129,4 @@ class KeyspaceMachine(RuleBasedStateMachine):
 
 
 def test_keyspace_state_machine(redis_port: int) -> None:
-    KeyspaceMachine.port = redis_port
-    run_state_machine_as_test(
-        KeyspaceMachine,
-        settings=settings(max_examples=40, stateful_step_count=30, deadline=None),
-    )
+    run_machine(KeyspaceMachine, redis_port)

@@ -7,33 +7,20 @@ inside MULTI where they may not block); waiting is tested in ``tests/test_blocki
 from __future__ import annotations
 
 import pytest
-from hypothesis import settings, strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from godis.blocking import parse_timeout
 from godis.commands.table import load_all
 from godis.errors import CommandError
 from godis.keyspace.values import ListValue
-from tests.support.differential import Differ, GodisDirect
-from tests.support.resp import RespConnection
+from tests.support.differential import Differ, propagated
+from tests.support.stateful import run_with_differ
 
 HAS_MULTI = b"multi" in load_all()
 needs_multi = pytest.mark.skipif(not HAS_MULTI, reason="MULTI/EXEC not implemented yet")
 LONG_MAX = "9223372036854775807"
 LONG_MIN = "-9223372036854775808"
-
-
-def propagated(differ: Differ) -> list[list[bytes]]:
-    """Start recording what godis feeds the AOF; returns the (growing) log."""
-    log: list[list[bytes]] = []
-    differ.godis.server.keyspace.propagate = lambda db, argv: log.append(list(argv))
-    return log
 
 
 def both_lists(differ: Differ, *keys: str) -> None:
@@ -584,19 +571,4 @@ class ListMachine(RuleBasedStateMachine):
 
 @pytest.mark.parametrize("resp", [2, 3])
 def test_stateful_lists(redis_port: int, resp: int) -> None:
-    redis = RespConnection("127.0.0.1", redis_port)
-    godis = GodisDirect()
-    if resp == 3:
-        redis.call("HELLO", "3")
-        godis.call("HELLO", "3")
-
-    class Machine(ListMachine):
-        def __init__(self) -> None:
-            super().__init__()
-            self.differ = Differ(redis, godis)
-
-    try:
-        run_state_machine_as_test(  # type: ignore[no-untyped-call]
-            Machine, settings=settings(max_examples=40, stateful_step_count=30, deadline=None))
-    finally:
-        redis.close()
+    run_with_differ(ListMachine, redis_port, resp)

@@ -2,51 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from hypothesis import settings, strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, rule
 
-from tests.support.differential import Differ, GodisDirect
-from tests.support.resp import RespConnection, parse_reply
+from tests.support.differential import Differ, GodisDirect, propagated
+from tests.support.resp import parse_reply
+from tests.support.stateful import DifferentialMachine, run_machine
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 LIMITS = ("set-max-intset-entries",)
 INTSET = b"$6\r\nintset\r\n"
-
-
-def config_values(redis: RespConnection, names: tuple[str, ...]) -> dict[str, bytes]:
-    values = {}
-    for name in names:
-        reply = parse_reply(redis.call("CONFIG", "GET", name))
-        assert isinstance(reply, list)
-        values[name] = reply[1]
-    return values
-
-
-@pytest.fixture(autouse=True)
-def _restore_config(redis_port: int) -> Iterator[None]:
-    """Tests change set-max-intset-entries on the shared redis-server; put it back."""
-    redis = RespConnection("127.0.0.1", redis_port)
-    saved = config_values(redis, LIMITS)
-    yield
-    for name, value in saved.items():
-        redis.call("CONFIG", "SET", name, value)
-    redis.close()
-
-
-def propagated(differ: Differ) -> list[list[bytes]]:
-    """Start recording what godis feeds the AOF; returns the (growing) log."""
-    log: list[list[bytes]] = []
-    differ.godis.server.keyspace.propagate = lambda db, argv: log.append(list(argv))
-    return log
 
 
 def members(differ: Differ, key: str, n: int, prefix: str = "") -> list[str]:
@@ -582,28 +548,16 @@ MEMBERS = st.sampled_from([b"1", b"2", b"3", b"-7", b"10", b"a", b"b", b"c", b""
 SKEYS = st.sampled_from([b"s1", b"s2", b"s3", b"h"])
 
 
-class SetMachine(RuleBasedStateMachine):
+class SetMachine(DifferentialMachine):
     """Sends the same random set commands to godis and redis-server; every reply must match."""
 
-    port = 0
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.redis = RespConnection("127.0.0.1", self.port)
-        self.redis.call("FLUSHALL")
-        self.saved = config_values(self.redis, LIMITS)
-        self.differ = Differ(self.redis, GodisDirect())
+    restores = LIMITS
 
     @initialize(resp=st.sampled_from([2, 3]))
     def setup(self, resp: int) -> None:
         self.differ.both("HELLO", str(resp))  # the replies differ in the client id
         self.differ.check("CONFIG", "SET", "set-max-intset-entries", "4")
         self.differ.check("HSET", "h", "f", "v")
-
-    def teardown(self) -> None:
-        for name, value in self.saved.items():
-            self.redis.call("CONFIG", "SET", name, value)
-        self.redis.close()
 
     def ordered(self, key: bytes) -> bool:
         """Whether Redis's reply order is defined: an intset (or nothing)."""
@@ -665,15 +619,6 @@ class SetMachine(RuleBasedStateMachine):
     def encoding(self, key: bytes) -> None:
         self.differ.check("OBJECT", "ENCODING", key)
 
-    @invariant()
-    def same_keys(self) -> None:
-        if hasattr(self, "differ"):
-            self.differ.check_unordered("KEYS", "*")
-
 
 def test_set_state_machine(redis_port: int) -> None:
-    SetMachine.port = redis_port
-    run_state_machine_as_test(
-        SetMachine,
-        settings=settings(max_examples=40, stateful_step_count=30, deadline=None),
-    )
+    run_machine(SetMachine, redis_port)

@@ -11,31 +11,18 @@ import shlex
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from godis.commands.strings import string_encoding
 from godis.commands.table import load_all
-from tests.support.differential import Differ, GodisDirect
+from tests.support.differential import Differ, GodisDirect, script
+from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.resp import RespConnection
-
-try:  # the event-stream helpers live with the notification tests
-    from tests.test_notifications import compare_streams, godis_thread  # noqa: F401
-except ImportError:  # pragma: no cover - notifications not there yet
-    compare_streams = None  # type: ignore[assignment]
+from tests.support.stateful import run_with_differ
 
 LONG_MAX = "9223372036854775807"
 LONG_MIN = "-9223372036854775808"
 NOW = 1_700_000_000_000  # the fixed clock of the propagation tests (unix ms)
-
-
-def script(differ: Differ, text: str) -> None:
-    """Run one command per line (shell-quoted, ``\\xNN`` escapes allowed) on both servers."""
-    for line in text.strip().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            args = [arg.encode("latin-1").decode("unicode_escape").encode("latin-1")
-                    for arg in shlex.split(line)]
-            differ.check(*args)
 
 
 def has_command(name: str) -> bool:
@@ -821,22 +808,7 @@ class StringMachine(RuleBasedStateMachine):
 
 @pytest.mark.parametrize("resp", [2, 3])
 def test_stateful_strings(redis_port: int, resp: int) -> None:
-    redis = RespConnection("127.0.0.1", redis_port)
-    godis = GodisDirect()
-    if resp == 3:
-        redis.call("HELLO", "3")
-        godis.call("HELLO", "3")
-
-    class Machine(StringMachine):
-        def __init__(self) -> None:
-            super().__init__()
-            self.differ = Differ(redis, godis)
-
-    try:
-        run_state_machine_as_test(  # type: ignore[no-untyped-call]
-            Machine, settings=settings(max_examples=40, stateful_step_count=30, deadline=None))
-    finally:
-        redis.close()
+    run_with_differ(StringMachine, redis_port, resp)
 
 
 # -- keyspace notifications ----------------------------------------------------------------------
@@ -859,6 +831,4 @@ NOTIFIED = [
 
 def test_keyspace_events_match_redis(redis_port: int, godis_thread: object) -> None:
     """Every class (with ``new`` and ``keymiss``), in Redis's order."""
-    if compare_streams is None:
-        pytest.skip("keyspace notifications are not available")
     compare_streams(redis_port, godis_thread, "KEAnm", NOTIFIED)

@@ -7,14 +7,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import settings, strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, rule
 
 from godis.blocking import BlockRequest
 from godis.commands.context import Client
@@ -24,30 +18,14 @@ from godis.dispatch import execute
 from godis.errors import CommandError
 from godis.keyspace.values import ZSetValue
 from godis.protocol.writer import encode
-from tests.support.differential import Differ, GodisDirect
+from tests.support.differential import Differ, GodisDirect, propagated
 from tests.support.resp import RespConnection, encode_command, parse_reply
 from tests.support.server_thread import ServerThread, running_server
+from tests.support.stateful import DifferentialMachine, run_machine
 
-DEFAULTS = {"zset-max-listpack-entries": "128", "zset-max-listpack-value": "64"}
+LIMITS = ("zset-max-listpack-entries", "zset-max-listpack-value")
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 LONG = b"m" * 65  # one byte over zset-max-listpack-value's default
-
-
-@pytest.fixture(autouse=True)
-def _restore_config(redis_port: int) -> Iterator[None]:
-    """Tests lower the listpack limits on the shared redis-server; put them back."""
-    yield
-    redis = RespConnection("127.0.0.1", redis_port)
-    for name, value in DEFAULTS.items():
-        redis.call("CONFIG", "SET", name, value)
-    redis.close()
-
-
-def propagated(differ: Differ) -> list[list[bytes]]:
-    """Start recording what godis feeds the AOF; returns the (growing) log."""
-    log: list[list[bytes]] = []
-    differ.godis.server.keyspace.propagate = lambda db, argv: log.append(list(argv))
-    return log
 
 
 def notified(differ: Differ) -> list[tuple[str, str, bytes]]:
@@ -1063,16 +1041,10 @@ LEX = st.sampled_from([b"-", b"+", b"[a", b"(a", b"[b", b"(c", b"[aa", b"[", b"(
 ZKEYS = st.sampled_from([b"z1", b"z2", b"s"])
 
 
-class ZSetMachine(RuleBasedStateMachine):
+class ZSetMachine(DifferentialMachine):
     """Sends the same random sorted-set commands to godis and redis-server; replies must match."""
 
-    port = 0
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.redis = RespConnection("127.0.0.1", self.port)
-        self.redis.call("FLUSHALL")
-        self.differ = Differ(self.redis, GodisDirect())
+    restores = LIMITS
 
     @initialize(resp=st.sampled_from([2, 3]), entries=st.sampled_from([b"3", b"128"]))
     def setup(self, resp: int, entries: bytes) -> None:
@@ -1080,11 +1052,6 @@ class ZSetMachine(RuleBasedStateMachine):
         self.differ.check("CONFIG", "SET", "zset-max-listpack-entries", entries)
         self.differ.check("CONFIG", "SET", "zset-max-listpack-value", "8")
         self.differ.check("SADD", "s", "a", "b", "x")
-
-    def teardown(self) -> None:
-        for name, value in DEFAULTS.items():
-            self.redis.call("CONFIG", "SET", name, value)
-        self.redis.close()
 
     @rule(key=ZKEYS, pairs=st.lists(st.tuples(SCORES, MEMBERS), min_size=1, max_size=4),
           options=st.lists(st.sampled_from([b"NX", b"XX", b"GT", b"LT", b"CH"]), max_size=2))
@@ -1176,15 +1143,6 @@ class ZSetMachine(RuleBasedStateMachine):
             assert isinstance(encoding, bytes)
             assert zset.encoding == encoding.decode()
 
-    @invariant()
-    def same_keys(self) -> None:
-        if hasattr(self, "differ"):
-            self.differ.check_unordered("KEYS", "*")
-
 
 def test_zset_state_machine(redis_port: int) -> None:
-    ZSetMachine.port = redis_port
-    run_state_machine_as_test(
-        ZSetMachine,
-        settings=settings(max_examples=40, stateful_step_count=30, deadline=None),
-    )
+    run_machine(ZSetMachine, redis_port)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 import redis
 
 from godis.notifications import configure
@@ -31,16 +30,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition never became true"
         time.sleep(0.01)
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def client(request: pytest.FixtureRequest, godis_server: ServerThread) -> Iterator[redis.Redis]:
-    connection = redis.Redis(port=godis_server.port, protocol=request.param,
-                             decode_responses=True)
-    try:
-        yield connection
-    finally:
-        connection.close()
 
 
 # -- redis-py -----------------------------------------------------------------------------------

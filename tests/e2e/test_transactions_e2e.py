@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,6 @@ import redis
 from godis.persistence.aof import encode_command
 from tests.support.resp import RespConnection
 from tests.support.server_thread import ServerThread, running_server
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def client(request: pytest.FixtureRequest, godis_server: ServerThread) -> Iterator[redis.Redis]:
-    connection = redis.Redis(port=godis_server.port, protocol=request.param,
-                             decode_responses=True)
-    try:
-        yield connection
-    finally:
-        connection.close()
 
 
 def _other(server: ServerThread) -> redis.Redis:

@@ -8,6 +8,8 @@ KEYS), use :meth:`Differ.check_unordered`.
 
 from __future__ import annotations
 
+import shlex
+
 from godis.commands.context import Client
 from godis.commands.table import load_all
 from godis.config import Config
@@ -75,3 +77,30 @@ def _canonical(value: object) -> object:
     if isinstance(value, list):
         return sorted(repr(v) for v in value)
     return value
+
+
+def script(differ: Differ, text: str) -> None:
+    """Run one command per line (shell-quoted, ``\\xNN`` escapes allowed) on both servers."""
+    for line in text.strip().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            args = [arg.encode("latin-1").decode("unicode_escape").encode("latin-1")
+                    for arg in shlex.split(line)]
+            differ.check(*args)
+
+
+def propagated(differ: Differ) -> list[list[bytes]]:
+    """Start recording what godis feeds the AOF; returns the (growing) log."""
+    log: list[list[bytes]] = []
+    differ.godis.server.keyspace.propagate = lambda db, argv: log.append(list(argv))
+    return log
+
+
+def config_values(redis: RespConnection, names: tuple[str, ...]) -> dict[str, bytes]:
+    """The current values of some config parameters, to put back later."""
+    values = {}
+    for name in names:
+        reply = parse_reply(redis.call("CONFIG", "GET", name))
+        assert isinstance(reply, list)
+        values[name] = reply[1]
+    return values
