@@ -13,10 +13,9 @@ HINCRBYFLOAT computes in x87 80-bit ``long double`` as Redis does on x86-64 and 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from fractions import Fraction
 
 from godis.commands.context import Client
-from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
+from godis.commands.scanning import parse_cursor, scan_container
 from godis.commands.sets import (
     EMPTY_SCAN,
     LONG_MAX,
@@ -30,35 +29,9 @@ from godis.errors import NOT_FLOAT, OVERFLOW, SYNTAX, CommandError
 from godis.keyspace.values import HashValue
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import OK, Map, Reply
-from godis.util import LongDouble, parse_int, parse_long_double as parse_ld
+from godis.util import LongDouble, parse_int, parse_long_double
 
 INT64_MIN = -(2**63)
-
-
-# -- exact-rational views of util's long double, for the unit tests ---------------------------
-# (HINCRBYFLOAT itself uses :class:`LongDouble`; these only convert at the edges.)
-
-
-def _as_exact(value: LongDouble) -> Fraction | float:
-    if value.inf:
-        return float("inf") if value.inf > 0 else float("-inf")
-    return Fraction(value.mant) * Fraction(2) ** value.exp
-
-
-def parse_long_double(text: bytes) -> Fraction | float | None:
-    """Redis's ``string2ld`` as an exact ``Fraction`` (a ``float`` infinity), or None."""
-    value = parse_ld(text)
-    return None if value is None else _as_exact(value)
-
-
-def round_long_double(exact: Fraction) -> Fraction | float:
-    """``exact`` rounded to the nearest long double (ties to even), or an infinity."""
-    return _as_exact(LongDouble.from_ratio(exact.numerator, exact.denominator))
-
-
-def format_long_double(value: Fraction) -> bytes:
-    """Redis's ``ld2string(LD_STR_HUMAN)`` of a long double given exactly."""
-    return LongDouble.from_ratio(value.numerator, value.denominator).format_human()
 
 
 # -- encoding --------------------------------------------------------------------------------
@@ -284,7 +257,7 @@ def hincrby_command(client: Client, argv: list[bytes]) -> Reply:
          complexity="O(1)")
 def hincrbyfloat_command(client: Client, argv: list[bytes]) -> Reply:
     """HINCRBYFLOAT key field increment: in long double; propagated as HSET of the result."""
-    increment = parse_ld(argv[3])
+    increment = parse_long_double(argv[3])
     if increment is None:
         raise CommandError(NOT_FLOAT)
     if not increment.is_finite():
@@ -295,7 +268,7 @@ def hincrbyfloat_command(client: Client, argv: list[bytes]) -> Reply:
     old = value.get(field)
     current = LongDouble()
     if old is not None:
-        parsed = parse_ld(old)
+        parsed = parse_long_double(old)
         if parsed is None:
             raise CommandError("ERR hash value is not a float")
         current = parsed
@@ -364,12 +337,8 @@ def hscan_command(client: Client, argv: list[bytes]) -> Reply:
     value = client.db.get_typed(argv[1], HashValue)
     if value is None:
         return EMPTY_SCAN
-    options = parse_scan_options(argv, 3)
-    if value.encoding == "listpack":
-        next_cursor = 0
-        fields: Iterable[bytes] = value
-    else:
-        next_cursor, fields = scan_step(value, value.keys, cursor, options.count)
+    next_cursor, fields, options = scan_container(
+        argv, cursor, value, value if value.encoding == "listpack" else None, value.keys)
     match = options.match
     found: list[Reply] = []
     get = value.get

@@ -10,6 +10,7 @@ the waiting client, so the non-blocking path below is the only one that touches 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from itertools import islice
 
 from godis.blocking import BlockRequest, block_client, parse_timeout
@@ -218,42 +219,37 @@ def mpop_generic(client: Client, keys: list[bytes], left: bool, count: int) -> R
 
 # -- pushes --------------------------------------------------------------------------------------
 
+_push_command = partial(
+    command, arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="list",
+    complexity="O(1) for each element added, so O(N) to add N elements when the command "
+               "is called with multiple arguments.",
+    arguments=(_KEY, _ELEMENTS))
+"""LPUSH, RPUSH, LPUSHX, RPUSHX: only the name, summary and version differ."""
 
-@command("lpush", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="list",
-         summary="Prepend one or multiple elements to a list", since="1.0.0",
-         complexity="O(1) for each element added, so O(N) to add N elements when the command "
-                    "is called with multiple arguments.",
-         arguments=(_KEY, _ELEMENTS))
+
+@_push_command("lpush", since="1.0.0",
+               summary="Prepend one or multiple elements to a list")
 def lpush_command(client: Client, argv: list[bytes]) -> Reply:
     """LPUSH key element [element ...]."""
     return push_generic(client, argv, True, False)
 
 
-@command("rpush", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="list",
-         summary="Append one or multiple elements to a list", since="1.0.0",
-         complexity="O(1) for each element added, so O(N) to add N elements when the command "
-                    "is called with multiple arguments.",
-         arguments=(_KEY, _ELEMENTS))
+@_push_command("rpush", since="1.0.0",
+               summary="Append one or multiple elements to a list")
 def rpush_command(client: Client, argv: list[bytes]) -> Reply:
     """RPUSH key element [element ...]."""
     return push_generic(client, argv, False, False)
 
 
-@command("lpushx", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="list",
-         summary="Prepend an element to a list, only if the list exists", since="2.2.0",
-         complexity="O(1) for each element added, so O(N) to add N elements when the command "
-                    "is called with multiple arguments.",
-         arguments=(_KEY, _ELEMENTS))
+@_push_command("lpushx", since="2.2.0",
+               summary="Prepend an element to a list, only if the list exists")
 def lpushx_command(client: Client, argv: list[bytes]) -> Reply:
     """LPUSHX key element [element ...]: 0 when the key does not exist."""
     return push_generic(client, argv, True, True)
 
 
-@command("rpushx", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="list",
-         summary="Append an element to a list, only if the list exists", since="2.2.0",
-         complexity="O(1) for each element added, so O(N) to add N elements when the command "
-                    "is called with multiple arguments.",
-         arguments=(_KEY, _ELEMENTS))
+@_push_command("rpushx", since="2.2.0",
+               summary="Append an element to a list, only if the list exists")
 def rpushx_command(client: Client, argv: list[bytes]) -> Reply:
     """RPUSHX key element [element ...]: 0 when the key does not exist."""
     return push_generic(client, argv, False, True)

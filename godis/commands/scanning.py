@@ -113,3 +113,17 @@ def scan_step(owner: object, elements: Callable[[], Iterable[bytes]], cursor: in
             _SNAPSHOTS.pop(id(owner), None)
         return 0, items[start:end]
     return hashes[end - 1] + 2, items[start:end]
+
+
+def scan_container(argv: list[bytes], cursor: int, owner: object, whole: Iterable[bytes] | None,
+                   elements: Callable[[], Iterable[bytes]]) -> tuple[int, Iterable[bytes], ScanOptions]:
+    """HSCAN/SSCAN once the key is found: (next cursor, candidates, options).
+
+    A small encoding passes ``whole`` (all its elements in Redis's order), returned with
+    cursor 0; otherwise one :func:`scan_step` over ``elements``.
+    """
+    options = parse_scan_options(argv, 3)
+    if whole is not None:
+        return 0, whole, options
+    next_cursor, candidates = scan_step(owner, elements, cursor, options.count)
+    return next_cursor, candidates, options

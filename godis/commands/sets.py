@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
 from godis.commands.context import Client
-from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
+from godis.commands.scanning import parse_cursor, scan_container
 from godis.commands.table import command, first_key_only
 from godis.errors import SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.keyspace import Database
@@ -609,13 +609,10 @@ def sscan_command(client: Client, argv: list[bytes]) -> Reply:
     value = client.db.get_typed(argv[1], SetValue)
     if value is None:
         return EMPTY_SCAN
-    options = parse_scan_options(argv, 3)
-    if value.encoding == "intset":
-        next_cursor = 0
-        candidates = sorted(value, key=int)
-    else:
-        next_cursor, candidates = scan_step(value, lambda: value, cursor, options.count)
-        candidates = [member for member in candidates if member in value]
+    intset = value.encoding == "intset"
+    next_cursor, found, options = scan_container(
+        argv, cursor, value, iteration_order(value) if intset else None, lambda: value)
+    candidates = list(found) if intset else [member for member in found if member in value]
     if options.match is not None:
         candidates = [member for member in candidates if options.matches(member)]
     return [str(next_cursor).encode(), candidates]

@@ -589,27 +589,21 @@ def getrange_generic(client: Client, argv: list[bytes]) -> Reply:
     return bytes(value[start : end + 1])
 
 
-@command("getrange", arity=4, flags="readonly", keys=(1, 1, 1), group="string",
-         summary="Get a substring of the string stored at a key", since="2.4.0",
-         complexity="O(N) where N is the length of the returned string. The complexity is "
-                    "ultimately determined by the returned length, but because creating a "
-                    "substring from an existing string is very cheap, it can be considered O(1) "
-                    "for small strings.",
-         arguments=(_KEY, Argument("start", "integer"), Argument("end", "integer")))
-def getrange_command(client: Client, argv: list[bytes]) -> Reply:
-    """GETRANGE key start end."""
-    return getrange_generic(client, argv)
+_SUBSTRING_COMPLEXITY = ("O(N) where N is the length of the returned string. The complexity is "
+                         "ultimately determined by the returned length, but because creating a "
+                         "substring from an existing string is very cheap, it can be considered "
+                         "O(1) for small strings.")
+_RANGE_ARGUMENTS = (_KEY, Argument("start", "integer"), Argument("end", "integer"))
 
 
 @command("substr", arity=4, flags="readonly", keys=(1, 1, 1), group="string",
          summary="Get a substring of the string stored at a key", since="1.0.0",
-         complexity="O(N) where N is the length of the returned string. The complexity is "
-                    "ultimately determined by the returned length, but because creating a "
-                    "substring from an existing string is very cheap, it can be considered O(1) "
-                    "for small strings.",
-         arguments=(_KEY, Argument("start", "integer"), Argument("end", "integer")))
-def substr_command(client: Client, argv: list[bytes]) -> Reply:
-    """SUBSTR key start end (deprecated alias of GETRANGE)."""
+         complexity=_SUBSTRING_COMPLEXITY, arguments=_RANGE_ARGUMENTS)
+@command("getrange", arity=4, flags="readonly", keys=(1, 1, 1), group="string",
+         summary="Get a substring of the string stored at a key", since="2.4.0",
+         complexity=_SUBSTRING_COMPLEXITY, arguments=_RANGE_ARGUMENTS)
+def getrange_command(client: Client, argv: list[bytes]) -> Reply:
+    """GETRANGE key start end; SUBSTR is its deprecated alias."""
     return getrange_generic(client, argv)
 
 

@@ -23,6 +23,7 @@ import math
 import random
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Final
 
 from godis.blocking import BlockRequest, block_client
@@ -675,9 +676,13 @@ def zrange_generic(client: Client, argv: list[bytes], key_index: int, store: boo
     return _scores_reply(pairs, withscores, client.resp)
 
 
-@command("zrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set",
-         since="1.2.0", complexity="O(log(N)+M)",
-         summary="Return a range of members in a sorted set")
+_range_read_command = partial(command, arity=-4, flags="readonly", keys=(1, 1, 1),
+                              group="sorted-set", complexity="O(log(N)+M)")
+"""ZRANGE and its older forms: only the name, summary and version differ."""
+
+
+@_range_read_command("zrange", since="1.2.0",
+                     summary="Return a range of members in a sorted set")
 def zrange_command(client: Client, argv: list[bytes]) -> Reply:
     return zrange_generic(client, argv, 1, False, _AUTO, None)
 
@@ -689,37 +694,32 @@ def zrangestore_command(client: Client, argv: list[bytes]) -> Reply:
     return zrange_generic(client, argv, 2, True, _AUTO, None)
 
 
-@command("zrevrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set",
-         since="1.2.0", complexity="O(log(N)+M)",
-         summary="Return a range of members in a sorted set, by index, with scores ordered from high to low")
+@_range_read_command("zrevrange", since="1.2.0",
+                     summary="Return a range of members in a sorted set, by index, with scores ordered from high to low")
 def zrevrange_command(client: Client, argv: list[bytes]) -> Reply:
     return zrange_generic(client, argv, 1, False, _RANK, True)
 
 
-@command("zrangebyscore", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set",
-         since="1.0.5", complexity="O(log(N)+M)",
-         summary="Return a range of members in a sorted set, by score")
+@_range_read_command("zrangebyscore", since="1.0.5",
+                     summary="Return a range of members in a sorted set, by score")
 def zrangebyscore_command(client: Client, argv: list[bytes]) -> Reply:
     return zrange_generic(client, argv, 1, False, _SCORE, False)
 
 
-@command("zrevrangebyscore", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set",
-         since="2.2.0", complexity="O(log(N)+M)",
-         summary="Return a range of members in a sorted set, by score, with scores ordered from high to low")
+@_range_read_command("zrevrangebyscore", since="2.2.0",
+                     summary="Return a range of members in a sorted set, by score, with scores ordered from high to low")
 def zrevrangebyscore_command(client: Client, argv: list[bytes]) -> Reply:
     return zrange_generic(client, argv, 1, False, _SCORE, True)
 
 
-@command("zrangebylex", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set",
-         since="2.8.9", complexity="O(log(N)+M)",
-         summary="Return a range of members in a sorted set, by lexicographical range")
+@_range_read_command("zrangebylex", since="2.8.9",
+                     summary="Return a range of members in a sorted set, by lexicographical range")
 def zrangebylex_command(client: Client, argv: list[bytes]) -> Reply:
     return zrange_generic(client, argv, 1, False, _LEX, False)
 
 
-@command("zrevrangebylex", arity=-4, flags="readonly", keys=(1, 1, 1), group="sorted-set",
-         since="2.8.9", complexity="O(log(N)+M)",
-         summary="Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.")
+@_range_read_command("zrevrangebylex", since="2.8.9",
+                     summary="Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.")
 def zrevrangebylex_command(client: Client, argv: list[bytes]) -> Reply:
     return zrange_generic(client, argv, 1, False, _LEX, True)
 
