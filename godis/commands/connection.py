@@ -6,7 +6,7 @@ from godis import REDIS_COMPAT_VERSION
 from godis.commands.context import Client
 from godis.commands.table import command
 from godis.errors import CommandError
-from godis.protocol.writer import OK, PONG, Map, Reply, Status
+from godis.protocol.writer import OK, PONG, Map, Reply
 from godis.util import parse_int
 
 
@@ -112,4 +112,4 @@ def validate_client_name(name: bytes) -> None:
         raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
 
 
-__all__ = ["Status", "hello_reply", "validate_client_name"]
+__all__ = ["hello_reply", "validate_client_name"]

@@ -276,12 +276,12 @@ def _info_server(client: Client) -> list[str]:
 
 def _info_clients(client: Client) -> list[str]:
     server = client.server
-    clients = server.clients.values()
-    return [
+    return [  # Redis 7.0's fields that godis can report truthfully
         f"connected_clients:{len(server.clients)}",
+        "cluster_connections:0",
         f"maxclients:{server.config['maxclients']}",
         f"blocked_clients:{blocked_clients(server)}",
-        f"watching_clients:{sum(1 for c in clients if c.watched)}",
+        "tracking_clients:0",
     ]
 
 
@@ -351,6 +351,10 @@ def _info_cpu(client: Client) -> list[str]:
     return [f"used_cpu_sys:{usage.ru_stime:.6f}", f"used_cpu_user:{usage.ru_utime:.6f}"]
 
 
+def _info_cluster(client: Client) -> list[str]:
+    return ["cluster_enabled:0"]
+
+
 def _info_commandstats(client: Client) -> list[str]:
     server = client.server
     lines = []
@@ -386,11 +390,12 @@ INFO_SECTIONS = {
     "replication": _info_replication,
     "cpu": _info_cpu,
     "commandstats": _info_commandstats,
+    "cluster": _info_cluster,
     "errorstats": _info_errorstats,
     "keyspace": _info_keyspace,
 }
 DEFAULT_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-                    "errorstats", "keyspace")
+                    "errorstats", "cluster", "keyspace")
 
 
 def info_text(client: Client, sections: list[str]) -> str:
