@@ -75,6 +75,11 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
         denied = acl_check(client, spec, argv)
         if denied is not None:
             return _reject(client, spec, denied)
+    aof = client.server.aof
+    if aof is not None and not aof.last_write_ok and (spec.is_write or spec.name == "ping"):
+        # writes are refused while the AOF cannot be written (disk full, I/O error), as Redis
+        return _reject(client, spec, f"MISCONF Errors writing to the AOF file: "
+                                     f"{aof.last_write_error}")
     if client.in_multi and spec.name not in _NOT_QUEUED:
         if "no_multi" in spec.flags:
             return _reject(client, spec, "ERR Command not allowed inside a transaction")

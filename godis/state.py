@@ -28,6 +28,9 @@ class AofLike(Protocol):
     @property
     def last_write_ok(self) -> bool: ...
 
+    @property
+    def last_write_error(self) -> str: ...
+
     def feed(self, db_index: int, argv: list[bytes]) -> None: ...
 
 

@@ -270,11 +270,19 @@ class Connection:
                 await client.keyspace.acquire()
             try:
                 out, stopped_at, outcome = self._execute(commands)
-                if aof is not None and aof.buffer:
-                    aof.write()
+                # while the AOF is failing, writes are refused (-MISCONF) and the cron retries
+                written = aof is None or not aof.buffer or not aof.last_write_ok or aof.write()
             finally:
                 lock.release()
             if outcome is _DROP:
+                return False
+            if not written:
+                # The AOF write failed (disk full...): these writes are not in the file yet, so
+                # they are not acknowledged — the connection closes without replies. Later
+                # writes get -MISCONF until a retry succeeds (godis's stricter take on Redis's
+                # "the first failing write still gets +OK").
+                log.warning("Closing client %s: its writes could not be appended to the AOF",
+                            client.address)
                 return False
             if (aof is not None and aof.fsync_policy == "always" and aof.synced < aof.written
                     and not await self._fsync_before_reply(aof)):

@@ -39,16 +39,17 @@ log = logging.getLogger("godis.server")
 SHUTDOWN_GRACE_S = 2.0
 
 
-async def _active_expiry(server: ServerState) -> None:
-    """Run Redis's active expire cycle ``hz`` times a second, under the keyspace lock."""
+async def _server_cron(server: ServerState) -> None:
+    """``hz`` times a second, under the keyspace lock (Redis's serverCron): refresh the LRU
+    clock, run the active expire cycle, and write what the AOF buffer holds — the expired keys'
+    DELs, or bytes a failed write left behind (that retry ends a -MISCONF period)."""
     keyspace = server.keyspace
     while True:
         await trio.sleep(1 / int(server.config["hz"]))
-        if not server.active_expire_enabled:
-            continue
         async with keyspace.locked():
             keyspace.lru_clock_ms = keyspace.now_ms()
-            active_expire_cycle(keyspace)
+            if server.active_expire_enabled:
+                active_expire_cycle(keyspace)
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
@@ -146,7 +147,7 @@ async def serve(
                     config.set_text("port", str(server.port), at_start=True)
                 if aof is not None:
                     services.start_soon(aof.run_everysec)
-                services.start_soon(_active_expiry, server)
+                services.start_soon(_server_cron, server)
                 services.start_soon(_close_idle_clients, server)
                 if handle_signals:
                     services.start_soon(_watch_signals, server)

@@ -253,3 +253,49 @@ def test_random_workload_replays_to_the_same_dataset(tmp_path: Path) -> None:
         r = redis.Redis(port=server.port)
         assert r.execute_command("DEBUG", "DIGEST") == digest
         r.close()
+
+
+def test_aof_write_errors_refuse_writes_until_solved(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Disk full (simulated): the failing batch is not acknowledged, later writes and PING get
+    -MISCONF, reads work, and once a retry succeeds writes are accepted again (case 19)."""
+    import errno
+
+    import godis.persistence.aof as aof_module
+
+    real_write = os.write
+    failing = {"on": False}
+
+    def write(fd: int, data: bytes) -> int:
+        if failing["on"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(aof_module.os, "write", write)
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        r = redis.Redis(port=server.port)
+        r.set("before", "1")
+        failing["on"] = True
+        with pytest.raises(redis.ConnectionError):
+            redis.Redis(port=server.port, retry=None).set("lost", "x")  # never acknowledged
+        r2 = redis.Redis(port=server.port)
+        with pytest.raises(redis.ResponseError, match="MISCONF Errors writing to the AOF file: "
+                                                      "No space left on device"):
+            r2.set("k", "v")
+        with pytest.raises(redis.ResponseError, match="MISCONF"):
+            r2.ping()
+        assert r2.get("before") == b"1"  # reads still work
+        assert r2.info("persistence")["aof_last_write_status"] == "err"
+        failing["on"] = False
+        import time
+
+        deadline = time.monotonic() + 5
+        while r2.info("persistence")["aof_last_write_status"] != "ok":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert r2.set("k", "v") is True
+        r.close()
+        r2.close()
+    data = (tmp_path / "appendonly.aof").read_bytes()
+    assert b"lost" in data  # written by the retry: applied in memory, so it must reach the file
+    assert data.count(b"$1\r\nk\r\n") == 1
