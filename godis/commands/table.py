@@ -106,14 +106,6 @@ class CommandSpec:
     is_write: bool = False
     propagates: bool = False  # logged to the AOF when it changed the dataset
 
-    @property
-    def fullname(self) -> str:
-        return self.name
-
-    @property
-    def container(self) -> str | None:
-        return self.name.split("|", 1)[0] if "|" in self.name else None
-
     def key_positions(self, argv: list[bytes]) -> list[int]:
         """Indexes in ``argv`` that are keys (Redis's getKeysFromCommand)."""
         if self.get_keys is not None:

@@ -184,10 +184,6 @@ class Database:
         """Remove the TTL of ``key``; whether it had one."""
         return self.expires.pop(key, None) is not None
 
-    def ttl_ms(self, key: bytes) -> int | None:
-        """The absolute expiry of a live key, ``None`` when it has none."""
-        return self.expires.get(key)
-
     def clear(self) -> int:
         """Delete every key (FLUSHDB); how many there were."""
         count = len(self.data)

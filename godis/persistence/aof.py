@@ -71,10 +71,6 @@ class AppendOnlyFile:
             append(b"\r\n")
         self.buffer += b"".join(parts)
 
-    def feed_raw(self, data: bytes) -> None:
-        """Append bytes already in AOF form (a whole MULTI ... EXEC block)."""
-        self.buffer += data
-
     def write(self) -> bool:
         """Hand the buffer to the kernel (``flushAppendOnlyFile``); whether all of it went.
 
