@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 
 from godis.blocking import BlockRequest
-from godis.commands.context import Client
-from godis.commands.table import load_all
+from godis.client import Client
+from godis.commands import load_all
 from godis.config import Config
 from godis.dispatch import execute
 from godis.protocol.writer import encode

@@ -3,28 +3,27 @@
 A :class:`User` holds what ``ACL SETUSER`` rules set: on/off, passwords (SHA-256 hex), the
 allowed command names (leaf commands, ``container|sub`` names, and container names as Redis's
 parent bits), first-argument rules, key patterns with read/write flags, channel patterns.
-Every server has one :class:`AclRegistry` (``registry_of``), created with the ``default``
+Every server has one :class:`AclRegistry` (``ServerState.acl``), created with the ``default``
 user, whose password follows ``requirepass`` as in Redis's ACLUpdateDefaultUserPassword.
 
-:func:`check` is what dispatch calls for every command: while no user anywhere is restricted
-it returns at its first line (a module global test), so the all-permissive default costs
-nothing.
+:meth:`AclRegistry.check` is what dispatch calls for every command: while no user is
+restricted it returns at its first line (one attribute test), so the all-permissive default
+costs nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from godis.commands.table import COMMANDS, CommandSpec
 from godis.glob import glob_match
+from godis.table import COMMANDS, CommandSpec
 
 if TYPE_CHECKING:
-    from godis.commands.context import Client
+    from godis.client import Client
     from godis.state import ServerState
 
 # Redis's ACLCommandCategories, in its order (ACL CAT, and the rule describer's tie-breaks).
@@ -423,8 +422,8 @@ class AclRegistry:
         self.users: dict[str, User] = {"default": default}
         self.log: deque[LogEntry] = deque()
         self.synced_requirepass = ""
+        self.any_restricted = False  # the fast path of check()
         self.sync_requirepass()
-        _registries.add(self)
 
     def sync_requirepass(self) -> None:
         """requirepass sets (or, empty, clears) the default user's password."""
@@ -441,8 +440,6 @@ class AclRegistry:
 
     def add_log(self, client: Client, reason: str, obj: str, username: str) -> None:
         """Group with a recent identical entry (within 60 s), as ACLAddLogEntry."""
-        from godis.commands.introspection import client_info_line  # import cycle
-
         context = "multi" if client.in_multi else "toplevel"
         now = time.time()
         for entry in self.log:
@@ -450,70 +447,46 @@ class AclRegistry:
                     and entry.username == username and now - entry.created < 60):
                 entry.count += 1
                 entry.created = now
-                entry.client_info = client_info_line(client)
+                entry.client_info = client.info_line()
                 self.log.remove(entry)
                 self.log.appendleft(entry)
                 return
         self.log.appendleft(LogEntry(1, reason, context, obj, username, now,
-                                     client_info_line(client)))
+                                     client.info_line()))
         while len(self.log) > LOG_MAX_LEN:
             self.log.pop()
 
+    def refresh_restrictions(self) -> None:
+        """Recompute the fast-path flag after users changed."""
+        self.any_restricted = any(not user.unrestricted for user in self.users.values())
 
-_registries: weakref.WeakSet[AclRegistry] = weakref.WeakSet()
-_any_restricted = False
+    def check(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
+        """None when ``client`` may run this, else the -NOPERM text (logged in ACL LOG)."""
+        if not self.any_restricted:
+            return None
+        user = self.users.get(client.user)
+        if user is None or user.unrestricted:
+            return None
+        denied = user.denial(spec, argv)
+        if denied is None:
+            return None
+        reason, obj = denied
+        self.add_log(client, reason, obj, user.name)
+        return noperm_text(reason, obj)
 
+    def authenticate(self, client: Client, username: bytes, password: bytes) -> bool:
+        """Check a username/password pair; on success the client becomes that user."""
+        name = username.decode("utf-8", "surrogateescape")
+        user = self.users.get(name)
+        if user is not None and user.enabled and (
+                user.nopass or hash_password(password) in user.passwords):
+            client.user = name
+            client.authenticated = True
+            return True
+        self.add_log(client, "auth", "AUTH", name)
+        return False
 
-def refresh_restrictions() -> None:
-    """Recompute the global fast-path flag after users changed."""
-    global _any_restricted
-    _any_restricted = any(not user.unrestricted
-                          for registry in list(_registries) for user in registry.users.values())
-
-
-def registry_of(server: ServerState) -> AclRegistry:
-    """The server's registry, created on first use; keeps requirepass in step."""
-    state = vars(server)
-    registry: AclRegistry | None = state.get("acl")
-    if registry is None:
-        registry = state["acl"] = AclRegistry(server)
-    else:
-        registry.sync_requirepass()
-    return registry
-
-
-def check(client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
-    """dispatch's acl_check: None when allowed, else the -NOPERM text (logged in ACL LOG)."""
-    if not _any_restricted:
-        return None
-    registry = registry_of(client.server)
-    user = registry.users.get(client.user)
-    if user is None or user.unrestricted:
-        return None
-    denied = user.denial(spec, argv)
-    if denied is None:
-        return None
-    reason, obj = denied
-    registry.add_log(client, reason, obj, user.name)
-    return noperm_text(reason, obj)
-
-
-def authenticate(client: Client, username: bytes, password: bytes) -> bool:
-    """Check a username/password pair; on success the client becomes that user."""
-    registry = registry_of(client.server)
-    name = username.decode("utf-8", "surrogateescape")
-    user = registry.users.get(name)
-    if user is not None and user.enabled and (
-            user.nopass or hash_password(password) in user.passwords):
-        client.user = name
-        client.authenticated = True
-        return True
-    registry.add_log(client, "auth", "AUTH", name)
-    return False
-
-
-def default_requires_auth(server: ServerState) -> bool:
-    """Whether new connections start unauthenticated (Redis's authRequired)."""
-    registry = registry_of(server)
-    default = registry.users["default"]
-    return not default.nopass or not default.enabled
+    def default_requires_auth(self) -> bool:
+        """Whether new connections start unauthenticated (Redis's authRequired)."""
+        default = self.users["default"]
+        return not default.nopass or not default.enabled

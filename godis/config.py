@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from godis.errors import ConfigError
-from godis.notifications import flags_to_string, parse_flags as parse_keyspace_events
+from godis.keyspace.events import flags_to_string, parse_flags as parse_keyspace_events
 
 _MEMORY_UNITS = {
     "": 1,

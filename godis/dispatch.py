@@ -3,19 +3,25 @@
 ``execute`` checks (lookup, arity, authentication, ACL, MULTI queueing, the pub/sub context),
 then ``call`` runs the handler, turns a ``CommandError`` into an error reply, and — for write
 commands that changed the dataset (the ``dirty`` counter moved) — feeds the AOF with the
-command or with what the handler asked to propagate instead. Pure: no awaits, no I/O.
+command or with what the handler asked to propagate instead. After a command made a waited-on
+key ready, :func:`serve_ready_keys` re-runs the blocked clients' commands here, as Redis calls
+``handleClientsBlockedOnKeys`` from ``processCommand``. Pure: no awaits, no I/O.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
-from godis.blocking import BlockRequest, serve_ready_keys
-from godis.commands.context import Client
-from godis.commands.table import COMMANDS, CommandSpec
+from godis.blocking import BlockedClients, BlockRequest
+from godis.client import Client
 from godis.errors import CommandError
+from godis.multi import exec_abort
 from godis.protocol.writer import QUEUED, ErrorReply, Reply, Status
+
+if TYPE_CHECKING:
+    from godis.state import ServerState
+from godis.table import COMMANDS, CommandSpec, lookup
 
 # Commands that run immediately even inside MULTI (multi.c / processCommand).
 _NOT_QUEUED = frozenset({"exec", "discard", "multi", "watch", "quit", "reset"})
@@ -25,9 +31,6 @@ _PUBSUB_ALLOWED = frozenset(
      "ping", "quit", "reset"}
 )
 
-AclCheck = Callable[[Client, CommandSpec, list[bytes]], str | None]
-acl_check: AclCheck | None = None
-"""Installed by the ACL module: returns a -NOPERM text when the client may not run this."""
 
 
 def unknown_command_error(argv: list[bytes]) -> str:
@@ -71,10 +74,9 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     assert isinstance(spec, CommandSpec)
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(client, spec, "NOAUTH Authentication required.")
-    if acl_check is not None:
-        denied = acl_check(client, spec, argv)
-        if denied is not None:
-            return _reject(client, spec, denied)
+    denied = client.server.acl.check(client, spec, argv)
+    if denied is not None:
+        return _reject(client, spec, denied)
     aof = client.server.aof
     if aof is not None and not aof.last_write_ok and (spec.is_write or spec.name == "ping"):
         # writes are refused while the AOF cannot be written (disk full, I/O error), as Redis
@@ -113,8 +115,6 @@ def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:
 def _exec_abort(client: Client, message: str) -> ErrorReply:
     """A refused EXEC discards the transaction and the WATCHes, even outside MULTI
     (Redis's ``execCommandAbort``)."""
-    from godis.commands.transactions import exec_abort  # import cycle: it uses ``call``
-
     return exec_abort(client, message)
 
 
@@ -214,3 +214,65 @@ def feed_monitors(client: Client, argv: list[bytes]) -> None:
     status = Status(line)
     for monitor in list(client.server.monitors):
         monitor.push(status)
+
+
+# -- clients blocked on keys (blocked.c's handleClientsBlockedOnKeys) ------------------------------
+
+
+def serve_ready_keys(server: ServerState) -> None:
+    """Serve clients blocked on the keys in ``keyspace.ready_keys`` (lock held; never awaits).
+
+    Each waiting client's command is re-run, FIFO, *as that client* through :func:`call`, so it
+    gets its usual reply and the AOF the command's non-blocking form (BLPOP -> LPOP ...).
+    Serving one client may make other keys ready (BLMOVE pushes): loop until none is left.
+    """
+    ready = server.keyspace.ready_keys
+    blocked = server.blocked
+    if not blocked.by_client:
+        ready.clear()
+        return
+    while ready:
+        batch = dict.fromkeys(ready)  # in order, once each
+        ready.clear()
+        for slot in batch:
+            waiters = blocked.by_key.get(slot)
+            if waiters:
+                _serve_key(server, blocked, slot, waiters)
+
+
+def _serve_key(server: ServerState, blocked: BlockedClients, slot: tuple[int, bytes],
+               waiters: dict[BlockRequest, None]) -> None:
+    """Serve the clients waiting on one key, FIFO, while it has data (serveClientsBlockedOn*)."""
+    keyspace = server.keyspace
+    db_index, key = slot
+    db = keyspace.databases[db_index]
+    for _ in range(len(waiters)):
+        if not waiters:
+            return
+        value = db.get(key)
+        if value is None or not len(value):
+            return
+        request = next(iter(waiters))
+        argv = request.argv if request.argv_for_key is None else request.argv_for_key(key)
+        spec = lookup(argv)
+        if (request.value_type is not None and type(value) is not request.value_type) or (
+                spec is None):
+            del waiters[request]  # waits for another type: to the tail, as Redis does
+            waiters[request] = None
+            continue
+        client = request.client
+        assert client is not None
+        saved_db = client.db
+        client.db = keyspace.databases[request.db_index]
+        blocked.rerunning.append(client)
+        try:
+            reply = call(client, spec, argv)
+        finally:
+            blocked.rerunning.pop()
+            client.db = saved_db
+        if type(reply) is BlockRequest:  # could not be served after all: stays blocked
+            del waiters[request]
+            waiters[request] = None
+            continue
+        server.command_calls[spec.name] -= 1  # one command: counted when it blocked
+        blocked.wake(request, cast("Reply", reply))

@@ -12,11 +12,13 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from godis.acl import AclRegistry
+from godis.blocking import BlockedClients
 from godis.config import Config, parse_memory
 from godis.keyspace.keyspace import Keyspace
 
 if TYPE_CHECKING:
-    from godis.commands.context import Client
+    from godis.client import Client
 
 
 class AofLike(Protocol):
@@ -89,6 +91,10 @@ class ServerState:
         # called with each client that disconnects (pub/sub and blocking clean-up)
         self.on_client_close: list[Callable[[Client], None]] = []
         self.shutdown_requested = False
+        # clients waiting in blocking commands, and the ACL users (created after the config)
+        self.blocked = BlockedClients(self.keyspace)
+        self.on_client_close.append(self.blocked.forget)
+        self.acl = AclRegistry(self)
         # slow log (SLOWLOG GET/LEN/RESET)
         self.slowlog: deque[tuple[int, int, int, list[bytes], str, bytes]] = deque()
         self.slowlog_next_id = 0
@@ -135,9 +141,7 @@ class ServerState:
 
     def auth_required(self) -> bool:
         """Whether new clients must AUTH first (the default user has a password, or is off)."""
-        from godis.acl import default_requires_auth  # acl reads the command table
-
-        return default_requires_auth(self)
+        return self.acl.default_requires_auth()
 
     def uptime_seconds(self) -> int:
         return int(time.monotonic() - self.started_monotonic)

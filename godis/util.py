@@ -2,9 +2,10 @@
 
 * :func:`parse_int` is ``string2ll``: optional ``-``, digits, no leading zeros or ``+`` or
   spaces, within 64 bits.
-* :func:`parse_float` is ``string2d`` (``getDoubleFromObject``): C ``strtod`` over the whole
-  argument, so hex floats and ``inf`` are accepted, while leading/trailing spaces, NaN and
-  values that overflow (or underflow to zero) are refused.
+* :func:`parse_float` is ``getDoubleFromObject``: C ``strtod`` over the whole argument, so hex
+  floats and ``inf`` are accepted, while leading spaces, NaN and values that overflow (or
+  underflow to zero) are refused; :func:`parse_range_bound` is ``zslParseRange``'s lenient
+  reading and :func:`parse_timeout_ms` the blocking commands' ``long double`` timeout.
 * :class:`LongDouble` and :func:`parse_long_double` reproduce the x87 80-bit ``long double``
   arithmetic of INCRBYFLOAT / HINCRBYFLOAT exactly: ``string2ld`` (``strtold``) parsing,
   correctly rounded addition and ``ld2string``'s ``%.17Lf`` human format. Python floats cannot
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Final
 
 from godis.errors import NOT_FLOAT, NOT_INTEGER, CommandError
 from godis.protocol.reader import strict_int
@@ -33,47 +35,111 @@ def parse_int(arg: bytes, error: str = NOT_INTEGER) -> int:
 
 # -- doubles (strtod) -----------------------------------------------------------------------
 
-_C_SPACE = frozenset(b" \t\n\v\f\r")
-# What strtod consumes as a decimal number; the whole argument must match.
-_DECIMAL = re.compile(rb"[+-]?(?:(\d+)\.?(\d*)|\.(\d+))(?:[eE]([+-]?\d+))?")
-_HEX = re.compile(rb"[+-]?0[xX](?:([0-9a-fA-F]+)\.?([0-9a-fA-F]*)|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?")
-_INF = re.compile(rb"[+-]?(?:inf|infinity)", re.IGNORECASE)
+_C_SPACE: Final = b" \t\n\v\f\r"
+LONG_MAX: Final = 2**63 - 1
+LONG_MIN: Final = -(2**63)
+RANGE_NOT_FLOAT: Final = "ERR min or max is not a float"
+TIMEOUT_NOT_FLOAT: Final = "ERR timeout is not a float or out of range"
+TIMEOUT_NEGATIVE: Final = "ERR timeout is negative"
+
+
+_STRTOD = re.compile(
+    rb"[+-]?(?:(?P<inf>inf(?:inity)?)|(?P<nan>nan(?:\([0-9a-z_]*\))?)"
+    rb"|0x(?P<hex>(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?[0-9]+)?)"
+    rb"|(?P<dec>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?))",
+    re.IGNORECASE,
+)
+
+
+def _c_double(text: bytes) -> tuple[float, bool] | None:
+    """``strtod`` over all of ``text``: (value, ERANGE-with-inf-or-zero) or None.
+
+    Python's ``float``/``float.fromhex`` round correctly, as glibc does; overflow shows as an
+    infinite result (or OverflowError) from a finite literal, underflow as 0 from non-zero
+    digits.
+    """
+    match = _STRTOD.fullmatch(text)
+    if match is None:
+        return None
+    if match["inf"]:
+        return (-math.inf if text[:1] == b"-" else math.inf), False
+    if match["nan"]:
+        return math.nan, False
+    hex_part = match["hex"]
+    if hex_part is not None:
+        digits = hex_part.lower().partition(b"p")[0]
+        try:
+            value = float.fromhex(text.decode())
+        except OverflowError:
+            return (-math.inf if text[:1] == b"-" else math.inf), True
+    else:
+        digits = match["dec"].lower().partition(b"e")[0]
+        value = float(text)
+        if math.isinf(value):
+            return value, True
+    return value, value == 0.0 and digits.strip(b"0.") != b""
 
 
 def parse_float(arg: bytes, error: str = NOT_FLOAT) -> float:
-    """A double as Redis's ``string2d`` reads it (strtod over all of ``arg``), else ``error``.
+    """Redis's ``getDoubleFromObject``: a whole finite-or-inf double, no spaces, no ERANGE."""
+    if arg.isdigit() and len(arg) < 300:
+        return float(arg)
+    if not arg or arg[0] in _C_SPACE:
+        raise CommandError(error)
+    parsed = _c_double(arg)
+    if parsed is None or parsed[1] or math.isnan(parsed[0]):
+        raise CommandError(error)
+    return parsed[0]
 
-    ``inf`` and hex floats pass; spaces around, ``nan``, underscores, overflow to infinity and
-    underflow to zero fail. Denormals pass (strtod sets ERANGE but returns non-zero).
+
+_COMMON_BOUNDS: Final = {b"-inf": -math.inf, b"+inf": math.inf, b"inf": math.inf, b"0": 0.0}
+
+
+def parse_range_bound(arg: bytes) -> tuple[float, bool]:
+    """A ZRANGEBYSCORE bound (``zslParseRange``): (value, exclusive).
+
+    ``strtod`` on a C string: stops at a NUL, skips leading spaces, accepts an empty string as
+    0 and out-of-range literals as inf/0; only a NaN or trailing garbage is an error.
     """
-    try:
-        value = float(arg)
-    except ValueError:
-        return _parse_hex_double(arg, error)
-    # float() is laxer than strtod: it strips spaces and allows "_" between digits.
-    if arg[0] in _C_SPACE or arg[-1] in _C_SPACE or b"_" in arg or value != value:
-        raise CommandError(error)
-    if value == 0.0:
-        match = _DECIMAL.fullmatch(arg)
-        if match is None or any(c != 48 for c in b"".join(g or b"" for g in match.groups()[:3])):
-            raise CommandError(error)  # a non-zero mantissa that underflowed to zero
-    elif value in (math.inf, -math.inf) and not _INF.fullmatch(arg):
-        raise CommandError(error)  # overflow
-    return value
+    exclusive = arg[:1] == b"("
+    text = arg[1:] if exclusive else arg
+    known = _COMMON_BOUNDS.get(text)
+    if known is not None:
+        return known, exclusive
+    if text.isdigit() and len(text) < 300:
+        return float(text), exclusive
+    text = text.split(b"\0", 1)[0]
+    if not text:
+        return 0.0, exclusive
+    stripped = text.lstrip(_C_SPACE)
+    parsed = _c_double(stripped) if stripped else None
+    if parsed is None or math.isnan(parsed[0]):
+        raise CommandError(RANGE_NOT_FLOAT)
+    return parsed[0], exclusive
 
 
-def _parse_hex_double(arg: bytes, error: str) -> float:
-    """strtod's hexadecimal form (``0x1.8p3``), which Python's float() does not read."""
-    if not _HEX.fullmatch(arg):
-        raise CommandError(error)
-    text = arg.decode()
-    try:
-        value = float.fromhex(text)
-    except OverflowError:
-        raise CommandError(error) from None
-    if value == 0.0 and any(c not in "0.xX+-" for c in text.split("p")[0].split("P")[0]):
-        raise CommandError(error)  # underflowed to zero
-    return value
+def parse_timeout_ms(arg: bytes) -> int:
+    """Redis 7.0's ``getTimeoutFromObjectOrReply`` in seconds: milliseconds, 0 = forever.
+
+    ``strtold`` then ``(long long) ceill(seconds * 1000)`` in x87 ``long double``, so
+    ``-0.001`` rounds to 0 (block forever) and ``inf`` or huge values wrap to LLONG_MIN
+    ("timeout is negative"), exactly as Redis 7.0.15 answers.
+    """
+    seconds = parse_long_double(arg)
+    if seconds is None:
+        raise CommandError(TIMEOUT_NOT_FLOAT)  # not a number, NaN, or ERANGE
+    if seconds.inf:
+        raise CommandError(TIMEOUT_NEGATIVE)  # (long long) of +-inf is LLONG_MIN
+    product = LongDouble.from_ratio(seconds.mant * 1000 << max(seconds.exp, 0),
+                                    1 << max(-seconds.exp, 0))
+    if product.inf:
+        raise CommandError(TIMEOUT_NEGATIVE)
+    exp = product.exp
+    millis = product.mant << exp if exp >= 0 else -(-product.mant >> -exp)  # ceill
+    if millis < 0 or millis > LONG_MAX:
+        raise CommandError(TIMEOUT_NEGATIVE)
+    return millis
+
 
 
 # -- long doubles (strtold, x87 extended precision) ------------------------------------------
@@ -278,4 +344,13 @@ def _ld_from_digits(sign: bytes, value: int, length: int, scale: int, base: int)
     return result
 
 
-__all__ = ["LongDouble", "parse_float", "parse_int", "parse_long_double"]
+__all__ = [
+    "LONG_MAX",
+    "LONG_MIN",
+    "LongDouble",
+    "parse_float",
+    "parse_int",
+    "parse_long_double",
+    "parse_range_bound",
+    "parse_timeout_ms",
+]

@@ -13,21 +13,16 @@ import pytest
 import trio
 import trio.testing
 
-from godis.blocking import (
-    BlockRequest,
-    blocked_clients,
-    forget_client,
-    is_blocked,
-    unblock_client,
-    wait_unblocked,
-)
-from godis.commands.context import Client
-from godis.commands.table import load_all, lookup
+from godis.blocking import BlockRequest
+from godis.client import Client
+from godis.commands import load_all
 from godis.config import Config
 from godis.dispatch import call, execute
 from godis.keyspace.values import ListValue
 from godis.protocol.writer import Reply, encode
+from godis.server.connection import wait_unblocked
 from godis.state import ServerState
+from godis.table import lookup
 
 NULL_ARRAY = b"*-1\r\n"
 
@@ -109,7 +104,7 @@ async def test_clients_are_served_in_the_order_they_blocked(world: World) -> Non
         for client in clients:
             replies.append(world.start(nursery, client, "BLPOP", "k", 0))
             await settle()
-        assert blocked_clients(world.server) == 3
+        assert len(world.server.blocked) == 3
         assert world.keyspace.blocking_keys == {(0, b"k"): 3}
         assert await world.push("RPUSH", "k", "a") == b":1\r\n"
         await settle()
@@ -119,7 +114,7 @@ async def test_clients_are_served_in_the_order_they_blocked(world: World) -> Non
     assert replies[1] == [pair(b"k", b"b")]
     assert replies[2] == [pair(b"k", b"c")]
     assert await world.push("LRANGE", "k", 0, -1) == b"*1\r\n" + bulk(b"d")
-    assert blocked_clients(world.server) == 0
+    assert len(world.server.blocked) == 0
     assert world.keyspace.blocking_keys == {}
 
 
@@ -150,7 +145,7 @@ async def test_a_push_of_another_type_does_not_serve(world: World) -> None:
         await world.push("SADD", "k", "member")
         await settle()
         assert replies == []
-        assert is_blocked(client)
+        assert client.blocked is not None
         await world.push("DEL", "k")
         await world.push("RPUSH", "k", "v")
     assert replies == [pair(b"k", b"v")]
@@ -279,7 +274,7 @@ async def test_blmove_onto_a_wrong_type_is_served_an_error(world: World) -> None
         await world.push("RPUSH", "a", "x")
     assert replies == [b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"]
     assert await world.push("LLEN", "a") == b":1\r\n"
-    assert not is_blocked(client)
+    assert client.blocked is None
 
 
 # -- timeouts, MULTI, disconnects, CLIENT UNBLOCK -------------------------------------------------
@@ -292,7 +287,7 @@ async def test_timeout(world: World, autojump_clock: trio.abc.Clock) -> None:
     assert trio.current_time() - start == pytest.approx(1.5)
     assert await world.command(client, "BLMOVE", "k", "d", "LEFT", "LEFT", "0.25") == NULL_ARRAY
     assert await world.command(client, "BLMPOP", "0.01", 1, "k", "LEFT") == NULL_ARRAY
-    assert blocked_clients(world.server) == 0
+    assert len(world.server.blocked) == 0
     assert world.keyspace.blocking_keys == {}
     assert world.server.command_calls["blpop"] == 1
 
@@ -309,7 +304,7 @@ async def test_zero_timeout_waits_forever(world: World, autojump_clock: trio.abc
         replies = world.start(nursery, client, "BLPOP", "k", 0)
         await trio.sleep(80_000)  # a long while (under a day)
         assert replies == []
-        assert is_blocked(client)
+        assert client.blocked is not None
         await world.push("LPUSH", "k", "late")
     assert replies == [pair(b"k", b"late")]
 
@@ -331,7 +326,7 @@ async def test_deny_blocking_answers_the_timeout_reply_at_once(world: World) -> 
     assert encode(await world.run(client, "BLMPOP", 0, 1, "k", "LEFT")) == NULL_ARRAY  # type: ignore[arg-type]
     assert encode(await world.run(client, "BLMOVE", "k", "d", "LEFT", "LEFT", 0)) == b"$-1\r\n"  # type: ignore[arg-type]
     assert encode(await world.run(client, "BRPOPLPUSH", "k", "d", 0)) == b"$-1\r\n"  # type: ignore[arg-type]
-    assert blocked_clients(world.server) == 0
+    assert len(world.server.blocked) == 0
     assert world.keyspace.blocking_keys == {}
 
 
@@ -343,7 +338,7 @@ async def test_cancellation_leaves_nothing_behind(world: World) -> None:
             await settle()
             assert world.keyspace.blocking_keys == {(0, b"a"): 1, (0, b"b"): 1}
             scope.cancel()
-    assert blocked_clients(world.server) == 0
+    assert len(world.server.blocked) == 0
     assert world.keyspace.blocking_keys == {}
     await world.push("RPUSH", "a", "kept")
     assert await world.push("LLEN", "a") == b":1\r\n"
@@ -368,7 +363,7 @@ async def test_cancelled_while_waiting_for_the_lock_after_timeout(
         with trio.move_on_after(3):  # the timeout fires at 1, the lock stays busy until 10
             await wait_unblocked(client, request)
         assert world.keyspace.blocking_keys == {}
-        assert not is_blocked(client)
+        assert client.blocked is None
 
 
 async def test_served_while_waiting_for_the_lock_after_timeout(
@@ -394,25 +389,25 @@ async def test_forget_client_on_close(world: World) -> None:
     client = world.client()
     request = await world.run(client, "BLPOP", "k", 0)
     assert type(request) is BlockRequest
-    assert is_blocked(client)
+    assert client.blocked is not None
     for hook in world.server.on_client_close:
         hook(client)
-    assert not is_blocked(client)
+    assert client.blocked is None
     assert world.keyspace.blocking_keys == {}
-    forget_client(client)  # idempotent
+    world.server.blocked.forget(client)  # idempotent
 
 
 async def test_client_unblock(world: World) -> None:
     timeout_client, error_client = world.client(), world.client()
-    assert not unblock_client(timeout_client, False)
+    assert not world.server.blocked.unblock(timeout_client, False)
     async with trio.open_nursery() as nursery:
         timed = world.start(nursery, timeout_client, "BLMOVE", "k", "d", "LEFT", "LEFT", 0)
         errored = world.start(nursery, error_client, "BLPOP", "k", 0)
         await settle()
         async with world.keyspace.lock:
-            assert unblock_client(timeout_client, False)
-            assert unblock_client(error_client, True)
-            assert not unblock_client(error_client, True)
+            assert world.server.blocked.unblock(timeout_client, False)
+            assert world.server.blocked.unblock(error_client, True)
+            assert not world.server.blocked.unblock(error_client, True)
     assert timed == [NULL_ARRAY]
     assert errored == [b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"]
     assert world.keyspace.blocking_keys == {}
@@ -444,14 +439,13 @@ async def test_bare_request_waits_and_times_out(world: World,
 
         nursery.start_soon(wait)
         await settle()
-        assert is_blocked(client)
+        assert client.blocked is not None
     assert result == [None]
     assert math.isclose(trio.current_time(), 2.0, abs_tol=0.01)
 
 
 async def test_scan_database_for_ready_keys(world: World) -> None:
     """After SWAPDB-like changes, keys that now hold data serve their waiters."""
-    from godis.blocking import scan_database_for_ready_keys
 
     client = world.client()
     async with trio.open_nursery() as nursery:
@@ -461,8 +455,8 @@ async def test_scan_database_for_ready_keys(world: World) -> None:
             value = ListValue()
             value.append(b"swapped")
             world.keyspace.databases[0].data[b"k"] = value  # as SWAPDB would bring it
-            scan_database_for_ready_keys(world.keyspace, 1)
+            world.server.blocked.scan_database_for_ready_keys(1)
             assert world.keyspace.ready_keys == []
-            scan_database_for_ready_keys(world.keyspace, 0)
+            world.server.blocked.scan_database_for_ready_keys(0)
             execute(world.producer, [b"PING"])
     assert replies == [pair(b"k", b"swapped")]

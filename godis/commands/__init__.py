@@ -1,5 +1,39 @@
 """Command groups, one module each (as Redis's t_string.c, t_hash.c, ...).
 
-``godis.commands.table.load_all()`` imports every group module in ``GROUP_MODULES``, which
-registers their commands in the table.
+Importing a group module registers its commands in the table (``godis.table``);
+:func:`load_all` imports them all. The core (``godis.table``, ``godis.dispatch``...) never
+imports this package: the shell (``godis.server``), the AOF loader's callers and the tests do.
 """
+
+from __future__ import annotations
+
+import importlib
+
+from godis.table import COMMANDS, CommandSpec
+
+GROUP_MODULES = (
+    "connection",
+    "server",
+    "introspection",
+    "strings",
+    "bitops",
+    "keys",
+    "hashes",
+    "lists",
+    "sets",
+    "zsets",
+    "hyperloglog",
+    "pubsub",
+    "transactions",
+    "admin",
+    "scripting",
+    "acl",
+)
+"""The command group modules under ``godis.commands``; importing one registers its commands."""
+
+
+def load_all() -> dict[bytes, CommandSpec]:
+    """Import every command group module so the table is complete; returns the table."""
+    for module in GROUP_MODULES:
+        importlib.import_module(f"godis.commands.{module}")
+    return COMMANDS

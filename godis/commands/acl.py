@@ -1,6 +1,6 @@
 """ACL commands: WHOAMI, USERS, SETUSER, GETUSER, DELUSER, LIST, CAT, GENPASS, LOG, DRYRUN ...
 
-Importing this module installs the permission check in dispatch (``godis.acl.check``).
+The users live in ``ServerState.acl`` (:class:`godis.acl.AclRegistry`), which dispatch asks.
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ import os
 import time
 
 from godis import acl, dispatch
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.server import help_lines
-from godis.commands.table import COMMANDS, command, container
 from godis.errors import CommandError
 from godis.protocol.writer import OK, Double, Map, Reply, SetReply
+from godis.table import COMMANDS, command, container
 from godis.util import parse_int
-
-dispatch.acl_check = acl.check
 
 _NO_ACLFILE = ("ERR This Redis instance is not configured to use an ACL file. You may want to "
                "specify users via the ACL SETUSER command and then issue a CONFIG REWRITE "
@@ -47,7 +45,7 @@ def acl_whoami_command(client: Client, argv: list[bytes]) -> Reply:
          summary="List the username of all the configured ACL rules",
          complexity="O(N). Where N is the number of configured users.")
 def acl_users_command(client: Client, argv: list[bytes]) -> Reply:
-    users = acl.registry_of(client.server).users
+    users = client.server.acl.users
     return [name.encode() for name in sorted(users)]
 
 
@@ -56,7 +54,7 @@ def acl_users_command(client: Client, argv: list[bytes]) -> Reply:
          complexity="O(N). Where N is the number of rules provided.")
 def acl_setuser_command(client: Client, argv: list[bytes]) -> Reply:
     """ACL SETUSER name rule...: all rules apply, or none (they run on a copy)."""
-    registry = acl.registry_of(client.server)
+    registry = client.server.acl
     name = argv[2].decode("utf-8", "surrogateescape")
     if " " in name or "\0" in name:
         raise CommandError("ERR Usernames can't contain spaces or null characters")
@@ -75,7 +73,7 @@ def acl_setuser_command(client: Client, argv: list[bytes]) -> Reply:
     else:
         vars(existing).update(vars(user))  # in place: authenticated clients see the change
         _kill_unpermitted_subscribers(client, existing)
-    acl.refresh_restrictions()
+    client.server.acl.refresh_restrictions()
     return OK
 
 
@@ -106,7 +104,7 @@ def _disconnect(client: Client, other: Client) -> None:
          complexity="O(N). Where N is the number of password, command and pattern rules "
                     "that the user has.")
 def acl_getuser_command(client: Client, argv: list[bytes]) -> Reply:
-    user = acl.registry_of(client.server).users.get(argv[2].decode("utf-8", "surrogateescape"))
+    user = client.server.acl.users.get(argv[2].decode("utf-8", "surrogateescape"))
     if user is None:
         return None
     return Map([
@@ -124,7 +122,7 @@ def acl_getuser_command(client: Client, argv: list[bytes]) -> Reply:
          complexity="O(1) amortized time considering the typical user.")
 def acl_deluser_command(client: Client, argv: list[bytes]) -> Reply:
     """ACL DELUSER name...: the users' authenticated clients are disconnected."""
-    registry = acl.registry_of(client.server)
+    registry = client.server.acl
     names = [arg.decode("utf-8", "surrogateescape") for arg in argv[2:]]
     if "default" in names:
         raise CommandError("ERR The 'default' user cannot be removed")
@@ -136,7 +134,7 @@ def acl_deluser_command(client: Client, argv: list[bytes]) -> Reply:
         for other in list(client.server.clients.values()):
             if other.user == name and other.authenticated:
                 _disconnect(client, other)
-    acl.refresh_restrictions()
+    client.server.acl.refresh_restrictions()
     return deleted
 
 
@@ -144,7 +142,7 @@ def acl_deluser_command(client: Client, argv: list[bytes]) -> Reply:
          summary="List the current ACL rules in ACL config file format",
          complexity="O(N). Where N is the number of configured users.")
 def acl_list_command(client: Client, argv: list[bytes]) -> Reply:
-    users = acl.registry_of(client.server).users
+    users = client.server.acl.users
     return [users[name].describe().encode() for name in sorted(users)]
 
 
@@ -187,7 +185,7 @@ def acl_log_command(client: Client, argv: list[bytes]) -> Reply:
     """ACL LOG [count | RESET]: newest first."""
     if len(argv) > 3:
         raise _syntax_error(argv)
-    registry = acl.registry_of(client.server)
+    registry = client.server.acl
     count = len(registry.log)
     if len(argv) == 3:
         if argv[2].lower() == b"reset":
@@ -211,7 +209,7 @@ def acl_log_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Returns whether the user can execute the given command without executing "
                  "the command.", complexity="O(1).")
 def acl_dryrun_command(client: Client, argv: list[bytes]) -> Reply:
-    user = acl.registry_of(client.server).users.get(argv[2].decode("utf-8", "surrogateescape"))
+    user = client.server.acl.users.get(argv[2].decode("utf-8", "surrogateescape"))
     if user is None:
         raise CommandError(f"ERR User '{argv[2].decode('utf-8', 'replace')}' not found")
     spec = COMMANDS.get(argv[3].lower())

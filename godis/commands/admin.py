@@ -18,9 +18,8 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.server import help_lines
-from godis.commands.table import command, container
 from godis.errors import CommandError
 from godis.keyspace.keyspace import Database, Keyspace
 from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
@@ -38,6 +37,7 @@ from godis.protocol.writer import (
     format_double,
 )
 from godis.state import ServerState
+from godis.table import command, container
 
 log = logging.getLogger("godis.server")
 

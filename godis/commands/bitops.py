@@ -8,17 +8,17 @@ Python big integers so it happens in C, not in a per-byte Python loop.
 
 from __future__ import annotations
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.strings import (
     MIN_PROTO_MAX_BULK_LEN,
     read_string,
     unshare_string,
     write_string,
 )
-from godis.commands.table import Argument, command
 from godis.errors import NOT_INTEGER, SYNTAX, CommandError
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import Reply
+from godis.table import Argument, command
 from godis.util import parse_int
 
 BIT_OFFSET_ERROR = "ERR bit offset is not an integer or out of range"

@@ -6,7 +6,8 @@ file is stale.
 
 from __future__ import annotations
 
-from godis.commands.table import CommandSpec, all_commands, load_all
+from godis.commands import load_all
+from godis.table import CommandSpec, all_commands
 
 REDIS_70_COMMANDS = (
     "acl", "acl|cat", "acl|deluser", "acl|dryrun", "acl|genpass", "acl|getuser", "acl|help",

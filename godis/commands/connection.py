@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 from godis import REDIS_COMPAT_VERSION
-from godis.commands.context import Client
-from godis.commands.table import command
-from godis.errors import CommandError
+from godis.client import Client
+from godis.errors import SYNTAX, CommandError
 from godis.protocol.writer import OK, PONG, Map, Reply
+from godis.table import command
 from godis.util import parse_int
+
+# -- authentication ---------------------------------------------------------------------------
+
+
+def authenticate(client: Client, user: bytes, password: bytes) -> None:
+    """Check a user/password pair against the ACL users (``requirepass`` is the ``default``
+    user's password); on success the client becomes that user."""
+    if not client.server.acl.authenticate(client, user, password):
+        raise CommandError("WRONGPASS invalid username-password pair or user is disabled.")
+
+
+@command("auth", arity=-2, flags="noscript loading stale fast no_auth allow_busy",
+         group="connection", since="1.0.0", summary="Authenticate to the server",
+         complexity="O(N) where N is the number of passwords defined for the user")
+def auth_command(client: Client, argv: list[bytes]) -> Reply:
+    """AUTH [username] password (Redis keeps it in acl.c; HELLO's AUTH shares it)."""
+    if len(argv) > 3:
+        raise CommandError(SYNTAX)
+    if len(argv) == 2:
+        if client.server.acl.users["default"].nopass:
+            raise CommandError("ERR AUTH <password> called without any password configured "
+                               "for the default user. Are you sure your configuration is "
+                               "correct?")
+        authenticate(client, b"default", argv[1])
+    else:
+        authenticate(client, argv[1], argv[2])
+    return OK
 
 
 @command("ping", arity=-1, flags="fast", group="connection", since="1.0.0",
@@ -91,7 +118,6 @@ def hello_command(client: Client, argv: list[bytes]) -> Reply:
         else:
             raise CommandError(f"ERR Syntax error in HELLO option '{argv[index].decode('utf-8', 'replace')}'")
     if auth is not None:
-        from godis.commands.server import authenticate  # avoid an import cycle
 
         authenticate(client, auth[0], auth[1])
     if not client.authenticated:

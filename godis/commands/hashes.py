@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.scanning import parse_cursor, scan_container
 from godis.commands.sets import (
     EMPTY_SCAN,
@@ -24,11 +24,11 @@ from godis.commands.sets import (
     random_members,
     random_with_count,
 )
-from godis.commands.table import command
 from godis.errors import NOT_FLOAT, OVERFLOW, SYNTAX, CommandError
 from godis.keyspace.values import HashValue
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import OK, Map, Reply
+from godis.table import command
 from godis.util import LongDouble, parse_int, parse_long_double
 
 INT64_MIN = -(2**63)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.strings import read_string, unshare_string, write_string
-from godis.commands.table import Argument, command, first_key_only
 from godis.errors import CommandError
 from godis.protocol.writer import OK, Reply
+from godis.table import Argument, command, first_key_only
 
 HLL_P = 14
 HLL_Q = 64 - HLL_P

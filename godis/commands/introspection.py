@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
-from godis.blocking import is_blocked, unblock_client
+from godis.client import Client
 from godis.commands.connection import validate_client_name
-from godis.commands.context import Client
 from godis.commands.server import help_lines
-from godis.commands.table import COMMANDS, Argument, CommandSpec, all_commands, command, container
 from godis.dispatch import resolve
 from godis.errors import SYNTAX, CommandError
 from godis.glob import glob_match
 from godis.protocol.writer import OK, Map, Raw, Reply, SetReply, Status, Verbatim
+from godis.table import COMMANDS, Argument, CommandSpec, all_commands, command, container
 from godis.util import parse_int
 
 # -- COMMAND ----------------------------------------------------------------------------------
@@ -193,23 +190,6 @@ container("client", group="connection", summary="A container for client connecti
           since="2.4.0")
 
 
-def client_info_line(client: Client) -> str:
-    """One CLIENT LIST line (networking.c catClientInfoString)."""
-    now = time.time()
-    flags = "".join(flag for flag, on in (("b", is_blocked(client)), ("x", client.in_multi),
-                                          ("P", client.subscribed),
-                                          ("O", client.monitor)) if on) or "N"
-    command_name = client.last_command.decode("utf-8", "replace")
-    return (f"id={client.id} addr={client.address} laddr={client.laddr} fd={client.fd} "
-            f"name={client.name.decode('utf-8', 'replace')} age={int(now - client.created_at)} "
-            f"idle={int(now - client.last_interaction)} flags={flags} db={client.db.index} "
-            f"sub={len(client.channels)} psub={len(client.patterns)} "
-            f"ssub={len(client.shard_channels)} "
-            f"multi={len(client.multi_queue) if client.in_multi else -1} qbuf=0 qbuf-free=0 "
-            f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r "
-            f"cmd={command_name} user={client.user} redir=-1 resp={client.resp}")
-
-
 @command("client|id", arity=2, flags="noscript loading stale", group="connection",
          since="5.0.0", summary="Returns the client ID for the current connection",
          complexity="O(1)")
@@ -251,7 +231,7 @@ def client_list_command(client: Client, argv: list[bytes]) -> Reply:
                        and c.subscribed == is_pubsub]
         else:
             raise CommandError(SYNTAX)
-    text = "".join(client_info_line(c) + "\n" for c in clients).encode()
+    text = "".join(c.info_line() + "\n" for c in clients).encode()
     return Verbatim(text) if client.resp == 3 else text
 
 
@@ -259,7 +239,7 @@ def client_list_command(client: Client, argv: list[bytes]) -> Reply:
          since="6.2.0", summary="Returns information about the current client connection.",
          complexity="O(1)")
 def client_info_command(client: Client, argv: list[bytes]) -> Reply:
-    text = (client_info_line(client) + "\n").encode()
+    text = (client.info_line() + "\n").encode()
     return Verbatim(text) if client.resp == 3 else text
 
 
@@ -342,7 +322,7 @@ def client_unblock_command(client: Client, argv: list[bytes]) -> Reply:
     target = client.server.clients.get(client_id)
     if target is None:
         return 0
-    return int(unblock_client(target, error))
+    return int(client.server.blocked.unblock(target, error))
 
 
 @command("client|pause", arity=-3, flags="admin noscript loading stale", group="connection",

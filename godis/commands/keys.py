@@ -20,9 +20,8 @@ from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
-from godis.commands.table import command, container, self_signalled
 from godis.errors import NO_SUCH_KEY, NOT_INTEGER, SYNTAX, CommandError, WrongTypeError
 from godis.glob import compile_glob
 from godis.keyspace.keyspace import Database
@@ -35,6 +34,7 @@ from godis.keyspace.values import (
     ZSetValue,
 )
 from godis.protocol.writer import OK, Reply, Status
+from godis.table import command, container, self_signalled
 from godis.util import parse_int
 
 LLONG_MAX = 2**63 - 1

@@ -14,12 +14,12 @@ from functools import partial
 from itertools import islice
 
 from godis.blocking import BlockRequest, block_client, parse_timeout
-from godis.commands.context import Client
-from godis.commands.table import Argument, command
+from godis.client import Client
 from godis.errors import NO_SUCH_KEY, SYNTAX, CommandError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import ListValue
 from godis.protocol.writer import NULL_ARRAY, OK, Reply
+from godis.table import Argument, command
 from godis.util import parse_int
 
 OUT_OF_RANGE_POSITIVE = "ERR value is out of range, must be positive"

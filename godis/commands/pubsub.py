@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from godis.commands.context import Client
-from godis.commands.table import Argument, command, container
+from godis.client import Client
 from godis.errors import CommandError
 from godis.glob import glob_match
 from godis.protocol.writer import Push, Raw, Reply, Status, encode, write_reply
+from godis.table import Argument, command, container
 
 if TYPE_CHECKING:
     from godis.state import ServerState

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.server import help_lines
-from godis.commands.table import command, container
 from godis.errors import CommandError
 from godis.protocol.writer import OK, Map, Reply
+from godis.table import command, container
 
 NOT_SUPPORTED = "ERR godis does not support scripting yet ({})"
 

@@ -11,46 +11,14 @@ import resource
 import sys
 import time
 
-from godis import REDIS_COMPAT_VERSION, __version__, notifications
-from godis.blocking import blocked_clients, scan_database_for_ready_keys
-from godis.commands.context import Client
-from godis.commands.table import command, container
+from godis import REDIS_COMPAT_VERSION, __version__
+from godis.client import Client
+from godis.commands import notify
 from godis.errors import SYNTAX, CommandError, ConfigError
 from godis.protocol.writer import OK, Map, Raw, Reply, Status, Verbatim
 from godis.state import parse_output_limits
+from godis.table import command, container
 from godis.util import parse_int
-
-# -- authentication ---------------------------------------------------------------------------
-
-
-def authenticate(client: Client, user: bytes, password: bytes) -> None:
-    """Check a user/password pair against the ACL users (``requirepass`` is the ``default``
-    user's password); on success the client becomes that user."""
-    from godis import acl  # the ACL module reads the command table
-
-    if not acl.authenticate(client, user, password):
-        raise CommandError("WRONGPASS invalid username-password pair or user is disabled.")
-
-
-@command("auth", arity=-2, flags="noscript loading stale fast no_auth allow_busy",
-         group="connection", since="1.0.0", summary="Authenticate to the server",
-         complexity="O(N) where N is the number of passwords defined for the user")
-def auth_command(client: Client, argv: list[bytes]) -> Reply:
-    """AUTH [username] password."""
-    from godis import acl
-
-    if len(argv) > 3:
-        raise CommandError(SYNTAX)
-    if len(argv) == 2:
-        if acl.registry_of(client.server).users["default"].nopass:
-            raise CommandError("ERR AUTH <password> called without any password configured "
-                               "for the default user. Are you sure your configuration is "
-                               "correct?")
-        authenticate(client, b"default", argv[1])
-    else:
-        authenticate(client, argv[1], argv[2])
-    return OK
-
 
 # -- databases --------------------------------------------------------------------------------
 
@@ -106,7 +74,7 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     a.expires, b.expires = b.expires, a.expires
     a.access, b.access = b.access, a.access
     for db in (a, b):
-        scan_database_for_ready_keys(client.keyspace, db.index)
+        client.server.blocked.scan_database_for_ready_keys(db.index)
     client.keyspace.dirty += 1
     return OK
 
@@ -171,7 +139,8 @@ def apply_config(client: Client) -> None:
     config = server.config
     server.slowlog_threshold_us = int(config["slowlog-log-slower-than"])
     server.output_buffer_limits = parse_output_limits(str(config["client-output-buffer-limit"]))
-    notifications.configure(server)
+    notify.configure(server)
+    server.acl.sync_requirepass()
     aof = server.aof
     if aof is not None and hasattr(aof, "fsync_policy"):
         aof.fsync_policy = config.appendfsync
@@ -280,7 +249,7 @@ def _info_clients(client: Client) -> list[str]:
         f"connected_clients:{len(server.clients)}",
         "cluster_connections:0",
         f"maxclients:{server.config['maxclients']}",
-        f"blocked_clients:{blocked_clients(server)}",
+        f"blocked_clients:{len(server.blocked)}",
         "tracking_clients:0",
     ]
 

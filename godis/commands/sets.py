@@ -21,14 +21,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.scanning import parse_cursor, scan_container
-from godis.commands.table import command, first_key_only
 from godis.errors import SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import SetValue
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import Reply, SetReply
+from godis.table import command, first_key_only
 from godis.util import parse_int
 
 C = TypeVar("C", bound=Collection[bytes])

@@ -12,13 +12,13 @@ expiries become ``SET key value PXAT <unix-ms>``, GETEX becomes ``PEXPIREAT``/``
 
 from __future__ import annotations
 
-from godis.commands.context import Client
-from godis.commands.table import Argument, command
+from godis.client import Client
 from godis.errors import NOT_FLOAT, NOT_INTEGER, SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import Value
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import OK, Map, Reply
+from godis.table import Argument, command
 from godis.util import LongDouble, parse_int, parse_long_double
 
 LLONG_MAX = 2**63 - 1

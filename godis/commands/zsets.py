@@ -21,130 +21,31 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Final
 
 from godis.blocking import BlockRequest, block_client
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
 from godis.commands.sets import parse_random_count
-from godis.commands.table import command, first_key_only
-from godis.errors import NOT_FLOAT, SYNTAX, CommandError, WrongTypeError
+from godis.errors import SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.values import SetValue, ZSetValue
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import NULL_ARRAY, Double, Reply
-from godis.util import LongDouble, parse_int, parse_long_double
-
-LONG_MAX: Final = 2**63 - 1
-LONG_MIN: Final = -(2**63)
-RANGE_NOT_FLOAT: Final = "ERR min or max is not a float"
-LEX_NOT_VALID: Final = "ERR min or max not valid string range item"
-NAN_SCORE: Final = "ERR resulting score is not a number (NaN)"
-TIMEOUT_NOT_FLOAT: Final = "ERR timeout is not a float or out of range"
-TIMEOUT_NEGATIVE: Final = "ERR timeout is negative"
-POSITIVE: Final = "ERR value is out of range, must be positive"
-_C_SPACE: Final = b" \t\n\v\f\r"
-
-# -- numbers as C reads them -----------------------------------------------------------------
-
-_STRTOD = re.compile(
-    rb"[+-]?(?:(?P<inf>inf(?:inity)?)|(?P<nan>nan(?:\([0-9a-z_]*\))?)"
-    rb"|0x(?P<hex>(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?[0-9]+)?)"
-    rb"|(?P<dec>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?))",
-    re.IGNORECASE,
+from godis.table import command, first_key_only
+from godis.util import (
+    LONG_MAX,
+    LONG_MIN,
+    parse_float,
+    parse_int,
+    parse_range_bound,
+    parse_timeout_ms,
 )
 
-
-def _c_double(text: bytes) -> tuple[float, bool] | None:
-    """``strtod`` over all of ``text``: (value, ERANGE-with-inf-or-zero) or None.
-
-    Python's ``float``/``float.fromhex`` round correctly, as glibc does; overflow shows as an
-    infinite result (or OverflowError) from a finite literal, underflow as 0 from non-zero
-    digits.
-    """
-    match = _STRTOD.fullmatch(text)
-    if match is None:
-        return None
-    if match["inf"]:
-        return (-math.inf if text[:1] == b"-" else math.inf), False
-    if match["nan"]:
-        return math.nan, False
-    hex_part = match["hex"]
-    if hex_part is not None:
-        digits = hex_part.lower().partition(b"p")[0]
-        try:
-            value = float.fromhex(text.decode())
-        except OverflowError:
-            return (-math.inf if text[:1] == b"-" else math.inf), True
-    else:
-        digits = match["dec"].lower().partition(b"e")[0]
-        value = float(text)
-        if math.isinf(value):
-            return value, True
-    return value, value == 0.0 and digits.strip(b"0.") != b""
-
-
-def parse_score(arg: bytes, error: str = NOT_FLOAT) -> float:
-    """Redis's ``getDoubleFromObject``: a whole finite-or-inf double, no spaces, no ERANGE."""
-    if arg.isdigit() and len(arg) < 300:
-        return float(arg)
-    if not arg or arg[0] in _C_SPACE:
-        raise CommandError(error)
-    parsed = _c_double(arg)
-    if parsed is None or parsed[1] or math.isnan(parsed[0]):
-        raise CommandError(error)
-    return parsed[0]
-
-
-_COMMON_BOUNDS: Final = {b"-inf": -math.inf, b"+inf": math.inf, b"inf": math.inf, b"0": 0.0}
-
-
-def parse_range_bound(arg: bytes) -> tuple[float, bool]:
-    """A ZRANGEBYSCORE bound (``zslParseRange``): (value, exclusive).
-
-    ``strtod`` on a C string: stops at a NUL, skips leading spaces, accepts an empty string as
-    0 and out-of-range literals as inf/0; only a NaN or trailing garbage is an error.
-    """
-    exclusive = arg[:1] == b"("
-    text = arg[1:] if exclusive else arg
-    known = _COMMON_BOUNDS.get(text)
-    if known is not None:
-        return known, exclusive
-    if text.isdigit() and len(text) < 300:
-        return float(text), exclusive
-    text = text.split(b"\0", 1)[0]
-    if not text:
-        return 0.0, exclusive
-    stripped = text.lstrip(_C_SPACE)
-    parsed = _c_double(stripped) if stripped else None
-    if parsed is None or math.isnan(parsed[0]):
-        raise CommandError(RANGE_NOT_FLOAT)
-    return parsed[0], exclusive
-
-
-def parse_timeout_ms(arg: bytes) -> int:
-    """Redis 7.0's ``getTimeoutFromObjectOrReply`` in seconds: milliseconds, 0 = forever.
-
-    ``strtold`` then ``(long long) ceill(seconds * 1000)`` in x87 ``long double``, so
-    ``-0.001`` rounds to 0 (block forever) and ``inf`` or huge values wrap to LLONG_MIN
-    ("timeout is negative"), exactly as Redis 7.0.15 answers.
-    """
-    seconds = parse_long_double(arg)
-    if seconds is None:
-        raise CommandError(TIMEOUT_NOT_FLOAT)  # not a number, NaN, or ERANGE
-    if seconds.inf:
-        raise CommandError(TIMEOUT_NEGATIVE)  # (long long) of +-inf is LLONG_MIN
-    product = LongDouble.from_ratio(seconds.mant * 1000 << max(seconds.exp, 0),
-                                    1 << max(-seconds.exp, 0))
-    if product.inf:
-        raise CommandError(TIMEOUT_NEGATIVE)
-    exp = product.exp
-    millis = product.mant << exp if exp >= 0 else -(-product.mant >> -exp)  # ceill
-    if millis < 0 or millis > LONG_MAX:
-        raise CommandError(TIMEOUT_NEGATIVE)
-    return millis
+LEX_NOT_VALID: Final = "ERR min or max not valid string range item"
+NAN_SCORE: Final = "ERR resulting score is not a number (NaN)"
+POSITIVE: Final = "ERR value is out of range, must be positive"
 
 
 def _parse_range_long(arg: bytes, low: int, message: str) -> int:
@@ -348,7 +249,7 @@ def zadd_generic(client: Client, argv: list[bytes], incr: bool) -> Reply:
         raise CommandError("ERR GT, LT, and/or NX options at the same time are not compatible")
     if incr and elements > 2:
         raise CommandError("ERR INCR option supports a single increment-element pair")
-    scores = [parse_score(argv[i]) for i in range(index, argc, 2)]
+    scores = [parse_float(argv[i]) for i in range(index, argc, 2)]
 
     key = argv[1]
     db = client.db
@@ -798,7 +699,7 @@ def zsetop_generic(client: Client, argv: list[bytes], dest: bytes | None, numkey
         if op != "diff" and not cardinality_only and remaining >= setnum + 1 \
                 and option == b"weights":
             for i in range(setnum):
-                weights[i] = parse_score(argv[index + 1 + i], "ERR weight value is not a float")
+                weights[i] = parse_float(argv[index + 1 + i], "ERR weight value is not a float")
             index += 1 + setnum
         elif op != "diff" and not cardinality_only and remaining >= 2 and option == b"aggregate":
             how = argv[index + 1].lower()
@@ -1163,8 +1064,5 @@ def zscan_command(client: Client, argv: list[bytes]) -> Reply:
 __all__ = [
     "lex_span",
     "parse_lex_bound",
-    "parse_range_bound",
-    "parse_score",
-    "parse_timeout_ms",
     "zadd_generic",
 ]

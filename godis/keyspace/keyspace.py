@@ -134,7 +134,7 @@ class Database:
             created = kind()
             self.data[key] = created  # type: ignore[assignment]
             self.access[key] = self.keyspace.lru_clock_ms
-            if self.keyspace.notify is not _no_notify:
+            if self.keyspace.notify is not no_notify:
                 self.keyspace.notify(self.index, "n", "new", key)
             return created
         if type(value) is not kind:
@@ -150,7 +150,7 @@ class Database:
 
     def set(self, key: bytes, value: Value, *, keep_ttl: bool = False) -> None:
         """Store ``value`` at ``key``, dropping any TTL unless ``keep_ttl`` (SET's rules)."""
-        if self.keyspace.notify is not _no_notify and key not in self.data:
+        if self.keyspace.notify is not no_notify and key not in self.data:
             self.keyspace.notify(self.index, "n", "new", key)  # dbAdd's "new" event
         self.data[key] = value
         self.access[key] = self.keyspace.lru_clock_ms
@@ -231,7 +231,7 @@ def _no_propagate(db_index: int, argv: list[bytes]) -> None:
     """The default when no AOF is attached."""
 
 
-def _no_notify(db_index: int, event_class: str, event: str, key: bytes) -> None:
+def no_notify(db_index: int, event_class: str, event: str, key: bytes) -> None:
     """The default when keyspace notifications are off."""
 
 
@@ -245,7 +245,7 @@ class Keyspace:
         self.dirty = 0  # writes since start; commands that change it are propagated
         self.loading = False  # while replaying the AOF nothing expires
         self.propagate: Propagator = _no_propagate
-        self.notify: Notifier = _no_notify
+        self.notify: Notifier = no_notify
         self.stats_expired_keys = 0
         self.stats_hits = 0
         self.stats_misses = 0

@@ -19,12 +19,12 @@ import os
 import time
 from dataclasses import dataclass
 
-from godis.commands.context import Client
-from godis.commands.table import COMMANDS, CommandSpec
+from godis.client import Client
 from godis.dispatch import call, resolve
 from godis.errors import AofError
 from godis.protocol.reader import strict_int
 from godis.state import ServerState
+from godis.table import COMMANDS, CommandSpec
 
 log = logging.getLogger("godis.aof")
 

@@ -16,19 +16,20 @@ Output the kernel does not accept at once waits in ``outbuf``; pushes from other
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import time
 from typing import TYPE_CHECKING
 
 import trio
 
-from godis.blocking import BlockRequest, wait_unblocked
-from godis.commands.context import Client
-from godis.commands.table import COMMANDS
-from godis.dispatch import execute
+from godis.blocking import BlockRequest
+from godis.client import Client
+from godis.dispatch import execute, serve_ready_keys
 from godis.errors import ProtocolError
 from godis.protocol.reader import RequestReader
 from godis.protocol.writer import ErrorReply, Reply, error_bytes, write_reply
+from godis.table import COMMANDS
 
 if TYPE_CHECKING:
     from godis.persistence.aof import AppendOnlyFile
@@ -157,7 +158,6 @@ class Connection:
             server.clients.pop(client.id, None)
             for hook in server.on_client_close:
                 hook(client)
-            client.unwatch_all()
             if self.outbuf:
                 try:
                     self.sock.send(self.outbuf)
@@ -408,6 +408,39 @@ _DONE = "done"
 _BLOCKED = "blocked"
 _CLOSE = "close"
 _DROP = "drop"
+
+
+async def wait_unblocked(client: Client, request: BlockRequest) -> Reply:
+    """Wait (lock not held) until ``request`` is served or times out; the reply to send.
+
+    A handler may return a bare request: it is registered here and its keys checked once more
+    (data may have arrived while the connection awaited). Cancellation (the client
+    disconnects) unregisters the request and propagates.
+    """
+    keyspace = client.keyspace
+    blocked = client.server.blocked
+    try:
+        if not request.registered and not request.served:
+            blocked.register(client, request)
+            if blocked.has_data(request):
+                async with keyspace.locked():
+                    if not request.served and blocked.has_data(request):
+                        for db_index, key in request.slots:
+                            keyspace.signal_key_as_ready(db_index, key)
+                        serve_ready_keys(client.server)
+        if not request.served:
+            assert request.event is not None
+            with trio.move_on_after(request.timeout_s or math.inf):
+                await request.event.wait()
+        if not request.served:
+            async with keyspace.locked():
+                if not request.served:  # (it may have been served while we waited for the lock)
+                    blocked.unregister(request)
+                    return request.timeout_reply
+        return request.reply
+    finally:
+        if request.registered:  # cancelled: leave nothing behind
+            blocked.unregister(request)
 
 
 def _is_http(argv: list[bytes]) -> bool:

@@ -23,8 +23,8 @@ from functools import partial
 
 import trio
 
-from godis import REDIS_COMPAT_VERSION, __version__, notifications
-from godis.commands.table import load_all
+from godis import REDIS_COMPAT_VERSION, __version__
+from godis.commands import load_all, notify
 from godis.config import Config
 from godis.errors import ConfigError
 from godis.keyspace.expiry import active_expire_cycle
@@ -57,8 +57,6 @@ async def _server_cron(server: ServerState) -> None:
 
 async def _close_idle_clients(server: ServerState) -> None:
     """``timeout``: close clients idle longer than that (pub/sub and blocked ones are exempt)."""
-    from godis.blocking import is_blocked
-
     while True:
         await trio.sleep(1)
         limit = int(server.config["timeout"])
@@ -67,7 +65,7 @@ async def _close_idle_clients(server: ServerState) -> None:
         now = server.keyspace.now_ms() / 1000
         for client in list(server.clients.values()):
             if (now - client.last_interaction > limit and not client.subscribed
-                    and not is_blocked(client)):
+                    and client.blocked is None):
                 log.debug("Closing idle client %s", client.address)
                 client.kill()
 
@@ -95,7 +93,7 @@ async def serve(
     config = config or Config()
     load_all()
     server = ServerState(config)
-    notifications.configure(server)
+    notify.configure(server)
     keyspace = server.keyspace
     keyspace.now_ms = trio_clock_ms()
     aof = _open_aof(server)

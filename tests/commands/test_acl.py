@@ -273,12 +273,11 @@ def test_requirepass_is_the_default_password() -> None:
 
 def test_default_all_permissive_costs_one_test() -> None:
     """With no restricted user anywhere, the check returns before any lookup."""
-    import godis.acl as acl
-
     godis = GodisDirect()
-    acl.refresh_restrictions()
-    if not acl._any_restricted:
-        assert acl.check(godis.client, None, [b"get"]) is None  # type: ignore[arg-type]
+    registry = godis.server.acl
+    registry.refresh_restrictions()
+    assert not registry.any_restricted
+    assert registry.check(godis.client, None, [b"get"]) is None  # type: ignore[arg-type]
     godis.call("ACL", "SETUSER", "u", "on", "nopass", "+get")
-    assert acl._any_restricted
+    assert registry.any_restricted
     godis.call("ACL", "DELUSER", "u")

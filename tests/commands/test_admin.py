@@ -323,7 +323,7 @@ def test_debug_reload_is_not_client_traffic() -> None:
     godis = GodisDirect()
     watcher = GodisDirect.__new__(GodisDirect)
     watcher.server = godis.server
-    from godis.commands.context import Client
+    from godis.client import Client
 
     watcher.client = Client(godis.server, address="127.0.0.1:2")
     pushed: list[object] = []

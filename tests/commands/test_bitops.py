@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from godis.commands.table import load_all
+from godis.commands import load_all
 from godis.config import Config
 from tests.support.differential import Differ, GodisDirect, script
 from tests.support.resp import RespConnection

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from godis.commands import load_all
 from godis.commands.catalog import REDIS_70_COMMANDS, render
-from godis.commands.table import all_commands, load_all
+from godis.table import all_commands
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
 

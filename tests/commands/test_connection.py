@@ -185,7 +185,7 @@ def test_requirepass_flow() -> None:
 
 
 def test_monitor_and_slowlog_redact_passwords() -> None:
-    from godis.commands.context import Client
+    from godis.client import Client
     from godis.protocol.writer import Status
 
     godis = GodisDirect()

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
+from godis.commands import load_all
 from godis.commands.hyperloglog import (
     HLL_DENSE_SIZE,
     _pack_dense,
@@ -20,7 +21,6 @@ from godis.commands.hyperloglog import (
     pattern_length,
     registers_of,
 )
-from godis.commands.table import load_all
 from godis.config import Config
 from tests.support.differential import Differ, GodisDirect, script
 from tests.support.resp import RespConnection

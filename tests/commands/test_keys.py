@@ -959,7 +959,7 @@ def test_dirty_counts_sort_store_elements() -> None:
 def test_watch_is_touched_by_move_into_watched_db() -> None:
     godis = GodisDirect()
     other = GodisDirect.__new__(GodisDirect)
-    from godis.commands.context import Client
+    from godis.client import Client
 
     other.server = godis.server
     other.client = Client(godis.server, address="127.0.0.1:2")

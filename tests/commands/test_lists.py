@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from godis.blocking import parse_timeout
-from godis.commands.table import load_all
+from godis.commands import load_all
 from godis.errors import CommandError
 from godis.keyspace.values import ListValue
 from tests.support.differential import Differ, propagated
@@ -436,7 +436,7 @@ def test_propagation_of_multi_pops_and_blocking_forms(differ: Differ) -> None:
 
 
 def test_key_positions_of_movable_commands() -> None:
-    from godis.commands.table import lookup
+    from godis.table import lookup
 
     lmpop = lookup([b"lmpop"])
     blmpop = lookup([b"blmpop"])

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.commands.pubsub import is_subscribed, shard_channel_count, unsubscribe_all
-from godis.commands.table import COMMANDS
 from godis.dispatch import execute
 from godis.protocol.writer import Reply, encode
+from godis.table import COMMANDS
 from tests.support.differential import GodisDirect
 from tests.support.resp import RespConnection, encode_command, parse_reply, reply_end
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
+from godis.commands import load_all
 from godis.commands.strings import string_encoding
-from godis.commands.table import load_all
 from tests.support.differential import Differ, GodisDirect, script
 from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.resp import RespConnection

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from godis.commands.context import Client
+from godis.client import Client
 from godis.keyspace.keyspace import Database
 from godis.persistence.aof import AppendOnlyFile, encode_command
 from godis.persistence.loader import load_aof
@@ -234,8 +234,6 @@ def test_hello_inside_exec_switches_the_following_replies(differ: Differ, switch
 
 def test_acl_is_checked_again_at_exec(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rules changed after queueing: the command's slot holds Redis 7.0's NOPERM text."""
-    from godis import dispatch
-
     godis = GodisDirect()
     godis.call("MULTI")
     for command in ("SET k v", "GET k", "PUBLISH ch m", "PING"):
@@ -246,7 +244,8 @@ def test_acl_is_checked_again_at_exec(monkeypatch: pytest.MonkeyPatch) -> None:
         "publish": "NOPERM this user has no permissions to access one of the channels used as "
                    "arguments",
     }
-    monkeypatch.setattr(dispatch, "acl_check", lambda client, spec, argv: denials.get(spec.name))
+    monkeypatch.setattr(godis.server.acl, "check",
+                        lambda client, spec, argv: denials.get(spec.name))
     prefix = (b"-NOPERM ACLs rules changed between the moment the transaction was accumulated "
               b"and the EXEC call. This command is no longer allowed for the following reason: ")
     assert godis.call("EXEC") == (
@@ -460,7 +459,6 @@ def test_disconnect_hook_unwatches() -> None:
     assert len(db.watched[b"k"]) == 2
     for hook in godis.server.on_client_close:
         hook(godis.client)
-    godis.client.unwatch_all()
     assert len(db.watched[b"k"]) == 1
     godis.call("SET", "k", "v")
     other.call("MULTI")

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 
 from godis.blocking import BlockRequest
-from godis.commands.context import Client
-from godis.commands.table import load_all
-from godis.commands.zsets import parse_range_bound, parse_score, parse_timeout_ms
+from godis.client import Client
+from godis.commands import load_all
 from godis.dispatch import execute
 from godis.errors import CommandError
 from godis.keyspace.values import ZSetValue
 from godis.protocol.writer import encode
+from godis.util import parse_float, parse_range_bound, parse_timeout_ms
 from tests.support.differential import Differ, GodisDirect, propagated
 from tests.support.resp import RespConnection, encode_command, parse_reply
 from tests.support.server_thread import ServerThread, running_server
@@ -1002,14 +1002,14 @@ def test_command_getkeys(diff: Differ, command: tuple[str, ...]) -> None:
 
 
 def test_parsers_unit() -> None:
-    assert parse_score(b"0x1p3") == 8.0
-    assert math.isinf(parse_score(b"-infinity"))
+    assert parse_float(b"0x1p3") == 8.0
+    assert math.isinf(parse_float(b"-infinity"))
     assert parse_range_bound(b"(1.5") == (1.5, True)
     assert parse_range_bound(b"") == (0.0, False)
     assert parse_range_bound(b"1e400") == (math.inf, False)
     for bad in (b"1e400", b" 1", b"nan", b"0x", b""):
         with pytest.raises(CommandError):
-            parse_score(bad)
+            parse_float(bad)
 
 
 def test_big_zset_is_fast() -> None:

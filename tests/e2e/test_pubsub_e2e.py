@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from godis.notifications import configure
+from godis.commands.notify import configure
 from tests.support.resp import RespConnection, encode_command, reply_end
 from tests.support.server_thread import ServerThread, running_server
 

@@ -9,7 +9,7 @@ import pytest
 import redis
 import trio
 
-from godis.commands.table import load_all
+from godis.commands import load_all
 from godis.config import Config
 from godis.errors import AofError
 from godis.persistence.aof import AppendOnlyFile, encode_command

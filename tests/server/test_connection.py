@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from godis.commands.table import load_all
+from godis.commands import load_all
 from godis.config import Config
 from godis.server.connection import Connection, _is_loopback
 from godis.state import ServerState

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import shlex
 
-from godis.commands.context import Client
-from godis.commands.table import load_all
+from godis.client import Client
+from godis.commands import load_all
 from godis.config import Config
 from godis.dispatch import execute
 from godis.protocol.writer import encode

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from godis.notifications import configure
+from godis.commands.notify import configure
 from tests.support.resp import RespConnection, parse_reply
 from tests.support.server_thread import ServerThread, running_server
 

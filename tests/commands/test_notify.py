@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from godis.commands.context import Client
+from godis.client import Client
+from godis.commands.notify import configure, make_notifier
 from godis.config import BY_NAME, _text
 from godis.dispatch import execute
-from godis.notifications import (
+from godis.keyspace.events import (
     ALL,
     INVALID,
     KEYEVENT,
     KEYSPACE,
     NEW,
     canonical,
-    configure,
     flags_to_string,
-    make_notifier,
     parse_flags,
 )
 from godis.protocol.writer import Reply, encode

@@ -9,79 +9,20 @@ The notifier publishes, as ``notifyKeyspaceEvent`` does, ``<event>`` on
 ``__keyspace@<db>__:<key>`` (flag ``K``) and ``<key>`` on ``__keyevent@<db>__:<event>``
 (flag ``E``), through the ordinary PUBLISH path (channels, then patterns).
 
-This module imports nothing from the command layer at import time, so ``godis.config`` can use
-:func:`parse_flags` and :func:`flags_to_string` for the parameter.
+The flag bits and their text form are ``godis.keyspace.events``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from godis.commands import pubsub
+from godis.keyspace.events import CLASS_FLAGS, KEYEVENT, KEYSPACE, parse_flags
+from godis.keyspace.keyspace import no_notify
+
 if TYPE_CHECKING:
     from godis.keyspace.keyspace import Notifier
     from godis.state import ServerState
-
-# server.h's NOTIFY_* bits.
-KEYSPACE = 1 << 0  # K
-KEYEVENT = 1 << 1  # E
-GENERIC = 1 << 2  # g
-STRING = 1 << 3  # $
-LIST = 1 << 4  # l
-SET = 1 << 5  # s
-HASH = 1 << 6  # h
-ZSET = 1 << 7  # z
-EXPIRED = 1 << 8  # x
-EVICTED = 1 << 9  # e
-STREAM = 1 << 10  # t
-KEY_MISS = 1 << 11  # m
-MODULE = 1 << 13  # d
-NEW = 1 << 14  # n
-ALL = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE  # A
-
-CLASS_FLAGS = {
-    "g": GENERIC, "$": STRING, "l": LIST, "s": SET, "h": HASH, "z": ZSET, "x": EXPIRED,
-    "e": EVICTED, "t": STREAM, "m": KEY_MISS, "d": MODULE, "n": NEW,
-}
-"""The event class characters commands pass to ``keyspace.notify``, and their bits."""
-
-_CHAR_FLAGS = {**CLASS_FLAGS, "A": ALL, "K": KEYSPACE, "E": KEYEVENT}
-
-INVALID = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
-
-
-def parse_flags(text: str) -> int:
-    """keyspaceEventsStringToFlags: the bits of a setting; ValueError on an unknown character."""
-    flags = 0
-    for char in text:
-        bit = _CHAR_FLAGS.get(char)
-        if bit is None:
-            raise ValueError(INVALID)
-        flags |= bit
-    return flags
-
-
-def flags_to_string(flags: int) -> str:
-    """keyspaceEventsFlagsToString: CONFIG GET's canonical form ("KEA" reads back "AKE").
-
-    As in Redis, ``A`` hides ``n`` (which ``A`` does not include): "KEAn" reads back "AKE".
-    """
-    if flags & ALL == ALL:
-        text = "A"
-    else:
-        text = "".join(char for char in "g$lshzxetdn" if flags & _CHAR_FLAGS[char])
-    if flags & KEYSPACE:
-        text += "K"
-    if flags & KEYEVENT:
-        text += "E"
-    if flags & KEY_MISS:
-        text += "m"
-    return text
-
-
-def canonical(text: str) -> str:
-    """A setting's canonical text (validating it); loses ``n`` next to ``A``, as Redis does."""
-    return flags_to_string(parse_flags(text))
-
 
 def _configured_flags(server: ServerState) -> int:
     """The setting's bits, whether the config keeps them parsed (an int) or as text."""
@@ -96,8 +37,7 @@ def _configured_flags(server: ServerState) -> int:
 
 def make_notifier(server: ServerState, flags: int) -> Notifier | None:
     """The ``keyspace.notify`` function for ``flags``; None when it would never publish."""
-    from godis.commands.pubsub import publish_message  # the command layer imports us lazily
-
+    publish_message = pubsub.publish_message  # bound now, as the notifier is made
     classes = frozenset(char for char, bit in CLASS_FLAGS.items() if flags & bit)
     to_keyspace = bool(flags & KEYSPACE)
     to_keyevent = bool(flags & KEYEVENT)
@@ -124,10 +64,8 @@ def configure(server: ServerState) -> None:
 
     Called at start-up and after each CONFIG SET.
     """
-    from godis.keyspace.keyspace import _no_notify  # the sentinel the keyspace compares with
-
     notifier = make_notifier(server, _configured_flags(server))
-    server.keyspace.notify = notifier if notifier is not None else _no_notify
+    server.keyspace.notify = notifier if notifier is not None else no_notify
 
 
-__all__ = ["canonical", "configure", "flags_to_string", "make_notifier", "parse_flags"]
+__all__ = ["configure", "make_notifier"]

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from godis.keyspace.keyspace import Database
 
 if TYPE_CHECKING:
-    from godis.commands.table import CommandSpec
+    from godis.blocking import BlockRequest
     from godis.state import ServerState
+    from godis.table import CommandSpec
 
 _client_ids = itertools.count(1)
 
@@ -49,6 +50,7 @@ class Client:
         self.multi_error = False  # a command failed to queue: EXEC aborts
         self.watch_dirty = False  # a WATCHed key was touched: EXEC fails
         self.watched: list[tuple[Database, bytes]] = []
+        self.blocked: BlockRequest | None = None  # the blocking command it waits in
         self.deny_blocking = False  # inside EXEC (and the AOF loader) blocking commands don't block
         # pub/sub
         # subscriptions, insertion-ordered (PUNSUBSCRIBE-all answers in subscription order)
@@ -86,9 +88,18 @@ class Client:
         else:
             self.propagate_override.extend(argvs)
 
-    def unwatch_all(self) -> None:
-        """Forget every WATCH (EXEC, DISCARD, UNWATCH, disconnect)."""
-        from godis.commands.transactions import unwatch_all_keys  # import cycle
-
-        unwatch_all_keys(self)
-        self.watch_dirty = False
+    def info_line(self) -> str:
+        """One CLIENT LIST line (networking.c catClientInfoString)."""
+        now = time.time()
+        flags = "".join(flag for flag, on in (("b", self.blocked is not None),
+                                              ("x", self.in_multi), ("P", self.subscribed),
+                                              ("O", self.monitor)) if on) or "N"
+        command_name = self.last_command.decode("utf-8", "replace")
+        return (f"id={self.id} addr={self.address} laddr={self.laddr} fd={self.fd} "
+                f"name={self.name.decode('utf-8', 'replace')} "
+                f"age={int(now - self.created_at)} idle={int(now - self.last_interaction)} "
+                f"flags={flags} db={self.db.index} sub={len(self.channels)} "
+                f"psub={len(self.patterns)} ssub={len(self.shard_channels)} "
+                f"multi={len(self.multi_queue) if self.in_multi else -1} qbuf=0 qbuf-free=0 "
+                f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r "
+                f"cmd={command_name} user={self.user} redir=-1 resp={self.resp}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from godis.commands.context import Client
+    from godis.client import Client
 
 Handler = Callable[["Client", list[bytes]], Any]
 KeysFinder = Callable[[list[bytes]], list[int]]
@@ -250,33 +250,3 @@ def lookup(argv: list[bytes]) -> CommandSpec | None:
 def all_commands() -> list[CommandSpec]:
     """Every top-level command, sorted by name."""
     return [COMMANDS[name] for name in sorted(COMMANDS)]
-
-
-GROUP_MODULES = (
-    "connection",
-    "server",
-    "introspection",
-    "strings",
-    "bitops",
-    "keys",
-    "hashes",
-    "lists",
-    "sets",
-    "zsets",
-    "hyperloglog",
-    "pubsub",
-    "transactions",
-    "admin",
-    "scripting",
-    "acl",
-)
-"""The command group modules under ``godis.commands``; importing one registers its commands."""
-
-
-def load_all() -> dict[bytes, CommandSpec]:
-    """Import every command group module so the table is complete; returns the table."""
-    import importlib
-
-    for module in GROUP_MODULES:
-        importlib.import_module(f"godis.commands.{module}")
-    return COMMANDS
