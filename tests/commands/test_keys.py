@@ -15,8 +15,8 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, rule
 
-from godis.commands import keys as keys_module
-from godis.commands.keys import sort_score
+from godis.commands import sort as sort_module
+from godis.commands.sort import sort_score
 from tests.support.differential import Differ, GodisDirect
 from tests.support.resp import parse_reply
 from tests.support.stateful import DifferentialMachine, run_machine
@@ -802,7 +802,7 @@ def test_sort_by_hash_field_and_wrong_types(differ: Differ) -> None:
 
 
 def test_sort_get_keys_for_store() -> None:
-    finder = keys_module._sort_keys
+    finder = sort_module._sort_keys
     assert finder([b"SORT", b"k"]) == [1]
     assert finder([b"SORT", b"k", b"STORE", b"d"]) == [1, 3]
     assert finder([b"SORT", b"k", b"STORE", b"d", b"store", b"e"]) == [1, 5]
