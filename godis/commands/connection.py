@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from godis import REDIS_COMPAT_VERSION
 from godis.client import Client
+from godis.commands.admin import forget_monitor
+from godis.commands.pubsub import unsubscribe_all
 from godis.errors import SYNTAX, CommandError
-from godis.protocol.writer import OK, PONG, Map, Reply
+from godis.multi import discard_transaction
+from godis.protocol.writer import OK, PONG, Map, Reply, Status
 from godis.table import command
 from godis.util import parse_int
 
@@ -139,3 +142,27 @@ def validate_client_name(name: bytes) -> None:
 
 
 __all__ = ["hello_reply", "validate_client_name"]
+
+
+# -- RESET ------------------------------------------------------------------------------------
+
+_OPTIONAL_FLAGS = ("no_evict", "tracking", "readonly_mode", "asking")
+
+
+@command("reset", arity=1, flags="noscript loading stale fast no_auth allow_busy",
+         group="connection", since="6.2.0", summary="Reset the connection", complexity="O(1)")
+def reset_command(client: Client, argv: list[bytes]) -> Reply:
+    """RESET: ``clearClientConnectionState`` -- the connection as if it had just connected."""
+    forget_monitor(client)
+    for flag in _OPTIONAL_FLAGS:  # state other modules may add (CLIENT NO-EVICT, TRACKING...)
+        if getattr(client, flag, False):
+            setattr(client, flag, False)
+    client.select(0)
+    client.resp = 2
+    client.user = "default"
+    client.authenticated = not client.server.auth_required()
+    discard_transaction(client)
+    unsubscribe_all(client)
+    client.name = b""
+    client.reply_mode = "on"
+    return Status("RESET")

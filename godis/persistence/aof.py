@@ -18,6 +18,8 @@ import os
 
 import trio
 
+from godis.persistence.files import write_atomically
+
 log = logging.getLogger("godis.aof")
 
 FSYNC_INTERVAL_S = 1.0
@@ -147,29 +149,7 @@ class AppendOnlyFile:
         the new file. Commands still buffered are dropped: ``data`` already holds their
         effects (the caller holds the keyspace lock).
         """
-        directory = os.path.dirname(os.path.abspath(self.path))
-        temp = os.path.join(directory, f"temp-rewriteaof-{os.getpid()}.aof")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(data)
-            total = 0
-            while total < len(view):
-                total += os.write(fd, view[total:])
-            os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            os.unlink(temp)
-            raise
-        os.close(fd)
-        os.replace(temp, self.path)
-        try:
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError:
-            pass
+        write_atomically(self.path, data, prefix="temp-rewriteaof-")
         old_fd = self.fd
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         os.close(old_fd)

@@ -7,9 +7,10 @@ import os
 
 import pytest
 
-from godis.commands.admin import dataset_as_commands, dataset_digest
+from godis.commands.debug import dataset_digest
 from godis.config import Config
 from godis.persistence.aof import AppendOnlyFile
+from godis.persistence.rewrite import dataset_as_commands
 from tests.support.differential import Differ, GodisDirect
 from tests.support.resp import parse_reply
 
