@@ -12,6 +12,7 @@ from godis import REDIS_COMPAT_VERSION, __version__
 from godis.config import Config
 from godis.errors import GodisError
 from godis.log import setup_logging
+from godis.server.serve import serve as run_server
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -53,8 +54,6 @@ def serve(
         "--config", help="A redis.conf-style file; command-line options override it.")] = None,
 ) -> None:
     """Run a godis server until Ctrl-C, SIGTERM or SHUTDOWN."""
-    from godis.server.serve import serve as run_server
-
     settings = Config()
     try:
         if config:

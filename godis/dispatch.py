@@ -100,6 +100,18 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     return reply
 
 
+def paused_for(server: ServerState, commands: list[list[bytes]]) -> bool:
+    """Whether CLIENT PAUSE holds this batch, decided on the resolved (sub)commands as Redis's
+    processCommand does: everything under PAUSE ALL but CLIENT UNPAUSE (the way out), only
+    commands that may write or propagate (FUNCTION LOAD, EVAL...) under PAUSE WRITE."""
+    first = lookup(commands[0])
+    if first is not None and first.name == "client|unpause":
+        return False
+    if server.pause_mode != "write":
+        return True
+    return any((spec := lookup(argv)) is not None and spec.propagates for argv in commands)
+
+
 def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:
     """A command refused before running: counted in rejected_calls, aborts a MULTI."""
     if spec.name == "exec":

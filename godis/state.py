@@ -12,6 +12,8 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+import trio
+
 from godis.acl import AclRegistry
 from godis.blocking import BlockedClients
 from godis.config import Config, parse_memory
@@ -119,8 +121,6 @@ class ServerState:
 
     def pause(self, seconds: float, mode: str) -> None:
         """CLIENT PAUSE: hold (write) commands for ``seconds`` (a longer pause wins)."""
-        import trio
-
         now = trio.current_time()
         if self.paused_until > now:  # already paused: the longer, and the stricter, wins
             self.paused_until = max(self.paused_until, now + seconds)

@@ -1,4 +1,5 @@
-"""Connection commands: PING, ECHO, SELECT, QUIT, HELLO, CLIENT ... (Redis's networking.c)."""
+"""Connection commands: AUTH, PING, ECHO, SELECT, QUIT, HELLO, RESET, CLIENT ... (Redis's
+networking.c; AUTH from acl.c)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from godis import REDIS_COMPAT_VERSION
 from godis.client import Client
 from godis.commands.admin import forget_monitor
 from godis.commands.pubsub import unsubscribe_all
+from godis.commands.server import help_lines
 from godis.errors import SYNTAX, CommandError
 from godis.multi import discard_transaction
-from godis.protocol.writer import OK, PONG, Map, Reply, Status
-from godis.table import command
+from godis.protocol.writer import OK, PONG, Map, Raw, Reply, Status, Verbatim
+from godis.table import command, container
 from godis.util import parse_int
 
 # -- authentication ---------------------------------------------------------------------------
@@ -166,3 +168,208 @@ def reset_command(client: Client, argv: list[bytes]) -> Reply:
     client.name = b""
     client.reply_mode = "on"
     return Status("RESET")
+
+
+# -- CLIENT -----------------------------------------------------------------------------------
+
+container("client", group="connection", summary="A container for client connection commands",
+          since="2.4.0")
+
+
+@command("client|id", arity=2, flags="noscript loading stale", group="connection",
+         since="5.0.0", summary="Returns the client ID for the current connection",
+         complexity="O(1)")
+def client_id_command(client: Client, argv: list[bytes]) -> Reply:
+    return client.id
+
+
+@command("client|setname", arity=3, flags="noscript loading stale", group="connection",
+         since="2.6.9", summary="Set the current connection name", complexity="O(1)")
+def client_setname_command(client: Client, argv: list[bytes]) -> Reply:
+    validate_client_name(argv[2])
+    client.name = argv[2]
+    return OK
+
+
+@command("client|getname", arity=2, flags="noscript loading stale", group="connection",
+         since="2.6.9", summary="Get the current connection name", complexity="O(1)")
+def client_getname_command(client: Client, argv: list[bytes]) -> Reply:
+    return client.name or None
+
+
+@command("client|list", arity=-2, flags="admin noscript loading stale", group="connection",
+         since="2.4.0", summary="Get the list of client connections",
+         complexity="O(N) where N is the number of client connections")
+def client_list_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT LIST [TYPE normal|pubsub|...] [ID id ...]."""
+    clients = list(client.server.clients.values())
+    if len(argv) > 2:
+        option = argv[2].lower()
+        if option == b"id" and len(argv) > 3:
+            ids = {parse_int(arg, "ERR Invalid client ID") for arg in argv[3:]}
+            clients = [c for c in clients if c.id in ids]
+        elif option == b"type" and len(argv) == 4:
+            kind = argv[3].lower()
+            if kind not in (b"normal", b"pubsub", b"master", b"replica", b"slave"):
+                raise CommandError(f"ERR Unknown client type '{argv[3].decode()}'")
+            is_pubsub = kind == b"pubsub"
+            clients = [c for c in clients if kind in (b"normal", b"pubsub")
+                       and c.subscribed == is_pubsub]
+        else:
+            raise CommandError(SYNTAX)
+    text = "".join(c.info_line() + "\n" for c in clients).encode()
+    return Verbatim(text) if client.resp == 3 else text
+
+
+@command("client|info", arity=2, flags="noscript loading stale", group="connection",
+         since="6.2.0", summary="Returns information about the current client connection.",
+         complexity="O(1)")
+def client_info_command(client: Client, argv: list[bytes]) -> Reply:
+    text = (client.info_line() + "\n").encode()
+    return Verbatim(text) if client.resp == 3 else text
+
+
+@command("client|kill", arity=-3, flags="admin noscript loading stale", group="connection",
+         since="2.4.0", summary="Kill the connection of a client",
+         complexity="O(N) where N is the number of client connections")
+def client_kill_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT KILL addr | CLIENT KILL [ID id] [ADDR addr] [LADDR addr] [USER name] [SKIPME y/n]."""
+    clients = list(client.server.clients.values())
+    if len(argv) == 3:
+        address = argv[2].decode("utf-8", "replace")
+        for other in clients:
+            if other.address == address:
+                other.kill()
+                return OK
+        raise CommandError("ERR No such client")
+    if len(argv) % 2:
+        raise CommandError(SYNTAX)
+    skip_me = True
+    wanted: dict[bytes, object] = {}  # filter -> the value a client must have
+    for i in range(2, len(argv), 2):
+        option, value = argv[i].lower(), argv[i + 1]
+        if option == b"id":
+            wanted[option] = parse_int(value, "ERR client-id should be greater than 0")
+        elif option in (b"addr", b"laddr", b"user"):
+            wanted[option] = value.decode("utf-8", "replace")
+        elif option == b"type":
+            wanted[option] = value.lower()
+        elif option == b"skipme":
+            if value.lower() not in (b"yes", b"no"):
+                raise CommandError(SYNTAX)
+            skip_me = value.lower() == b"yes"
+        else:
+            raise CommandError(SYNTAX)
+
+    def matches(other: Client) -> bool:
+        actual = {b"id": other.id, b"addr": other.address, b"laddr": other.laddr,
+                  b"user": other.user, b"type": b"pubsub" if other.subscribed else b"normal"}
+        return all(actual[option] == value for option, value in wanted.items())
+
+    killed = 0
+    for other in clients:
+        if skip_me and other is client:
+            continue
+        if matches(other):
+            other.kill()
+            killed += 1
+    return killed
+
+
+@command("client|reply", arity=3, flags="noscript loading stale", group="connection",
+         since="3.2.0", summary="Instruct the server whether to reply to commands",
+         complexity="O(1)")
+def client_reply_command(client: Client, argv: list[bytes]) -> Reply:
+    mode = argv[2].lower()
+    if mode == b"on":
+        client.reply_mode = "on"
+        return OK
+    if mode in (b"off", b"skip"):
+        client.reply_mode = "off" if mode == b"off" else "skip_next"
+        return Raw(b"")
+    raise CommandError(SYNTAX)
+
+
+@command("client|unblock", arity=-3, flags="admin noscript loading stale", group="connection",
+         since="5.0.0", summary="Unblock a client blocked in a blocking command from a "
+         "different connection", complexity="O(log N) where N is the number of client "
+         "connections")
+def client_unblock_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: 1 if that client was blocked, else 0."""
+    client_id = parse_int(argv[2])
+    error = False
+    if len(argv) == 4:
+        mode = argv[3].lower()
+        if mode not in (b"timeout", b"error"):
+            raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+        error = mode == b"error"
+    elif len(argv) > 4:
+        raise CommandError(SYNTAX)
+    target = client.server.clients.get(client_id)
+    if target is None:
+        return 0
+    return int(client.server.blocked.unblock(target, error))
+
+
+@command("client|pause", arity=-3, flags="admin noscript loading stale", group="connection",
+         since="2.9.50", summary="Stop processing commands from clients for some time",
+         complexity="O(1)")
+def client_pause_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT PAUSE timeout [WRITE|ALL]: connections wait before running (write) commands."""
+    timeout_ms = parse_int(argv[2], "ERR timeout is not an integer or out of range")
+    if timeout_ms < 0:
+        raise CommandError("ERR timeout is negative")
+    mode = "all"
+    if len(argv) == 4:
+        word = argv[3].lower()
+        if word not in (b"write", b"all"):
+            raise CommandError(SYNTAX)
+        mode = word.decode()
+    elif len(argv) > 4:
+        raise CommandError(SYNTAX)
+    client.server.pause(timeout_ms / 1000, mode)
+    return OK
+
+
+@command("client|unpause", arity=2, flags="admin noscript loading stale", group="connection",
+         since="6.2.0", summary="Resume processing of clients that were paused",
+         complexity="O(N) Where N is the number of paused clients")
+def client_unpause_command(client: Client, argv: list[bytes]) -> Reply:
+    client.server.unpause()
+    return OK
+
+
+@command("client|no-evict", arity=3, flags="admin noscript loading stale", group="connection",
+         since="7.0.0", summary="Set client eviction mode for the current connection",
+         complexity="O(1)")
+def client_no_evict_command(client: Client, argv: list[bytes]) -> Reply:
+    """CLIENT NO-EVICT on|off: godis never evicts clients, so the mode is only recorded."""
+    mode = argv[2].lower()
+    if mode not in (b"on", b"off"):
+        raise CommandError(SYNTAX)
+    client.no_evict = mode == b"on"
+    return OK
+
+
+@command("client|tracking", arity=-3, flags="noscript loading stale", group="connection",
+         since="6.0.0", summary="Enable or disable server assisted client side caching support",
+         complexity="O(1). Some options may introduce additional complexity.")
+def client_tracking_command(client: Client, argv: list[bytes]) -> Reply:
+    """Client-side caching is not implemented: say so rather than pretend."""
+    if argv[2].lower() == b"off":
+        return OK
+    raise CommandError("ERR godis does not support client side caching (CLIENT TRACKING) yet")
+
+
+@command("client|help", arity=2, flags="loading stale", group="connection", since="5.0.0",
+         summary="Show helpful text about the different subcommands", complexity="O(1)")
+def client_help_command(client: Client, argv: list[bytes]) -> Reply:
+    return help_lines("CLIENT", [
+        "ID", "    Return the ID of the current connection.",
+        "INFO", "    Return information about the current client connection.",
+        "GETNAME", "    Return the name of the current connection.",
+        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+        "LIST [options ...]", "    Return information about client connections.",
+        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+        "SETNAME <name>", "    Assign the name <name> to the current connection.",
+    ])

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import struct
-import tempfile
 import time
 
 from godis.client import Client
@@ -21,11 +19,12 @@ from godis.errors import CommandError
 from godis.keyspace.keyspace import Database, Keyspace
 from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
 from godis.persistence.aof import AppendOnlyFile
-from godis.persistence.rewrite import dataset_as_commands, reload_from, rewrite_aof
+from godis.persistence.rewrite import reload_from, reload_through_temp_file, rewrite_aof
 from godis.protocol.writer import (
     OK,
     BigNumber,
     Double,
+    ErrorReply,
     Map,
     Raw,
     Reply,
@@ -259,14 +258,7 @@ def debug_reload(client: Client, argv: list[bytes]) -> Reply:
             rewrite_aof(server)
         reload_from(server, server.aof.path)
     else:
-        data = dataset_as_commands(server.keyspace)
-        fd, temp = tempfile.mkstemp(prefix="godis-reload-", suffix=".aof")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            reload_from(server, temp)
-        finally:
-            os.unlink(temp)
+        reload_through_temp_file(server)
     log.info("DB reloaded by DEBUG RELOAD")
     return OK
 
@@ -441,8 +433,6 @@ def _debug_log(client: Client, argv: list[bytes]) -> Reply:
 
 
 def _debug_error(client: Client, argv: list[bytes]) -> Reply:
-    from godis.protocol.writer import ErrorReply
-
     return ErrorReply(argv[2].decode("utf-8", "surrogateescape"))
 
 

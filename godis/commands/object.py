@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import partial
 
 from godis.client import Client
+from godis.commands.strings import string_encoding
 from godis.errors import CommandError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import (
@@ -67,8 +68,6 @@ def _object_lookup(client: Client, key: bytes) -> Value | None:
 def encoding_of(value: Value) -> bytes:
     """What OBJECT ENCODING reports for a value."""
     if type(value) is bytes or type(value) is bytearray:
-        from godis.commands.strings import string_encoding
-
         return string_encoding(value).encode()
     return str(value.encoding).encode()  # type: ignore[union-attr]
 

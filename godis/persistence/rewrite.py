@@ -7,6 +7,8 @@ already expired keys are left out, as Redis does.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 
 from godis.keyspace.keyspace import Keyspace
@@ -103,6 +105,18 @@ def reload_from(server: ServerState, path: str) -> None:
         keyspace.dirty = dirty
         server.monitors = monitors
         server.slowlog_threshold_us = threshold
+
+
+def reload_through_temp_file(server: ServerState) -> None:
+    """DEBUG RELOAD without an AOF: the dataset through a temporary file and back."""
+    data = dataset_as_commands(server.keyspace)
+    fd, temp = tempfile.mkstemp(prefix="godis-reload-", suffix=".aof")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        reload_from(server, temp)
+    finally:
+        os.unlink(temp)
 
 
 def _no_propagate(db_index: int, argv: list[bytes]) -> None:

@@ -25,11 +25,10 @@ import trio
 
 from godis.blocking import BlockRequest
 from godis.client import Client
-from godis.dispatch import execute, serve_ready_keys
+from godis.dispatch import execute, paused_for, serve_ready_keys
 from godis.errors import ProtocolError
 from godis.protocol.reader import RequestReader
 from godis.protocol.writer import ErrorReply, Reply, error_bytes, write_reply
-from godis.table import COMMANDS
 
 if TYPE_CHECKING:
     from godis.persistence.aof import AppendOnlyFile
@@ -313,13 +312,7 @@ class Connection:
             if remaining <= 0:
                 server.unpause()
                 return
-            first = COMMANDS.get(commands[0][0].lower())
-            if first is not None and first.name == "client" and len(commands[0]) > 1 \
-                    and commands[0][1].lower() == b"unpause":
-                return  # the way out of a pause must not wait for it
-            if server.pause_mode == "write" and not any(
-                    (spec := COMMANDS.get(argv[0].lower())) is not None and spec.propagates
-                    for argv in commands):
+            if not paused_for(server, commands):
                 return
             event = server.unpaused
             with trio.move_on_after(remaining):
