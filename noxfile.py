@@ -47,9 +47,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package, then on the benchmarks and this noxfile."""
+    """mypy --strict on the package and its tests, then on the benchmarks and this noxfile."""
     session.install("-e", ".[test]", "mypy", "nox")
     session.run("mypy", "--strict", "godis")
+    session.run("mypy", "--strict", "tests")
     session.run("mypy", "--strict", "--ignore-missing-imports", "benchmarks", "noxfile.py")
 
 

@@ -1,16 +1,21 @@
 """godis: a Redis-compatible server written in Python on Trio.
 
-Map of the package (the path of one request runs top to bottom):
+Map of the package (layers: core <- commands <- shell; the core never imports
+``godis.commands`` or ``godis.server``; tests/test_layers.py checks it):
 
 - ``godis.protocol``    RESP on bytes, no I/O: ``reader`` turns received bytes into argv lists,
                         ``writer`` turns reply values into RESP2/RESP3 bytes.
+- ``godis.table``       the one declarative command table everything reads.
+- ``godis.dispatch``    processCommand + call: lookup, arity, checks, the handler, AOF feed,
+                        serving blocked clients; ``godis.multi``, ``godis.blocking`` and
+                        ``godis.acl`` hold the state it consults.
+- ``godis.client``, ``godis.state``  one connection's state; the server-wide state.
+- ``godis.keyspace``    the databases, their values, expiry and event flags.
+- ``godis.commands``    one module per Redis source file; importing one registers its commands.
 - ``godis.server``      the only code that touches sockets: ``serve`` (nursery, listener,
-                        background tasks, shutdown), ``client`` (one task per connection, the
-                        batch loop), ``dispatch`` (lookup, arity, checks, call, AOF feed).
-- ``godis.commands``    one module per command group (strings, keys, hashes, ...) and
-                        ``table``, the one declarative command table everything reads.
-- ``godis.keyspace``    the databases, their values and expiry, guarded by one ``trio.Lock``.
-- ``godis.persistence`` the only code that touches files: the append-only file and its loader.
+                        background tasks, shutdown), ``connection`` (one task per client, the
+                        batch loop).
+- ``godis.persistence`` the only code that writes data files: the AOF, its loader and rewrite.
 - ``godis.config``      settings, redis.conf parsing, CONFIG GET/SET views.
 - ``godis.cli``         the ``godis`` command (typer), thin.
 """

@@ -20,18 +20,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from godis.glob import glob_match
-from godis.table import COMMANDS, CommandSpec
+from godis.table import CATEGORIES, COMMANDS, CommandSpec
 
 if TYPE_CHECKING:
     from godis.client import Client
     from godis.state import ServerState
 
-# Redis's ACLCommandCategories, in its order (ACL CAT, and the rule describer's tie-breaks).
-CATEGORIES = (
-    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
-    "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
-    "connection", "transaction", "scripting",
-)
 READ, WRITE = 1, 2
 LOG_MAX_LEN = 128  # acllog-max-len
 _HEX = frozenset("0123456789abcdef")

@@ -32,6 +32,7 @@ import trio
 
 from godis.keyspace.values import ListValue, ZSetValue
 from godis.protocol.writer import ErrorReply, Reply
+from godis.table import COMMANDS
 from godis.util import parse_timeout_ms
 
 if TYPE_CHECKING:
@@ -40,11 +41,9 @@ if TYPE_CHECKING:
 
 UNBLOCKED_ERROR = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 
-# The value type each blocking command waits for, when the handler does not say.
-_VALUE_TYPES: dict[bytes, type] = {
-    b"blpop": ListValue, b"brpop": ListValue, b"brpoplpush": ListValue, b"blmove": ListValue,
-    b"blmpop": ListValue, b"bzpopmin": ZSetValue, b"bzpopmax": ZSetValue, b"bzmpop": ZSetValue,
-}
+# The value type a blocking command waits for, by its group in the table, when the handler
+# does not say.
+_GROUP_VALUE_TYPES: dict[str, type] = {"list": ListValue, "sorted-set": ZSetValue}
 
 
 class BlockRequest:
@@ -66,8 +65,10 @@ class BlockRequest:
         self.timeout_s = timeout_s  # 0 = forever
         self.timeout_reply = timeout_reply
         self.argv = argv
-        self.value_type = value_type if value_type is not None else _VALUE_TYPES.get(
-            argv[0].lower())
+        if value_type is None:
+            spec = COMMANDS.get(argv[0].lower())
+            value_type = _GROUP_VALUE_TYPES.get(spec.group) if spec is not None else None
+        self.value_type = value_type
         self.argv_for_key = argv_for_key
         self.client: Client | None = None
         self.db_index = -1  # the db the client blocked in

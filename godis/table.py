@@ -23,34 +23,45 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from godis.blocking import BlockRequest
     from godis.client import Client
+    from godis.protocol.writer import Reply
 
-Handler = Callable[["Client", list[bytes]], Any]
+Handler = Callable[["Client", list[bytes]], "Reply | BlockRequest"]
+"""A command handler: a reply, or a request to block (blocking commands)."""
 KeysFinder = Callable[[list[bytes]], list[int]]
 
-FLAGS = frozenset(
-    {
-        "write",  # may modify the dataset: logged to the AOF when it did
-        "readonly",  # only reads keys
-        "denyoom",  # may grow memory use
-        "admin",  # administrative, dangerous in the wrong hands
-        "pubsub",  # pub/sub related
-        "noscript",
-        "blocking",  # may block the client
-        "loading",  # allowed while the dataset loads
-        "stale",
-        "skip_monitor",  # not shown to MONITOR
-        "skip_slowlog",
-        "fast",  # O(1) or O(log N), never blocks
-        "no_auth",  # allowed before AUTH
-        "may_replicate",
-        "no_multi",  # refused inside MULTI
-        "allow_busy",
-        "no_mandatory_keys",
-        "no_async_loading",
-        "movablekeys",  # key positions depend on the arguments (a ``get_keys`` function)
-    }
+FLAG_ORDER = (
+    "write",  # may modify the dataset: logged to the AOF when it did
+    "readonly",  # only reads keys
+    "denyoom",  # may grow memory use
+    "admin",  # administrative, dangerous in the wrong hands
+    "pubsub",  # pub/sub related
+    "noscript",  # not allowed from scripts
+    "blocking",  # may block the client
+    "loading",  # allowed while the dataset loads
+    "stale",
+    "skip_monitor",  # not shown to MONITOR
+    "skip_slowlog",
+    "fast",  # O(1) or O(log N), never blocks
+    "no_auth",  # allowed before AUTH
+    "no_mandatory_keys",
+    "no_async_loading",
+    "no_multi",  # refused inside MULTI
+    "movablekeys",  # key positions depend on the arguments (a ``get_keys`` function)
+    "allow_busy",  # allowed while a script runs too long
 )
+"""The flags COMMAND INFO shows, in Redis 7.0's order (addReplyCommandFlags)."""
+
+FLAGS = frozenset((*FLAG_ORDER, "may_replicate"))
+"""Every flag a command may declare; ``may_replicate`` is hidden from COMMAND, as in Redis."""
+
+CATEGORIES = (
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
+    "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
+    "connection", "transaction", "scripting",
+)
+"""Redis's ACLCommandCategories, in its order (ACL CAT, COMMAND INFO, the rule describer)."""
 
 GROUP_CATEGORY = {
     "string": "string",

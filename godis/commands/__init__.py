@@ -29,6 +29,7 @@ GROUP_MODULES = (
     "pubsub",
     "transactions",
     "admin",
+    "debug",
     "scripting",
     "acl",
 )

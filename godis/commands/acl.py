@@ -14,7 +14,7 @@ from godis.client import Client
 from godis.commands.server import help_lines
 from godis.errors import CommandError
 from godis.protocol.writer import OK, Double, Map, Reply, SetReply
-from godis.table import COMMANDS, command, container
+from godis.table import CATEGORIES, COMMANDS, command, container
 from godis.util import parse_int
 
 _NO_ACLFILE = ("ERR This Redis instance is not configured to use an ACL file. You may want to "
@@ -153,9 +153,9 @@ def acl_cat_command(client: Client, argv: list[bytes]) -> Reply:
     if len(argv) > 3:
         raise _syntax_error(argv)
     if len(argv) == 2:
-        return [category.encode() for category in acl.CATEGORIES]
+        return [category.encode() for category in CATEGORIES]
     category = argv[2].decode("utf-8", "surrogateescape").lower()
-    if category not in acl.CATEGORIES:
+    if category not in CATEGORIES:
         raise CommandError(f"ERR Unknown category '{argv[2].decode('utf-8', 'replace')}'")
     return [spec.name.encode() for spec in acl.every_command()
             if not spec.subcommands and category in spec.acl_categories]

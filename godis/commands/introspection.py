@@ -8,7 +8,16 @@ from godis.dispatch import resolve
 from godis.errors import SYNTAX, CommandError
 from godis.glob import glob_match
 from godis.protocol.writer import Map, Reply, SetReply, Status
-from godis.table import COMMANDS, Argument, CommandSpec, all_commands, command, container
+from godis.table import (
+    CATEGORIES,
+    COMMANDS,
+    FLAG_ORDER,
+    Argument,
+    CommandSpec,
+    all_commands,
+    command,
+    container,
+)
 
 # -- COMMAND ----------------------------------------------------------------------------------
 
@@ -27,16 +36,6 @@ def _key_specs(spec: CommandSpec) -> list[Reply]:
     ])]
 
 
-# The orders Redis 7.0 lists flags and ACL categories in (addReplyCommandFlags,
-# ACLCommandCategories); ``may_replicate`` is hidden on purpose, as there.
-FLAG_ORDER = ("write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking",
-              "loading", "stale", "skip_monitor", "skip_slowlog", "asking", "fast", "no_auth",
-              "no_mandatory_keys", "no_async_loading", "no_multi", "movablekeys", "allow_busy")
-CATEGORY_ORDER = ("keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
-                  "bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow",
-                  "blocking", "dangerous", "connection", "transaction", "scripting")
-
-
 def command_info(spec: CommandSpec) -> list[Reply]:
     """One command's COMMAND INFO entry, as Redis 7.0's addReplyCommandInfo."""
     return [
@@ -46,7 +45,7 @@ def command_info(spec: CommandSpec) -> list[Reply]:
         spec.first_key,
         spec.last_key,
         spec.key_step,
-        SetReply(Status("@" + category) for category in CATEGORY_ORDER
+        SetReply(Status("@" + category) for category in CATEGORIES
                  if category in spec.acl_categories),
         SetReply([]),
         _key_specs(spec),
