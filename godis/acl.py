@@ -30,11 +30,6 @@ READ, WRITE = 1, 2
 LOG_MAX_LEN = 128  # acllog-max-len
 _HEX = frozenset("0123456789abcdef")
 
-# Commands whose "keys" are shard channels: ACL checks them as channels, never as keys.
-_SHARD_CHANNEL_COMMANDS = frozenset({"ssubscribe", "sunsubscribe", "spublish"})
-_CHANNEL_COMMANDS = frozenset({"publish", "subscribe", "psubscribe", "ssubscribe", "spublish"})
-
-
 class AclError(Exception):
     """A rule ACL SETUSER refuses; ``reason`` is Redis's text after the modifier."""
 
@@ -359,17 +354,16 @@ class User:
         """Why this user may not run argv: ("command"|"key"|"channel", object), or None."""
         if not self.can_run(spec, argv):
             return ("command", spec.name)
-        name = spec.name
         if (not self.allkeys and (spec.first_key or spec.get_keys is not None)
-                and name not in _SHARD_CHANNEL_COMMANDS):
+                and not spec.keys_are_channels):
             flags = WRITE if spec.is_write else READ
             for key in spec.keys(argv):
                 if not self.can_access_key(key, flags):
                     return ("key", key.decode("utf-8", "surrogateescape"))
-        if not self.allchannels and name in _CHANNEL_COMMANDS:
-            channels = argv[1:2] if name in ("publish", "spublish") else argv[1:]
+        if not self.allchannels and spec.channels:
+            channels = argv[1:2] if spec.channels == "first" else argv[1:]
             for channel in channels:
-                if not self.can_access_channel(channel, name == "psubscribe"):
+                if not self.can_access_channel(channel, spec.channels == "patterns"):
                     return ("channel", channel.decode("utf-8", "surrogateescape"))
         return None
 

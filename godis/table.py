@@ -113,6 +113,10 @@ class CommandSpec:
     arguments: tuple[Argument, ...] = ()
     subcommands: dict[str, CommandSpec] = field(default_factory=dict)
     written_keys_finder: KeysFinder | None = None  # keys it modifies, when not all its keys
+    # pub/sub channels among the arguments, for ACL: "first" (argv[1]), "all" (argv[1:]),
+    # "patterns" (argv[1:], glob patterns); shard commands declare channels as keys
+    channels: str = ""
+    keys_are_channels: bool = False
     # Derived once, read on every call by dispatch.
     is_write: bool = False
     propagates: bool = False  # logged to the AOF when it changed the dataset
@@ -178,6 +182,8 @@ def command(
     get_keys: KeysFinder | None = None,
     arguments: tuple[Argument, ...] = (),
     written_keys: KeysFinder | None = None,
+    channels: str = "",
+    keys_are_channels: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated handler in the table under ``name``."""
     flag_set = frozenset(flags.split())
@@ -208,6 +214,8 @@ def command(
             get_keys=get_keys,
             arguments=arguments,
             written_keys_finder=written_keys,
+            channels=channels,
+            keys_are_channels=keys_are_channels,
             is_write="write" in flag_set,
             propagates="write" in flag_set or "may_replicate" in flag_set,
         )

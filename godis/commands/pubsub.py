@@ -231,6 +231,7 @@ _OPTIONAL_SHARD_CHANNEL = Argument("shardchannel", "string", optional=True, mult
 
 
 @command("subscribe", arity=-2, flags="pubsub noscript loading stale", group="pubsub",
+         channels="all",
          since="2.0.0", summary="Listen for messages published to the given channels",
          complexity="O(N) where N is the number of channels to subscribe to.",
          arguments=(_CHANNEL,))
@@ -250,6 +251,7 @@ def unsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("psubscribe", arity=-2, flags="pubsub noscript loading stale", group="pubsub",
+         channels="patterns",
          since="2.0.0",
          summary="Listen for messages published to channels matching the given patterns",
          complexity="O(N) where N is the number of patterns the client is already subscribed "
@@ -277,6 +279,7 @@ def punsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("ssubscribe", arity=-2, flags="pubsub noscript loading stale", keys=(1, -1, 1),
+         channels="all", keys_are_channels=True,
          group="pubsub", since="7.0.0",
          summary="Listen for messages published to the given shard channels",
          complexity="O(N) where N is the number of shard channels to subscribe to.",
@@ -291,6 +294,7 @@ def ssubscribe_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("sunsubscribe", arity=-1, flags="pubsub noscript loading stale", keys=(1, -1, 1),
+         keys_are_channels=True,
          group="pubsub", since="7.0.0",
          summary="Stop listening for messages posted to the given shard channels",
          complexity="O(N) where N is the number of clients already subscribed to a shard "
@@ -302,6 +306,7 @@ def sunsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("publish", arity=3, flags="pubsub loading stale fast", group="pubsub", since="2.0.0",
+         channels="first",
          summary="Post a message to a channel",
          complexity="O(N+M) where N is the number of clients subscribed to the receiving "
                     "channel and M is the total number of subscribed patterns (by any client).",
@@ -312,6 +317,7 @@ def publish_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("spublish", arity=3, flags="pubsub loading stale fast", keys=(1, 1, 1),
+         channels="first", keys_are_channels=True,
          group="pubsub", since="7.0.0", summary="Post a message to a shard channel",
          complexity="O(N) where N is the number of clients subscribed to the receiving shard "
                     "channel.",
