@@ -78,7 +78,8 @@ def modified(db: Database, key: bytes) -> None:
 
 
 def key_added(db: Database, key: bytes) -> None:
-    """``dbAdd`` + ``signalModifiedKey`` in a database other than the client's."""
+    """``dbAdd`` + ``signalModifiedKey``: a new key also wakes clients blocked on it
+    (``signalKeyAsReady``), in whichever database it lands."""
     modified(db, key)
     db.keyspace.signal_key_as_ready(db.index, key)
 
@@ -314,7 +315,7 @@ def rename_generic(client: Client, argv: list[bytes], *, nx: bool) -> Reply:
         db.expires[target] = when
     unlink(db, source)
     modified(db, source)
-    modified(db, target)
+    key_added(db, target)  # dbAdd signals clients blocked on the new key
     keyspace = client.keyspace
     keyspace.notify(db.index, "g", "rename_from", source)
     keyspace.notify(db.index, "g", "rename_to", target)
@@ -400,10 +401,7 @@ def copy_command(client: Client, argv: list[bytes]) -> Reply:
     target.keyspace.notify(target.index, "n", "new", new_key)  # dbAdd
     if when is not None:
         target.expires[new_key] = when
-    if target is source:
-        modified(target, new_key)
-    else:
-        key_added(target, new_key)
+    key_added(target, new_key)  # dbAdd signals clients blocked on the new key
     keyspace = client.keyspace
     keyspace.notify(target.index, "g", "copy_to", new_key)
     keyspace.dirty += 1

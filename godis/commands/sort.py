@@ -9,7 +9,7 @@ from itertools import islice
 from typing import TypeVar
 
 from godis.client import Client
-from godis.commands.keys import modified, unlink
+from godis.commands.keys import key_added, modified, unlink
 from godis.errors import NOT_INTEGER, SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import (
@@ -392,7 +392,7 @@ def sort_generic(client: Client, argv: list[bytes], *, readonly: bool) -> Reply:
     keyspace = client.keyspace
     if stored:
         db.set(store_key, stored)
-        modified(db, store_key)
+        key_added(db, store_key)  # setKey: a blocked BLPOP on the destination is served
         keyspace.notify(db.index, "l", "sortstore", store_key)
         keyspace.dirty += len(stored)
     elif store_key in db.data:

@@ -84,3 +84,47 @@ def test_timeout(godis_server: ServerThread) -> None:
     assert r.blpop(["nothing"], timeout=0.2) is None
     assert time.monotonic() - started >= 0.19
     r.close()
+
+
+def _blpop_served_by(server: ServerThread, *setup_and_trigger: tuple[str, ...],
+                     db: int = 0) -> tuple[bytes, bytes] | None:
+    """A redis-py BLPOP on ``dst`` (db ``db``) in a thread, then the commands from another
+    client; the BLPOP's reply (None when it timed out)."""
+    result: list[tuple[bytes, bytes] | None] = []
+
+    def consumer() -> None:
+        client = redis.Redis(port=server.port, db=db)
+        result.append(client.blpop(["dst"], timeout=5))
+        client.close()
+
+    thread = threading.Thread(target=consumer)
+    thread.start()
+    _wait_blocked(server, 1)
+    r = redis.Redis(port=server.port)
+    for command in setup_and_trigger:
+        r.execute_command(*command)
+    thread.join(10)
+    r.close()
+    assert len(result) == 1
+    return result[0]
+
+
+def test_blpop_woken_by_rename(godis_server: ServerThread) -> None:
+    """Regression (issue 10, defect 2): a key that arrives by RENAME serves BLPOP (dbAdd)."""
+    reply = _blpop_served_by(godis_server, ("RPUSH", "src", "a", "b"), ("RENAME", "src", "dst"))
+    assert reply == (b"dst", b"a")
+
+
+def test_blpop_woken_by_copy_same_db_and_other_db(godis_server: ServerThread) -> None:
+    reply = _blpop_served_by(godis_server, ("RPUSH", "src", "x"), ("COPY", "src", "dst"))
+    assert reply == (b"dst", b"x")
+    redis.Redis(port=godis_server.port).flushall()
+    reply = _blpop_served_by(godis_server, ("RPUSH", "src", "y"), ("COPY", "src", "dst", "DB", "3"),
+                             db=3)
+    assert reply == (b"dst", b"y")
+
+
+def test_blpop_woken_by_sort_store(godis_server: ServerThread) -> None:
+    reply = _blpop_served_by(godis_server, ("RPUSH", "src", "3", "1", "2"),
+                             ("SORT", "src", "STORE", "dst"))
+    assert reply == (b"dst", b"1")
