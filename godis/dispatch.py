@@ -78,7 +78,10 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     if denied is not None:
         return _reject(client, spec, denied)
     aof = client.server.aof
-    if aof is not None and not aof.last_write_ok and (spec.is_write or spec.name == "ping"):
+    if aof is not None and not aof.last_write_ok and (
+            spec.is_write or spec.name == "ping" or (spec.name == "exec" and any(
+                queued.is_write for queued, _ in client.multi_queue))):
+        # (EXEC counts as a write when it holds one: processCommand's is_write_command)
         # writes are refused while the AOF cannot be written (disk full, I/O error), as Redis
         return _reject(client, spec, f"MISCONF Errors writing to the AOF file: "
                                      f"{aof.last_write_error}")

@@ -48,9 +48,13 @@ class AppendOnlyFile:
         self.selected_db = -1  # the db the file's last SELECT chose
         self.written = os.fstat(self.fd).st_size  # bytes handed to the kernel
         self.synced = self.written  # bytes known to be on disk
+        # Writes are refused (-MISCONF) while the last write or the last fsync failed, as
+        # Redis's writeCommandsDeniedByDiskError (aof_last_write_status, aof_bio_fsync_status).
         self.last_write_ok = True
         self.last_write_error = ""
+        self.write_failed = False
         self.last_fsync_ok = True
+        self.fsync_error = ""
         self.fsyncs = 0
         self._fsync_lock = trio.Lock()
 
@@ -94,10 +98,11 @@ class AppendOnlyFile:
                 except OSError:
                     pass
                 total = 0
-            if self.last_write_ok:
+            if not self.write_failed:
                 log.warning("Error writing to the AOF file: %s", error.strerror)
-            self.last_write_ok = False
+            self.write_failed = True
             self.last_write_error = error.strerror or str(error)
+            self.last_write_ok = False
             view.release()
             return False
         finally:
@@ -105,39 +110,60 @@ class AppendOnlyFile:
                 view.release()
         self.written += total
         del self.buffer[:total]
-        if not self.last_write_ok:
+        if self.write_failed:
             log.warning("AOF write error looks solved. Redis can write again.")
-            self.last_write_ok = True
+            self.write_failed = False
+            self._refresh_status()
         return True
+
+    def _refresh_status(self) -> None:
+        """Writes are accepted again once neither a write nor an fsync is failing."""
+        self.last_write_ok = not self.write_failed and self.last_fsync_ok
+        if self.last_write_ok:
+            self.last_write_error = ""
+        elif not self.write_failed:
+            self.last_write_error = self.fsync_error
 
     def _fsync(self) -> None:
         os.fsync(self.fd)
 
-    async def sync_to(self, offset: int) -> None:
-        """Return once the first ``offset`` bytes are on disk; one fsync serves many waiters."""
-        if self.synced >= offset:
+    async def sync_to(self, offset: int, *, retry: bool = False) -> None:
+        """Return once the first ``offset`` bytes are on disk; one fsync serves many waiters.
+
+        ``retry``: fsync even if nothing new was written (after a failed fsync).
+        """
+        if self.synced >= offset and not retry:
             return
         async with self._fsync_lock:
-            if self.synced >= offset:
+            if self.synced >= offset and not retry:
                 return
             target = self.written
             try:
                 await trio.to_thread.run_sync(self._fsync)
             except OSError as error:
+                if self.last_fsync_ok:
+                    log.warning("Error syncing the AOF file: %s", error.strerror)
                 self.last_fsync_ok = False
-                log.warning("Error syncing the AOF file: %s", error.strerror)
+                self.fsync_error = error.strerror or str(error)
+                self._refresh_status()
                 raise
             self.fsyncs += 1
-            self.last_fsync_ok = True
+            if not self.last_fsync_ok:
+                log.warning("AOF fsync error looks solved. Redis can write again.")
+                self.last_fsync_ok = True
+                self._refresh_status()
             self.synced = max(self.synced, target)
 
     async def run_everysec(self) -> None:
         """The background fsync task of ``appendfsync everysec``."""
         while True:
             await trio.sleep(FSYNC_INTERVAL_S)
-            if self.fsync_policy == "everysec" and self.synced < self.written:
+            # A failed fsync refuses writes until one succeeds: retry it (under every policy)
+            # even when nothing new was written, as Redis's bio fsync job retries.
+            if (self.fsync_policy == "everysec" and self.synced < self.written) or (
+                    not self.last_fsync_ok):
                 try:
-                    await self.sync_to(self.written)
+                    await self.sync_to(self.written, retry=not self.last_fsync_ok)
                 except OSError:
                     pass
 
@@ -156,6 +182,10 @@ class AppendOnlyFile:
         self.buffer.clear()
         self.selected_db = -1
         self.written = self.synced = len(data)
+        # the new file is written and fsynced: any earlier write or fsync error is over
+        self.write_failed = False
+        self.last_fsync_ok = True
+        self._refresh_status()
 
     def close(self) -> None:
         """Final write and fsync, then close (graceful shutdown)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,20 @@ async def test_sync_to_groups_fsyncs(tmp_path: Path) -> None:
     aof.close()
 
 
-async def test_everysec_task_fsyncs_once_a_second(tmp_path: Path, autojump_clock: trio.abc.Clock) -> None:
+@pytest.fixture
+def inline_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The AOF's fsync runs inline instead of in a worker thread, so the mock clock sees every
+    step (a thread's real duration is invisible to autojump_clock and made these tests race)."""
+    import godis.persistence.aof as aof_module
+
+    async def run_inline(function: Callable[[], None]) -> None:
+        function()
+
+    monkeypatch.setattr(aof_module.trio.to_thread, "run_sync", run_inline)
+
+
+async def test_everysec_task_fsyncs_once_a_second(tmp_path: Path, autojump_clock: trio.abc.Clock,
+                                                  inline_fsync: None) -> None:
     aof = AppendOnlyFile(str(tmp_path / "a.aof"), "everysec")
     async with trio.open_nursery() as nursery:
         nursery.start_soon(aof.run_everysec)
@@ -299,3 +313,116 @@ def test_aof_write_errors_refuse_writes_until_solved(tmp_path: Path,
     data = (tmp_path / "appendonly.aof").read_bytes()
     assert b"lost" in data  # written by the retry: applied in memory, so it must reach the file
     assert data.count(b"$1\r\nk\r\n") == 1
+
+
+def _failing_writes(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+    """Make ``os.write`` fail with ENOSPC while the returned switch is on (a full disk)."""
+    import errno
+
+    import godis.persistence.aof as aof_module
+
+    real_write = os.write
+    failing = {"on": False}
+
+    def write(fd: int, data: bytes | memoryview) -> int:
+        if failing["on"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(aof_module.os, "write", write)
+    return failing
+
+
+def test_exec_after_a_write_error_is_aborted_with_misconf(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (issue 11, defect 1): a MULTI queued before the disk filled must not EXEC
+    its writes past MISCONF (they would be acknowledged and never reach the AOF)."""
+    from tests.support.resp import RespConnection
+
+    failing = _failing_writes(monkeypatch)
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        tx = RespConnection("127.0.0.1", server.port)
+        assert tx.call("MULTI") == b"+OK\r\n"
+        assert tx.call("SET", "queued", "1") == b"+QUEUED\r\n"
+        failing["on"] = True
+        with pytest.raises(redis.ConnectionError):
+            redis.Redis(port=server.port, retry=None).set("lost", "x")
+        assert tx.call("EXEC") == (b"-EXECABORT Transaction discarded because of: MISCONF "
+                                   b"Errors writing to the AOF file: No space left on device\r\n")
+        assert tx.call("EXEC") == b"-ERR EXEC without MULTI\r\n"  # the transaction is gone
+        # a read-only transaction still runs
+        assert tx.call("MULTI") == b"+OK\r\n"
+        assert tx.call("GET", "queued") == b"+QUEUED\r\n"
+        assert tx.call("EXEC") == b"*1\r\n$-1\r\n"
+        failing["on"] = False
+        tx.close()
+    assert b"queued" not in (tmp_path / "appendonly.aof").read_bytes()
+
+
+def test_a_successful_rewrite_ends_misconf(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (issue 11, defect 2): the rewrite drops the buffered bytes, so no retry of
+    them would ever clear the error; the successful rewrite itself does."""
+    failing = _failing_writes(monkeypatch)
+    aof = AppendOnlyFile(str(tmp_path / "appendonly.aof"))
+    aof.feed(0, [b"SET", b"k", b"v"])
+    failing["on"] = True
+    assert not aof.write()
+    assert not aof.last_write_ok
+    assert aof.last_write_error == "No space left on device"
+    with pytest.raises(OSError):
+        aof.replace(encode_command([b"SET", b"k", b"v"]))  # still full: still refused
+    assert not aof.last_write_ok
+    failing["on"] = False
+    aof.replace(encode_command([b"SET", b"k", b"v"]))
+    assert aof.last_write_ok
+    assert aof.buffer == bytearray()
+    aof.close()
+
+
+async def test_a_failed_fsync_refuses_writes_until_one_succeeds(
+        tmp_path: Path, autojump_clock: trio.testing.MockClock,
+        monkeypatch: pytest.MonkeyPatch, inline_fsync: None) -> None:
+    """Regression (issue 11, defect 6): under everysec a failed background fsync refuses
+    writes with -MISCONF (Redis's aof_bio_fsync_status) until a retried fsync succeeds."""
+    import errno
+
+    from godis.client import Client
+    from godis.dispatch import execute
+
+    load_all()
+    server = ServerState(Config(appendonly=False))
+    aof = AppendOnlyFile(str(tmp_path / "appendonly.aof"), "everysec")
+    server.aof = aof
+    server.keyspace.propagate = aof.feed
+    client = Client(server)
+    broken = {"on": True}
+
+    def fsync(self: AppendOnlyFile) -> None:
+        if broken["on"]:
+            raise OSError(errno.EIO, "Input/output error")
+        os.fsync(self.fd)
+
+    monkeypatch.setattr(AppendOnlyFile, "_fsync", fsync)
+    assert execute(client, [b"SET", b"a", b"1"]) is not None
+    assert aof.write()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(aof.run_everysec)
+        for _ in range(50):  # the first round (1 s) fails (the fsync runs in a thread)
+            await trio.sleep(0.1)
+            if not aof.last_fsync_ok:
+                break
+        assert not aof.last_fsync_ok
+        refused = execute(client, [b"SET", b"b", b"2"])
+        assert refused == "MISCONF Errors writing to the AOF file: Input/output error"
+        assert execute(client, [b"GET", b"a"]) == b"1"  # reads still work
+        broken["on"] = False
+        for _ in range(50):  # the next round retries the fsync, with nothing new written
+            await trio.sleep(0.1)
+            if aof.last_write_ok:
+                break
+        assert aof.last_write_ok
+        assert execute(client, [b"SET", b"b", b"2"]) is not None
+        assert server.keyspace.databases[0].data[b"b"] == b"2"
+        nursery.cancel_scope.cancel()
+    aof.close()
