@@ -39,8 +39,9 @@ def unknown_command_error(argv: list[bytes]) -> str:
     for arg in argv[1:]:
         if len(args) >= 128:
             break
-        args += "'" + arg.decode("utf-8", "surrogateescape")[: 128 - len(args)] + "' "
-    name = argv[0].decode("utf-8", "surrogateescape")[:128]
+        text = arg.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")  # C's %s stops at NUL
+        args += "'" + text[: 128 - len(args)] + "' "
+    name = argv[0].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")[:128]
     return f"ERR unknown command '{name}', with args beginning with: {args}"
 
 

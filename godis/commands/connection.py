@@ -127,7 +127,7 @@ def hello_command(client: Client, argv: list[bytes]) -> Reply:
         authenticate(client, auth[0], auth[1])
     if not client.authenticated:
         raise CommandError("NOAUTH HELLO must be called with the client already authenticated, "
-                           "otherwise the HELLO <proto> AUTH <user> <pass> option can be used "
+                           "otherwise the HELLO AUTH <user> <pass> option can be used "
                            "to authenticate the client and select the RESP protocol version at "
                            "the same time")
     if name is not None:

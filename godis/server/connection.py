@@ -62,12 +62,20 @@ class Connection:
         self._soft_limit_since: float | None = None
         self._blocked: BlockRequest | None = None
         self._batch_out: bytearray | None = None  # the replies of the batch being executed
+        # Before AUTH the reader hands out one command at a time; their replies are held until
+        # everything received was processed, as Redis writes replies only after the whole
+        # input buffer (so ``GET / HTTP/1.1`` + ``Host:`` gets 0 bytes, like Redis).
+        self._held: bytearray | None = None
+        self._dropped = False
 
     # -- output -----------------------------------------------------------------------------
 
     def send_now(self, data: bytes | bytearray) -> None:
         """Send without awaiting; whatever the kernel refuses waits in ``outbuf``."""
         if self.closed or not data:
+            return
+        if self._held is not None:
+            self._held += data
             return
         self.server.net_output_bytes += len(data)
         if self.outbuf:
@@ -232,21 +240,36 @@ class Connection:
             client.last_interaction = now_ms / 1000
             reader.feed(data)
             while True:
+                if self._held is None and reader.unauthenticated:
+                    self._held = bytearray()
+                elif self._held is not None and not reader.unauthenticated:
+                    self._release_held()  # authenticated: the rest runs as one batch
                 try:
                     commands = reader.read_commands()
                 except ProtocolError as error:  # after the complete commands before it ran
+                    self._release_held()
                     self._protocol_error(error)
                     await self._drain()
                     return
                 if not commands:
                     break
                 if not await self._run_commands(commands):
+                    if self._dropped:
+                        self._held = None
+                    else:
+                        self._release_held()
                     return
+            self._release_held()
             if (reader.buffered_bytes > QUERY_BUFFER_CHECK_BYTES and reader.buffered_bytes
                     > int(server.config["client-query-buffer-limit"])):
                 log.warning("Closing client that reached max query buffer length: %s",
                             client.address)
                 return
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, None
+        if held:
+            self.send_now(held)
 
     def _protocol_error(self, error: ProtocolError) -> None:
         self.send_now(error_bytes(error.message))
@@ -368,6 +391,7 @@ class Connection:
                 log.warning("Possible SECURITY ATTACK detected. It looks like somebody is "
                             "sending POST or Host: commands to Redis. Connection from %s "
                             "aborted.", client.address)
+                self._dropped = True
                 return out, index, _DROP
             if kind is BlockRequest:
                 self._blocked = reply  # type: ignore[assignment]

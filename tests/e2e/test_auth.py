@@ -138,3 +138,42 @@ def test_revoked_channel_disconnects_subscriber(godis_server: ServerThread) -> N
     with pytest.raises(redis.ConnectionError):
         _drain(pubsub)
     admin.acl_deluser("sub")
+
+
+def _raw_exchange(port: int, data: bytes) -> bytes:
+    """Send ``data`` in one write; everything the server sends until it closes (or 1 s)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(data)
+        sock.settimeout(1.0)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except TimeoutError:
+            pass
+    return received
+
+
+# Regression (issue 11, defect 8): with a password set, godis answered the GET of an HTTP
+# request before closing on ``Host:``; it used the HELLO text of a later Redis; an unknown
+# command name was not cut at its NUL byte as Redis's C string is.
+_BEFORE_AUTH_CASES = [
+    b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n",
+    b"*1\r\n$7\r\nfo\x00obar\r\n",
+    b"AUTH pw\r\n*2\r\n$7\r\nfo\x00obar\r\n$3\r\na\x00b\r\nPING\r\n",
+]
+
+
+@pytest.mark.parametrize("data", _BEFORE_AUTH_CASES)
+def test_unauthenticated_replies_match_redis(data: bytes) -> None:
+    from tests.support.redis_server import REDIS_SERVER, redis_server
+
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    with redis_server("--requirepass", "pw") as redis_port, \
+            running_server(requirepass="pw") as server:
+        assert _raw_exchange(server.port, data) == _raw_exchange(redis_port, data)
