@@ -93,6 +93,9 @@ class ServerState:
         # called with each client that disconnects (pub/sub and blocking clean-up)
         self.on_client_close: list[Callable[[Client], None]] = []
         self.shutdown_requested = False
+        # set when the server must stop at once without serving anything more (an AOF write
+        # failed under appendfsync always): batches check it before they run
+        self.fatal_error: str | None = None
         # clients waiting in blocking commands, and the ACL users (created after the config)
         self.blocked = BlockedClients(self.keyspace)
         self.on_client_close.append(self.blocked.forget)

@@ -291,9 +291,14 @@ class Connection:
             except trio.WouldBlock:
                 await client.keyspace.acquire()
             try:
+                if self.server.fatal_error is not None:
+                    return False  # the server is going down: nothing more runs
                 out, stopped_at, outcome = self._execute(commands)
                 # while the AOF is failing, writes are refused (-MISCONF) and the cron retries
                 written = aof is None or not aof.buffer or not aof.last_write_ok or aof.write()
+                if not written and aof is not None and aof.fsync_policy == "always":
+                    self._fatal_aof_write_error(aof)
+                    return False
             finally:
                 lock.release()
             if outcome is _DROP:
@@ -322,6 +327,10 @@ class Connection:
             assert self._blocked is not None
             reply = await self._wait_blocked(self._blocked)
             self._blocked = None
+            # served by another client's push: that write is on disk before this reply leaves
+            if (aof is not None and aof.fsync_policy == "always" and aof.synced < aof.written
+                    and not await self._fsync_before_reply(aof)):
+                return False
             final = bytearray()
             write_reply(reply, client.resp, final)
             self.send_now(final)
@@ -408,14 +417,26 @@ class Connection:
         self.reader.unauthenticated = not client.authenticated
         return out, len(commands), _DONE
 
+    def _fatal_aof_write_error(self, aof: AppendOnlyFile) -> None:
+        """``appendfsync always`` and the write failed: Redis exits before anyone can read the
+        unwritten data (flushAppendOnlyFile). Still under the lock: nothing runs after this."""
+        message = ("Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+                   "Exiting...")
+        log.warning(message)
+        aof.buffer.clear()  # never acknowledged: it must not reach the file at shutdown either
+        self.server.fatal_error = message
+        self.server.request_shutdown()
+
     async def _fsync_before_reply(self, aof: AppendOnlyFile) -> bool:
         """``appendfsync always``: the batch's bytes are on disk before its replies leave."""
         with trio.CancelScope(shield=True):
             try:
                 await aof.sync_to(aof.written)
             except OSError:
-                log.warning("Can't recover from AOF fsync error when the AOF fsync policy is "
-                            "'always'. Exiting...")
+                message = ("Can't recover from AOF fsync error when the AOF fsync policy is "
+                           "'always'. Exiting...")
+                log.warning(message)
+                self.server.fatal_error = message
                 self.server.request_shutdown()
                 return False
         return True

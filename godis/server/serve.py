@@ -26,7 +26,7 @@ import trio
 from godis import REDIS_COMPAT_VERSION, __version__
 from godis.commands import load_all, notify
 from godis.config import Config
-from godis.errors import ConfigError
+from godis.errors import AofError, ConfigError
 from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence.aof import AppendOnlyFile
@@ -162,6 +162,8 @@ async def serve(
         if aof is not None:
             log.info("Calling fsync() on the AOF file.")
             aof.close()
+    if server.fatal_error is not None:
+        raise AofError(server.fatal_error)
     log.warning("godis is now ready to exit, bye bye...")
 
 

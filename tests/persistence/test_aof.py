@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -426,3 +426,96 @@ async def test_a_failed_fsync_refuses_writes_until_one_succeeds(
         assert server.keyspace.databases[0].data[b"b"] == b"2"
         nursery.cancel_scope.cancel()
     aof.close()
+
+
+def test_always_reply_to_a_served_blocked_client_waits_for_the_fsync(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (issue 11, defect 4): under ``always``, BLPOP served by another client's
+    RPUSH replies only once that RPUSH is on disk."""
+    import threading
+    import time
+
+    fsynced: list[int] = []
+    in_fsync = threading.Event()
+
+    def slow_fsync(self: AppendOnlyFile) -> None:
+        in_fsync.set()
+        time.sleep(0.3)  # a slow disk: the reply must not overtake the fsync
+        os.fsync(self.fd)
+        fsynced.append(self.written)
+
+    with running_server(dir=str(tmp_path), appendonly=True, appendfsync="always") as server:
+        seen_at_reply: list[int] = []
+
+        def consumer() -> None:
+            client = redis.Redis(port=server.port)
+            assert client.blpop(["q"], timeout=10) == (b"q", b"job")
+            seen_at_reply.append(len(fsynced))
+            client.close()
+
+        thread = threading.Thread(target=consumer)
+        thread.start()
+        r = redis.Redis(port=server.port)
+        deadline = time.monotonic() + 5
+        while int(r.info("clients")["blocked_clients"]) != 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        monkeypatch.setattr(AppendOnlyFile, "_fsync", slow_fsync)
+        r.rpush("q", "job")
+        thread.join(10)
+        r.close()
+    assert in_fsync.is_set()
+    assert seen_at_reply == [1]  # the RPUSH's fsync had completed when the reply came
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs (a disk that fills up for real); skipped where mount is refused."""
+    import subprocess
+
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+@pytest.mark.slow
+def test_always_exits_on_a_failed_write_before_anyone_reads_it(small_tmpfs: Path,
+                                                                tmp_path: Path) -> None:
+    """Regression (issue 11, defect 3): a full disk under ``always`` makes godis exit 1 with
+    Redis's message; the write that failed is never acknowledged, never read, never replayed."""
+    from tests.support.process import godis_process
+
+    with godis_process(small_tmpfs, "--appendonly", "--appendfsync", "always") as (proc, port):
+        r = redis.Redis(port=port, retry=None)
+        acknowledged = []
+        value = b"x" * 100_000
+        refused = False
+        for n in range(100):  # 10 MB into a 1 MiB disk
+            try:
+                r.set(f"k{n}", value)
+            except redis.ConnectionError:
+                refused = True
+                break
+            acknowledged.append(n)
+        assert refused
+        assert proc.wait(20) == 1
+        assert proc.stdout is not None
+        output = proc.stdout.read()
+        assert ("Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+                "Exiting...") in output
+        failed = len(acknowledged)
+    saved = tmp_path / "copy"
+    saved.mkdir()
+    (saved / "appendonly.aof").write_bytes((small_tmpfs / "appendonly.aof").read_bytes())
+    with running_server(dir=str(saved), appendonly=True) as server:
+        r = redis.Redis(port=server.port)
+        assert r.dbsize() == failed  # every acknowledged write, and not the failed one
+        assert r.exists(f"k{failed}") == 0
+        r.close()
