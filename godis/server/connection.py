@@ -95,8 +95,10 @@ class Connection:
             if self._idle_scope is not None:
                 self._idle_scope.cancel()  # wake the idle loop so it drains
 
-    def _check_output_limit(self) -> None:
-        """``client-output-buffer-limit``: close a client whose pending output is too large.
+    def _check_output_limit(self, pending: int = 0) -> bool:
+        """``client-output-buffer-limit``: close a client whose pending output is too large;
+        whether it was closed. ``pending``: replies of the batch not handed to ``send`` yet,
+        counted with ``outbuf`` as Redis counts its reply list before writing.
 
         Hard limit: at once. Soft limit: once it has been exceeded for the given seconds
         continuously (Redis's checkClientOutputBufferLimits). A slow subscriber thus never
@@ -105,7 +107,9 @@ class Connection:
         client = self.client
         kind = "pubsub" if client.subscribed else "normal"
         hard, soft, seconds = self.server.output_buffer_limits.get(kind, (0, 0, 0))
-        size = len(self.outbuf)
+        if not hard and not soft:
+            return False
+        size = len(self.outbuf) + pending
         over_soft = bool(soft) and size > soft
         if not over_soft:
             self._soft_limit_since = None
@@ -118,6 +122,8 @@ class Connection:
             self.server.output_limit_disconnections += 1
             self.outbuf.clear()
             self.kill()
+            return True
+        return False
 
     def push(self, reply: Reply) -> None:
         """Deliver an out-of-band reply (pub/sub message, MONITOR line) to this client."""
@@ -239,6 +245,12 @@ class Connection:
             now_ms = client.keyspace.lru_clock_ms = client.keyspace.now_ms()
             client.last_interaction = now_ms / 1000
             reader.feed(data)
+            if (reader.buffered_bytes > QUERY_BUFFER_CHECK_BYTES and reader.buffered_bytes
+                    > int(server.config["client-query-buffer-limit"])):
+                # counted on arrival, before parsing, as readQueryFromClient does
+                log.warning("Closing client that reached max query buffer length: %s",
+                            client.address)
+                return
             while True:
                 if self._held is None and reader.unauthenticated:
                     self._held = bytearray()
@@ -260,11 +272,6 @@ class Connection:
                         self._release_held()
                     return
             self._release_held()
-            if (reader.buffered_bytes > QUERY_BUFFER_CHECK_BYTES and reader.buffered_bytes
-                    > int(server.config["client-query-buffer-limit"])):
-                log.warning("Closing client that reached max query buffer length: %s",
-                            client.address)
-                return
 
     def _release_held(self) -> None:
         held, self._held = self._held, None
@@ -314,6 +321,8 @@ class Connection:
             if (aof is not None and aof.fsync_policy == "always" and aof.synced < aof.written
                     and not await self._fsync_before_reply(aof)):
                 return False
+            if self._check_output_limit(len(out)):
+                return False  # closed with nothing sent, as Redis skips CLOSE_ASAP clients
             self.send_now(out)
             if outcome is _DONE:
                 return True

@@ -71,3 +71,50 @@ def test_maxclients_refuses_with_redis_text() -> None:
     assert connection._refused()
     assert sock.sent == b"-ERR max number of clients reached\r\n"
     assert connection.server.rejected_connections == 1
+
+
+# Regression (issue 11, defect 7): both limits are counted as Redis counts them.
+
+
+def _exchange(port: int, data: bytes) -> bytes:
+    import socket
+    import time
+
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(data)
+        time.sleep(0.3)
+        sock.settimeout(1.0)
+        received = b""
+        try:
+            while chunk := sock.recv(1 << 20):
+                received += chunk
+        except TimeoutError:
+            pass
+    return received
+
+
+def test_limits_match_redis() -> None:
+    import redis
+
+    from tests.support.redis_server import REDIS_SERVER, redis_server
+    from tests.support.server_thread import running_server
+
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    value = "x" * 1000
+    big = b"x" * (1024 * 1024)
+    cases = [
+        b"*2\r\n$3\r\nGET\r\n$1\r\nv\r\n" * 50,  # 50 kB of replies: delivered
+        b"*2\r\n$3\r\nGET\r\n$1\r\nv\r\n" * 200,  # 200 kB > the 100 kB hard limit: 0 bytes
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n%s\r\n" % (len(big), big),  # > 1mb query
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n%s\r\n" % (len(big) - 100, big[:-100]),
+    ]
+    with redis_server() as redis_port, running_server() as server:
+        for port in (redis_port, server.port):
+            r = redis.Redis(port=port)
+            r.set("v", value)
+            r.config_set("client-output-buffer-limit", "normal 100000 0 0")
+            r.config_set("client-query-buffer-limit", "1mb")
+            r.close()
+        for data in cases:
+            assert _exchange(server.port, data) == _exchange(redis_port, data)
