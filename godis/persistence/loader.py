@@ -158,13 +158,24 @@ def _cut_tail(server: ServerState, path: str, data: bytes, offset: int) -> None:
             "configuration option to yes and restart the server."
         )
     backup = f"{path}.truncated-{offset}"
-    with open(backup, "wb") as handle:
-        handle.write(data[offset:])
-        handle.flush()
-        os.fsync(handle.fileno())
     log.warning("!!! Warning: short read while loading the AOF file %s!!!", path)
-    log.warning("!!! Truncating the AOF %s at offset %d (%d bytes saved to %s) !!!",
-                path, offset, len(data) - offset, backup)
+    try:
+        with open(backup, "wb") as handle:
+            handle.write(data[offset:])
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        # A full disk must not prevent the start (Redis has no backup at all): say so, clearly
+        try:
+            os.unlink(backup)
+        except OSError:
+            pass
+        log.warning("!!! Could not save the %d truncated bytes to %s (%s): they are dropped "
+                    "!!!", len(data) - offset, backup, error.strerror or error)
+        log.warning("!!! Truncating the AOF %s at offset %d !!!", path, offset)
+    else:
+        log.warning("!!! Truncating the AOF %s at offset %d (%d bytes saved to %s) !!!",
+                    path, offset, len(data) - offset, backup)
     with open(path, "r+b") as handle:
         handle.truncate(offset)
         handle.flush()

@@ -519,3 +519,29 @@ def test_always_exits_on_a_failed_write_before_anyone_reads_it(small_tmpfs: Path
         assert r.dbsize() == failed  # every acknowledged write, and not the failed one
         assert r.exists(f"k{failed}") == 0
         r.close()
+
+
+def test_truncated_tail_on_a_full_disk_still_loads(small_tmpfs: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Regression (issue 11, defect 5): the ``.truncated-<offset>`` backup cannot be written on
+    a full disk; the start still recovers, as Redis does, and says the bytes were dropped."""
+    load_all()
+    good = encode_command([b"SET", b"k", b"v"])
+    path = small_tmpfs / "appendonly.aof"
+    path.write_bytes(good + b"*3\r\n$3\r\nSET\r\n$1\r\nx")
+    filler = os.open(small_tmpfs / "filler", os.O_WRONLY | os.O_CREAT)
+    try:  # fill the disk to the last byte
+        while os.write(filler, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(filler)
+    server = ServerState(Config(appendonly=False))
+    with caplog.at_level("WARNING"):
+        report = load_aof(server, str(path))
+    assert report.truncated_at == len(good)
+    assert server.keyspace.databases[0].data[b"k"] == b"v"
+    assert path.read_bytes() == good
+    assert not (small_tmpfs / f"appendonly.aof.truncated-{len(good)}").exists()
+    assert "Could not save the" in caplog.text
