@@ -30,6 +30,8 @@ GROUP_MODULES = (
     "transactions",
     "admin",
     "debug",
+    "replication",
+    "module",
     "scripting",
     "acl",
 )

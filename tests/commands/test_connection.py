@@ -132,7 +132,9 @@ def test_command_introspection(differ: Differ) -> None:
     assert mine.split(b"\r\n")[:4] == theirs.split(b"\r\n")[:4]
 
 
-@pytest.mark.parametrize("name", ["get", "set", "hset", "hget", "hgetall", "del", "ping", "expire"])
+@pytest.mark.parametrize("name", ["get", "set", "hset", "hget", "hgetall", "del", "ping", "expire",
+                                  "role", "wait", "module", "module|list", "module|help",
+                                  "module|load", "module|loadex", "module|unload"])
 def test_command_info_matches_redis(redis_port: int, name: str) -> None:
     from tests.support.resp import RespConnection, parse_reply
 
