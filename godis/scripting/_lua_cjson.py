@@ -22,12 +22,22 @@ local function argerror(fname, n, extramsg)
   throw("bad argument #" .. n .. " to '" .. fname .. "' (" .. extramsg .. ")")
 end
 
-local function protect(f)
+local function protect(f, three)
+  -- The library functions raise tagged errors; re-raise them at the caller's level, as
+  -- luaL_error would from a C function. Other errors pass unchanged.
+  if three then
+    return function(...)
+      local ok, a, b, c = pcall(f, ...)
+      if ok then return a, b, c end
+      if type(a) == "table" and a[1] == ERRTAG then error(a[2], 2) end
+      error(a, 0)
+    end
+  end
   return function(...)
-    local ok, res = pcall(f, ...)
-    if ok then return res end
-    if type(res) == "table" and res[1] == ERRTAG then error(res[2], 2) end
-    error(res, 0)
+    local ok, a = pcall(f, ...)
+    if ok then return a end
+    if type(a) == "table" and a[1] == ERRTAG then error(a[2], 2) end
+    error(a, 0)
   end
 end
 
@@ -160,7 +170,8 @@ local function new_instance()
     local max, items = 0, 0
     for k in next, t do
       if type(k) == "number" and k ~= 0 and floor(k) == k and k >= 1 then
-        if k > max then max = k end
+        -- max is a C int: x86 turns an out-of-range conversion into INT_MIN.
+        if k > max then max = k < 2147483648 and k or -2147483648 end
         items = items + 1
       else
         return -1
@@ -456,7 +467,7 @@ local function new_instance()
 
   cjson.encode = protect(encode)
   cjson.decode = protect(decode)
-  cjson.encode_sparse_array = protect(cfg_encode_sparse_array)
+  cjson.encode_sparse_array = protect(cfg_encode_sparse_array, true)
   cjson.encode_max_depth = protect(cfg_encode_max_depth)
   cjson.decode_max_depth = protect(cfg_decode_max_depth)
   cjson.encode_number_precision = protect(cfg_encode_number_precision)

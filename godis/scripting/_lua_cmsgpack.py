@@ -42,9 +42,9 @@ local function put(s) nbuf = nbuf + 1; buf[nbuf] = s end
 
 local function u16be(n) return char(floor(n / 256), n % 256) end
 
-local function u64be(n)   -- 0 <= n < 2^64, an integer
-  local lo = n % TWO32
-  return u32be((n - lo) / TWO32) .. u32be(lo)
+local function u64be(n)   -- an integer, -2^63 <= n < 2^64
+  local hi, lo = int64_halves(n)
+  return u32be(hi) .. u32be(lo)
 end
 
 local function encode_int(n)
@@ -59,7 +59,7 @@ local function encode_int(n)
     elseif n >= -128 then put(char(0xd0, n + 256))
     elseif n >= -32768 then put("\209" .. u16be(n + 65536))
     elseif n >= -2147483648 then put("\210" .. u32be(n + TWO32))
-    else put("\211" .. u64be(n + TWO63 + TWO63)) end
+    else put("\211" .. u64be(n)) end
   end
 end
 
@@ -169,7 +169,7 @@ local function decode_map(len)
   local t = {}
   for _ = 1, len do
     local k = decode_value()
-    t[k] = decode_value()
+    rawset(t, k, decode_value())   -- a C call: "table index is nil" carries no position
   end
   return t
 end

@@ -108,4 +108,17 @@ local function be_u32(s, i)
   local a, b, c, d = byte(s, i, i + 3)
   return ((a * 256 + b) * 256 + c) * 256 + d
 end
+
+-- The two 32-bit halves (high, low) of the 64-bit two's complement of integer n,
+-- exact for -2^63 <= n < 2^64.
+local function int64_halves(n)
+  if n >= 0 then
+    local lo = n % 4294967296
+    return (n - lo) / 4294967296, lo
+  end
+  local a = -n
+  local alo = a % 4294967296
+  local ahi = (a - alo) / 4294967296
+  return (4294967295 - ahi + (alo == 0 and 1 or 0)) % 4294967296, (4294967296 - alo) % 4294967296
+end
 """

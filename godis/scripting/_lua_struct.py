@@ -118,17 +118,7 @@ local function int_bytes(n, size, little)
   if n < 0 then n = -floor(-n) else n = floor(n) end
   if n < -9223372036854775808 then n = -9223372036854775808 end
   if n >= 18446744073709551616 then n = 9223372036854775808 end
-  local hi, lo
-  if n >= 0 then
-    lo = n % TWO32
-    hi = (n - lo) / TWO32
-  else
-    local a = -n
-    local alo = a % TWO32
-    local ahi = (a - alo) / TWO32
-    lo = (TWO32 - alo) % TWO32
-    hi = (TWO32 - 1 - ahi + (alo == 0 and 1 or 0)) % TWO32
-  end
+  local hi, lo = int64_halves(n)
   local le = reverse(u32be(lo)) .. reverse(u32be(hi))
   if size <= 8 then le = sub(le, 1, size) else le = le .. rep("\0", size - 8) end
   if little then return le end
