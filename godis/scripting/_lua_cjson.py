@@ -2,8 +2,8 @@
 
 SOURCE = r"""
 local null, ERRTAG = ...
-local type, next, pairs, tostring, tonumber, error, pcall, select =
-  type, next, pairs, tostring, tonumber, error, pcall, select
+local type, next, pairs, tostring, tonumber, error, pcall, select, rawget =
+  type, next, pairs, tostring, tonumber, error, pcall, select, rawget
 local floor, huge = math.floor, math.huge
 local byte, sub, find, format, gsub, char, match =
   string.byte, string.sub, string.find, string.format, string.gsub, string.char, string.match
@@ -208,7 +208,7 @@ local function new_instance()
         buf[nbuf] = "["
         for i = 1, len do
           if i > 1 then nbuf = nbuf + 1; buf[nbuf] = "," end
-          append(v[i], depth)
+          append(rawget(v, i), depth)
         end
         nbuf = nbuf + 1
         buf[nbuf] = "]"
