@@ -17,11 +17,18 @@ local TWO32, TWO63 = 4294967296, 9223372036854775808
 
 local function throw(msg) error({ERRTAG, msg}, 0) end
 
+-- spread(t, i, n): t[i..n] as results. unpack() refuses ~8000 results, which Redis returns.
+local spread
+function spread(t, i, n)
+  if n - i < 100 then return unpack(t, i, n) end
+  return t[i + 0], t[i + 1], t[i + 2], t[i + 3], t[i + 4], t[i + 5], t[i + 6], t[i + 7], t[i + 8], t[i + 9], t[i + 10], t[i + 11], t[i + 12], t[i + 13], t[i + 14], t[i + 15], t[i + 16], t[i + 17], t[i + 18], t[i + 19], t[i + 20], t[i + 21], t[i + 22], t[i + 23], t[i + 24], t[i + 25], t[i + 26], t[i + 27], t[i + 28], t[i + 29], t[i + 30], t[i + 31], t[i + 32], t[i + 33], t[i + 34], t[i + 35], t[i + 36], t[i + 37], t[i + 38], t[i + 39], t[i + 40], t[i + 41], t[i + 42], t[i + 43], t[i + 44], t[i + 45], t[i + 46], t[i + 47], t[i + 48], t[i + 49], t[i + 50], t[i + 51], t[i + 52], t[i + 53], t[i + 54], t[i + 55], t[i + 56], t[i + 57], t[i + 58], t[i + 59], t[i + 60], t[i + 61], t[i + 62], t[i + 63], t[i + 64], t[i + 65], t[i + 66], t[i + 67], t[i + 68], t[i + 69], t[i + 70], t[i + 71], t[i + 72], t[i + 73], t[i + 74], t[i + 75], t[i + 76], t[i + 77], t[i + 78], t[i + 79], t[i + 80], t[i + 81], t[i + 82], t[i + 83], t[i + 84], t[i + 85], t[i + 86], t[i + 87], t[i + 88], t[i + 89], t[i + 90], t[i + 91], t[i + 92], t[i + 93], t[i + 94], t[i + 95], t[i + 96], t[i + 97], t[i + 98], t[i + 99], spread(t, i + 100, n)
+end
+
 local function protect(f)
   return function(...)
     local ok, a, b = pcall(f, ...)
     if ok then
-      if b then return unpack(a, 1, b) end
+      if b then return spread(a, 1, b) end
       return a
     end
     if type(a) == "table" and a[1] == ERRTAG then error(a[2], 2) end
@@ -159,17 +166,22 @@ local function need(n) if slen - p + 1 < n then throw(EOF_ERR) end end
 
 local decode_value
 
-local function decode_array(len)
+-- h is the height the C stack would have (LUAI_MAXCSTACK is 8000): Redis's luaL_checkstack
+-- calls fail on deep nesting or too many results, and the same errors are raised here.
+local MAXCSTACK = 8000
+
+local function decode_array(len, h)
+  if h + 2 > MAXCSTACK then throw("stack overflow (in function mp_decode_to_lua_array)") end
   local t = {}
-  for i = 1, len do t[i] = decode_value() end
+  for i = 1, len do t[i] = decode_value(h + 2) end
   return t
 end
 
-local function decode_map(len)
+local function decode_map(len, h)
   local t = {}
   for _ = 1, len do
-    local k = decode_value()
-    rawset(t, k, decode_value())   -- a C call: "table index is nil" carries no position
+    local k = decode_value(h + 1)
+    rawset(t, k, decode_value(h + 2))   -- a C call: "table index is nil" carries no position
   end
   return t
 end
@@ -183,14 +195,17 @@ local function raw(hdr, len)
   return v
 end
 
-function decode_value()
+function decode_value(h)
   need(1)
+  if h + 1 > MAXCSTACK then
+    throw("stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)")
+  end
   local c = byte(s, p)
   if c < 0x80 then p = p + 1; return c end
   if c >= 0xe0 then p = p + 1; return c - 256 end
   if c >= 0xa0 and c < 0xc0 then return raw(1, c - 0xa0) end
-  if c >= 0x90 and c < 0xa0 then p = p + 1; return decode_array(c - 0x90) end
-  if c < 0x90 then p = p + 1; return decode_map(c - 0x80) end
+  if c >= 0x90 and c < 0xa0 then p = p + 1; return decode_array(c - 0x90, h) end
+  if c < 0x90 then p = p + 1; return decode_map(c - 0x80, h) end
   if c == 0xcc then need(2); p = p + 2; return byte(s, p - 1) end
   if c == 0xd0 then need(2); p = p + 2; local v = byte(s, p - 1); return v >= 128 and v - 256 or v end
   if c == 0xcd then need(3); p = p + 3; return be_u16(p - 2) end
@@ -216,10 +231,10 @@ function decode_value()
     p = p + 5
     return raw(0, len)
   end
-  if c == 0xdc then need(3); local len = be_u16(p + 1); p = p + 3; return decode_array(len) end
-  if c == 0xdd then need(5); local len = be_u32(s, p + 1); p = p + 5; return decode_array(len) end
-  if c == 0xde then need(3); local len = be_u16(p + 1); p = p + 3; return decode_map(len) end
-  if c == 0xdf then need(5); local len = be_u32(s, p + 1); p = p + 5; return decode_map(len) end
+  if c == 0xdc then need(3); local len = be_u16(p + 1); p = p + 3; return decode_array(len, h) end
+  if c == 0xdd then need(5); local len = be_u32(s, p + 1); p = p + 5; return decode_array(len, h) end
+  if c == 0xde then need(3); local len = be_u16(p + 1); p = p + 3; return decode_map(len, h) end
+  if c == 0xdf then need(5); local len = be_u32(s, p + 1); p = p + 5; return decode_map(len, h) end
   throw(BAD_ERR)
 end
 
@@ -253,13 +268,14 @@ local function unpack_full(fname, data, present, limit, offset)
   if not decode_all then cnt = 1 end
   local done = 0
   while p <= slen and done < limit do
-    local ok, v = pcall(decode_value)
+    local ok, v = pcall(decode_value, 1 + done)
     if not ok then s = nil; error(v, 0) end
     cnt = cnt + 1
     out[cnt] = v
     done = done + 1
   end
   if not decode_all then
+    if 1 + done + 1 > MAXCSTACK then throw("stack overflow (in function mp_unpack_full)") end
     out[1] = p > slen and -1 or p - 1
   end
   s = nil
