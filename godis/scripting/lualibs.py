@@ -26,11 +26,16 @@ _LIBRARIES = (
 def install_libraries(lua: lua51.LuaRuntime) -> None:
     """Set the globals ``cjson``, ``struct``, ``cmsgpack`` and ``bit`` in ``lua``, as Redis does.
 
-    ``cjson.null`` is a userdata made by ``newproxy`` (Redis uses a NULL light userdata: both
-    have type "userdata" and compare equal only to themselves).
+    ``cjson.null`` is a userdata made by ``newproxy``. Redis uses a NULL light userdata: both
+    have type "userdata", compare equal only to themselves, and print as "userdata: (nil)"
+    (here through a ``__tostring`` metamethod, so only ``getmetatable`` tells them apart).
     """
     g: Any = lua.globals()
-    null = lua.eval("newproxy(false)")
+    null = lua.execute(
+        b"local u = newproxy(true)\n"
+        b"getmetatable(u).__tostring = function() return 'userdata: (nil)' end\n"
+        b"return u"
+    )
     errtag = lua.eval("{}")
     for name, source in _LIBRARIES:
         module = lua.execute(source, null, errtag, name="=" + name)  # chunk name for Lua errors
