@@ -111,8 +111,7 @@ function bit.tohex(...)
   if select('#', ...) >= 2 then n = ret(tou("tohex", 2, ...)) end
   local f = "%08x"
   if n < 0 then
-    if n == -TWO31 then return "" end
-    n = -n; f = "%08X"
+    n = -n; f = "%08X"   -- -INT_MIN overflows; Redis's build then behaves as n > 8
   end
   if n > 8 then n = 8 end
   if n == 0 then return "" end

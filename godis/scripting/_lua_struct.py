@@ -113,11 +113,12 @@ local function checkformat(fname, n, ...)
 end
 
 local function int_bytes(n, size, little)
-  -- (Uinttype)(Inttype)n or (Uinttype)n, as size bytes.
+  -- (Uinttype)(Inttype)n or (Uinttype)n, as size bytes; out-of-range values as x86-64
+  -- converts them (NaN and below -2^63: INT64_MIN; 2^64 and above: 0).
   if n ~= n then n = -9223372036854775808 end
   if n < 0 then n = -floor(-n) else n = floor(n) end
   if n < -9223372036854775808 then n = -9223372036854775808 end
-  if n >= 18446744073709551616 then n = 9223372036854775808 end
+  if n >= 18446744073709551616 then n = 0 end     -- what x86-64's double -> uint64 gives
   local hi, lo = int64_halves(n)
   local le = reverse(u32be(lo)) .. reverse(u32be(hi))
   if size <= 8 then le = sub(le, 1, size) else le = le .. rep("\0", size - 8) end
