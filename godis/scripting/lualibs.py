@@ -1,9 +1,21 @@
 """The C libraries Redis 7.0 loads into its Lua state (script_lua.c luaLoadLibraries), in Lua.
 
+Why Lua and not Python functions: a Lua-to-Python call through lupa costs more than the
+library work itself, errors raised in Lua carry Redis's ``user_script:N:`` position for free,
+and no Python object becomes reachable from scripts (``debug.getupvalue`` on a library
+function finds only Lua values), so the sandbox stays closed.
+
 Each library is Lua source run once in the target runtime; its functions keep what they need
 (configuration, the ``cjson.null`` sentinel, base functions) as upvalues, so they keep working
-after the engine makes the globals table read-only. No Python object is reachable from the
-libraries, so ``debug.getupvalue`` cannot lead a script out of the sandbox.
+after the engine strips or locks the globals. Call ``install_libraries`` before that.
+
+Errors: library code raises a private tagged error; the public entry point catches it with
+``pcall`` and re-raises the message at level 2, which is what ``luaL_error`` in a C function
+gives ("user_script:1: bad argument #1 to 'encode' (...)"). Errors that are not the library's
+own (an engine's time-limit hook, "table index is nil" from ``rawset``) pass through unchanged.
+One difference remains: Lua 5.1 drops the caller's frame on a tail call to a Lua function, so an
+error from ``return cjson.encode(bad)`` has no ``user_script:N:`` prefix (C functions are never
+tail-called, so Redis keeps it).
 """
 
 from __future__ import annotations
