@@ -5,8 +5,9 @@ local null, ERRTAG = ...
 local type, next, pairs, tostring, tonumber, error, pcall, select, rawget =
   type, next, pairs, tostring, tonumber, error, pcall, select, rawget
 local floor, huge = math.floor, math.huge
-local byte, sub, find, format, gsub, char, match =
-  string.byte, string.sub, string.find, string.format, string.gsub, string.char, string.match
+local byte, sub, find, format, gsub, char, match, lower =
+  string.byte, string.sub, string.find, string.format, string.gsub, string.char, string.match,
+  string.lower
 local concat = table.concat
 
 local INT_MAX = 2147483647
@@ -270,20 +271,43 @@ local function new_instance()
     elseif c <= 57 then
       return false
     end
-    local w = sub(s, p, p + 2):lower()
+    local w = lower(sub(s, p, p + 2))
     return w == "inf" or w == "nan"
   end
 
+  -- The length of the longest prefix of s[p..] that C's strtod() accepts (0 if none),
+  -- found with patterns so that garbage after a number costs linear time.
+  local function strtod_length(p)
+    local sign = match(s, "^[%+%-]?", p)
+    local q = p + #sign
+    if match(s, "^0[xX]", q) then
+      local m = match(s, "^0[xX]%x*%.?%x*", q)
+      if not find(m, "%x", 3) then return #sign + 1 end    -- "0x": strtod takes the "0"
+      local e = match(s, "^[pP][%+%-]?%d+", q + #m)
+      return #sign + #m + (e and #e or 0)
+    end
+    local m = match(s, "^%d*%.?%d*", q)
+    if find(m, "%d") then
+      local e = match(s, "^[eE][%+%-]?%d+", q + #m)
+      return #sign + #m + (e and #e or 0)
+    end
+    local w = lower(sub(s, q, q + 7))
+    if w == "infinity" then return #sign + 8 end
+    local w3 = sub(w, 1, 3)
+    if w3 == "inf" then return #sign + 3 end
+    if w3 == "nan" then
+      local par = match(s, "^%([%w_]*%)", q + 3)
+      return #sign + 3 + (par and #par or 0)
+    end
+    return 0
+  end
+
   local function number_token(p)
-    local cand = match(s, "^[%-%+]?[nN][aA][nN]%([%w_]*%)", p) or match(s, "^[%-%+%.0-9a-yA-Y]+", p)
-    if cand then
-      for k = #cand, 1, -1 do
-        local v = tonumber(sub(cand, 1, k))
-        if v then
-          pos = p + k
-          return "T_NUMBER", v, p
-        end
-      end
+    local len = strtod_length(p)
+    local v = len > 0 and tonumber(sub(s, p, p + len - 1))
+    if v then
+      pos = p + len
+      return "T_NUMBER", v, p
     end
     return token_error(p, "invalid number")
   end
