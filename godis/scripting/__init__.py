@@ -1,0 +1,1 @@
+"""Lua scripting: the libraries and engine behind EVAL, FUNCTION and FCALL."""
