@@ -47,7 +47,7 @@ def imported(node: ast.Import | ast.ImportFrom, module: str) -> list[str]:
         return [alias.name for alias in node.names if alias.name.startswith("godis")]
     base = node.module or ""
     if node.level:
-        base = ".".join(module.split(".")[: len(module.split(".")) - node.level] + [base])
+        base = ".".join([*module.split(".")[: len(module.split(".")) - node.level], base])
     if not base.startswith("godis"):
         return []
     found = [base]
@@ -169,7 +169,8 @@ def test_the_cycle_check_catches_a_cycle() -> None:
     trees = modules()
     trees["godis.util"] = ast.parse("import godis.dispatch\n" + ast.unparse(trees["godis.util"]))
     cycle = find_cycle(trees)
-    assert cycle is not None and "godis.util" in cycle
+    assert cycle is not None
+    assert "godis.util" in cycle
 
 
 def test_the_local_import_check_catches_one() -> None:
