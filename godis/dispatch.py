@@ -86,6 +86,8 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
         # writes are refused while the AOF cannot be written (disk full, I/O error), as Redis
         return _reject(client, spec, f"MISCONF Errors writing to the AOF file: "
                                      f"{aof.last_write_error}")
+    if client.server.loading and "loading" not in spec.flags and not client.is_fake:
+        return _reject(client, spec, "LOADING Redis is loading the dataset in memory")
     if client.in_multi and spec.name not in _NOT_QUEUED:
         if "no_multi" in spec.flags:
             return _reject(client, spec, "ERR Command not allowed inside a transaction")

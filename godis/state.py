@@ -61,7 +61,10 @@ class ServerState:
         self.port = self.config.port  # the bound port, set once listening
         self.run_id = os.urandom(20).hex()
         self.aof: AofLike | None = None
-        self.loading = False
+        self.loading = False  # the dataset is being loaded: -LOADING for most commands
+        self.loading_started_at = 0.0
+        self.loading_total_bytes = 0
+        self.loading_loaded_bytes = 0
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         # CLIENT PAUSE: until when (Trio time, 0 = not paused), "all" or "write", and the event
         # paused clients wait on

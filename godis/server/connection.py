@@ -19,7 +19,7 @@ import logging
 import math
 import socket
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import trio
 
@@ -44,10 +44,9 @@ _LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
 class Connection:
     """A connected client: its socket, its parser, its pending output, its ``Client`` state."""
 
-    def __init__(self, server: ServerState, sock: socket.socket, aof: AppendOnlyFile | None) -> None:
+    def __init__(self, server: ServerState, sock: socket.socket) -> None:
         self.server = server
         self.sock = sock
-        self.aof = aof
         peer = _address(sock, remote=True)
         self.client = Client(server, address=peer, laddr=_address(sock, remote=False),
                              fd=sock.fileno())
@@ -67,6 +66,11 @@ class Connection:
         # input buffer (so ``GET / HTTP/1.1`` + ``Host:`` gets 0 bytes, like Redis).
         self._held: bytearray | None = None
         self._dropped = False
+
+    @property
+    def aof(self) -> AppendOnlyFile | None:
+        """The server's AOF, once open (a client may connect while the dataset loads)."""
+        return cast("AppendOnlyFile | None", self.server.aof)
 
     # -- output -----------------------------------------------------------------------------
 
