@@ -389,7 +389,8 @@ async def test_forget_client_on_close(world: World) -> None:
     client = world.client()
     request = await world.run(client, "BLPOP", "k", 0)
     assert type(request) is BlockRequest
-    assert client.blocked is not None
+    blocked_before_close = client.blocked  # a local: the hooks below change the attribute
+    assert blocked_before_close is not None
     for hook in world.server.on_client_close:
         hook(client)
     assert client.blocked is None

@@ -161,7 +161,12 @@ def test_nothing_is_published_without_subscribers(monkeypatch: pytest.MonkeyPatc
     import godis.commands.pubsub as pubsub
 
     calls: list[object] = []
-    monkeypatch.setattr(pubsub, "publish_message", lambda *args: calls.append(args) or 0)
+
+    def publish_message(*args: object) -> int:
+        calls.append(args)
+        return 0
+
+    monkeypatch.setattr(pubsub, "publish_message", publish_message)
     godis = _godis("KEA")  # binds the patched function
     execute(godis.client, [b"SET", b"k", b"v"])
     assert calls == []
