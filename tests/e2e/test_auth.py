@@ -13,10 +13,11 @@ from tests.support import redispy
 from tests.support.server_thread import ServerThread, running_server
 
 
-def _client(server: ServerThread, protocol: int, **kwargs: object) -> redis.Redis:
+def _client(server: ServerThread, protocol: int, *, username: str | None = None,
+            password: str | None = None) -> redis.Redis:
     """redis-py without retries: it retries AuthenticationError (a ConnectionError)."""
     return redis.Redis(port=server.port, protocol=protocol, decode_responses=True,
-                       retry=Retry(NoBackoff(), 0), **kwargs)  # type: ignore[arg-type]
+                       retry=Retry(NoBackoff(), 0), username=username, password=password)
 
 
 @pytest.mark.parametrize("protocol", [2, 3])

@@ -22,7 +22,8 @@ def next_message(pubsub: redis.client.PubSub, timeout: float = 2.0) -> dict[str,
     while time.monotonic() < deadline:
         message = pubsub.get_message(timeout=0.1)
         if message is not None:
-            return message  # type: ignore[no-any-return]
+            assert isinstance(message, dict), message
+            return message
     raise AssertionError("no message")
 
 
