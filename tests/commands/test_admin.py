@@ -34,20 +34,19 @@ def _normalised(raw: bytes) -> list[object]:
     """Entries with timestamps, durations and addresses blanked, ids made relative."""
     entries = parse_reply(raw)
     assert isinstance(entries, list)
-    out: list[object] = []
+    rows: list[tuple[int, object, object]] = []
     for entry in entries:
         assert isinstance(entry, list)
         assert len(entry) == 6
         entry_id, timestamp, micros, args, address, name = entry
+        assert isinstance(entry_id, int)
         assert isinstance(timestamp, int)
         assert isinstance(micros, int)
         assert isinstance(address, bytes)
         assert b":" in address
-        out.append((entry_id, args, name))
-    if out:
-        last = out[-1][0]  # type: ignore[index]
-        out = [(entry[0] - last, *entry[1:]) for entry in out]  # type: ignore[index, operator]
-    return out
+        rows.append((entry_id, args, name))
+    last = rows[-1][0] if rows else 0
+    return [(entry_id - last, args, name) for entry_id, args, name in rows]
 
 
 def test_slowlog_entries_match_redis(differ: Differ) -> None:
@@ -121,7 +120,8 @@ def test_reset_reauthenticates_as_default_user() -> None:
     assert godis.call("GET", "x").startswith(b"-NOAUTH")
     godis.call("AUTH", "secret")
     godis.call("MONITOR")
-    assert godis.client.monitor
+    monitoring = godis.client.monitor  # a local: RESET below changes the attribute
+    assert monitoring
     assert godis.client in godis.server.monitors
     godis.call("RESET")
     assert not godis.client.monitor
