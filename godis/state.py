@@ -18,6 +18,7 @@ from godis.acl import AclRegistry
 from godis.blocking import BlockedClients
 from godis.config import Config, parse_memory
 from godis.keyspace.keyspace import Keyspace
+from godis.scripting.engine import Scripting
 
 if TYPE_CHECKING:
     from godis.client import Client
@@ -103,6 +104,7 @@ class ServerState:
         self.blocked = BlockedClients(self.keyspace)
         self.on_client_close.append(self.blocked.forget)
         self.acl = AclRegistry(self)
+        self.scripting = Scripting(self)  # EVAL's and FUNCTION's Lua states, the script cache
         # slow log (SLOWLOG GET/LEN/RESET)
         self.slowlog: deque[tuple[int, int, int, list[bytes], str, bytes]] = deque()
         self.slowlog_next_id = 0
