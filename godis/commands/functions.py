@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from godis.client import Client
 from godis.commands.scripting import (
-    BUSY_SCRIPT,
     check_script_flags,
     kill_script,
     no_written_keys,
@@ -23,6 +22,7 @@ from godis.errors import CommandError
 from godis.glob import glob_match
 from godis.protocol.reader import split_args
 from godis.protocol.writer import OK, Map, Reply, SetReply, Status
+from godis.scripting.busy import BUSY_SCRIPT
 from godis.scripting.engine import (
     SCRIPT_FLAGS,
     Function,

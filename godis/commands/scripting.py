@@ -17,6 +17,7 @@ from godis.dispatch import feed_monitors
 from godis.errors import CommandError
 from godis.protocol.reader import split_args
 from godis.protocol.writer import OK, Reply
+from godis.scripting.busy import BUSY_FUNCTION, BUSY_SCRIPT
 from godis.scripting.engine import SCRIPT_FLAGS, Scripting, ScriptRun
 from godis.table import command, container
 
@@ -215,10 +216,6 @@ def kill_script(scripting: Scripting, eval_mode: bool) -> Reply:
     return OK
 
 
-BUSY_SCRIPT = ("BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
-               "SHUTDOWN NOSAVE.")
-BUSY_FUNCTION = ("BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
-                 "SHUTDOWN NOSAVE.")
 
 
 @command("script|debug", arity=3, flags="noscript", group="scripting", since="3.2.0",

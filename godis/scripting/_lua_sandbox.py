@@ -238,14 +238,20 @@ for _, name in ipairs({'string', 'table', 'math', 'cjson', 'bit', 'struct', 'cms
 end
 
 -- The interrupt hook (luaMaskCountHook): every 100000 instructions ask the engine.
+-- Once killed, it runs on every line of the script's own code (not the engine's), so a
+-- pcall in the script cannot swallow the kill; each run ends by restoring the count hook.
 local interrupt = api.interrupt
-local function hook()
+local hook
+hook = function()
+  local info = getinfo(2, 'S')
+  if info and INTERNAL[info.source] then return end
   if interrupt() then
     sethook(hook, 'l')
     error(error_table(api.kill_message()))
   end
 end
-sethook(hook, '', 100000)
+local function count_hook() sethook(hook, '', 100000) end
+count_hook()
 
 -- Lua -> RESP (luaReplyToRedisReply) --------------------------------------------------------
 local MAX_DEPTH = 3999
@@ -470,12 +476,14 @@ end
 local function run_eval(f, keys, args, name, resp)
   backing.KEYS, backing.ARGV = keys, args
   local ok, result = raw_xpcall(f, error_handler)
+  count_hook()
   if ok then return reply_of(result, resp, api.script_resp()) end
   return failure_of(result, name)
 end
 
 local function run_function(f, keys, args, name, resp)
   local ok, result = raw_xpcall(function() return f(keys, args) end, error_handler)
+  count_hook()
   if ok then return reply_of(result, resp, api.script_resp()) end
   return failure_of(result, name)
 end
@@ -490,6 +498,7 @@ end
 local function load_library(f)
   globals_meta.__index = load_backing
   local ok, err = raw_pcall(f)
+  count_hook()
   globals_meta.__index = backing
   if ok then return nil end
   if type(err) == 'userdata' then err = unwrap(err) end

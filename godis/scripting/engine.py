@@ -492,6 +492,8 @@ class Scripting:
                         run.name)
             run.timed_out = True
         self.while_busy()
+        if self.server.shutdown_requested:  # SHUTDOWN NOSAVE while busy: stop now
+            run.killed = True
         if run.killed:
             log.warning("Lua script killed by user with SCRIPT KILL.")
         return run.killed

@@ -108,6 +108,14 @@ async def serve(
     server.request_shutdown = request_shutdown
     connections: set[Connection] = set()
 
+    def answer_while_busy() -> None:
+        """A script runs past busy-reply-threshold: answer the idle clients (-BUSY, KILL)."""
+        for connection in list(connections):
+            if connection.idle and not connection.closed:
+                connection.answer_while_busy()
+
+    server.scripting.while_busy = answer_while_busy
+
     async def handle(stream: trio.SocketStream) -> None:
         # Take the socket out of the stream: the connection drives it directly.
         trio_sock = stream.socket

@@ -1,0 +1,133 @@
+"""Scripts and functions through redis-py, as the libraries that need them use them: the
+``Lock`` (acquire, extend, reacquire, release are Lua), ``register_script`` (EVALSHA, then
+EVAL on NOSCRIPT), pipelines of scripts, functions, and a runaway script killed by SCRIPT KILL
+while other clients get -BUSY. Scripts written to the AOF come back after a restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from redis.exceptions import LockError, NoScriptError, ResponseError
+
+from tests.support.server_thread import ServerThread, running_server
+
+
+def test_redis_py_lock(client: redis.Redis) -> None:
+    lock = client.lock("resource", timeout=10)
+    assert lock.acquire(blocking=False)
+    assert not client.lock("resource", timeout=10).acquire(blocking=False)
+    assert lock.extend(5)
+    ttl = client.pttl("resource")
+    assert 10_000 < ttl <= 15_000
+    assert lock.reacquire()
+    assert 9_000 < client.pttl("resource") <= 10_000
+    lock.release()
+    assert client.get("resource") is None
+    with pytest.raises(LockError):
+        lock.release()
+    with client.lock("resource", timeout=5, blocking_timeout=1):
+        assert client.exists("resource") == 1
+    assert client.exists("resource") == 0
+
+
+def test_register_script_falls_back_to_eval(client: redis.Redis) -> None:
+    client.script_flush()
+    incrby = client.register_script(
+        "local v = redis.call('incrby', KEYS[1], ARGV[1]) return {v, redis.call('type', KEYS[1])}")
+    assert incrby(keys=["counter"], args=[5]) == [5, "string"]
+    assert incrby(keys=["counter"], args=[2]) == [7, "string"]
+    assert client.script_exists(incrby.sha) == [True]
+    with pytest.raises(NoScriptError):
+        client.evalsha("0" * 40, 0)
+    pipe = client.pipeline()
+    incrby(keys=["counter"], args=[1], client=pipe)
+    incrby(keys=["other"], args=[3], client=pipe)
+    assert pipe.execute() == [[8, "string"], [3, "string"]]
+    with pytest.raises(ResponseError, match="Script attempted to access nonexistent global"):
+        client.eval("return undefined_name", 0)
+
+
+def test_functions_through_redis_py(client: redis.Redis) -> None:
+    client.function_flush()
+    code = ("#!lua name=counters\n"
+            "redis.register_function('bump', function(keys, args) "
+            "return redis.call('incrby', keys[1], args[1]) end)\n"
+            "redis.register_function{function_name='peek', flags={'no-writes'}, "
+            "callback=function(keys) return redis.call('get', keys[1]) end}")
+    assert client.function_load(code) == "counters"
+    assert client.fcall("bump", 1, "c", 4) == 4
+    assert client.fcall_ro("peek", 1, "c") == "4"
+    with pytest.raises(ResponseError, match=r"Can not execute a script with write flag"):
+        client.fcall_ro("bump", 1, "c", 1)
+    listed = client.function_list()
+    assert "counters" in (listed[0]["library_name"] if isinstance(listed[0], dict)
+                          else listed[0])
+    assert client.function_delete("counters")
+    assert client.function_list() == []
+
+
+def test_a_runaway_script_is_killed_while_others_get_busy() -> None:
+    with running_server(appendonly=False) as server:
+        admin = redis.Redis(port=server.port, decode_responses=True)
+        admin.config_set("busy-reply-threshold", 100)
+        outcome: list[BaseException | object] = []
+
+        def runaway() -> None:
+            looping = redis.Redis(port=server.port, decode_responses=True)
+            try:
+                outcome.append(looping.eval("local i = 0 while true do i = i + 1 end", 0))
+            except redis.RedisError as error:
+                outcome.append(error)
+            finally:
+                looping.close()
+
+        thread = threading.Thread(target=runaway)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                admin.ping()
+            except redis.exceptions.BusyLoadingError:
+                pytest.fail("not a loading error")
+            except ResponseError as error:
+                assert str(error).startswith("BUSY Redis is busy running a script")
+                break
+            assert time.monotonic() < deadline, "the script never became busy"
+            time.sleep(0.05)
+        with pytest.raises(ResponseError, match="BUSY"):
+            admin.function_kill()
+        assert admin.script_kill()
+        thread.join(10)
+        assert not thread.is_alive()
+        assert isinstance(outcome[0], ResponseError)
+        assert "Script killed by user with SCRIPT KILL..." in str(outcome[0])
+        assert admin.ping() is True
+        with pytest.raises(ResponseError, match="NOTBUSY"):
+            admin.script_kill()
+        admin.close()
+
+
+def test_script_writes_survive_a_restart(tmp_path: Path) -> None:
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.eval("redis.call('set', 'a', '1') redis.call('rpush', 'l', 'x', 'y') "
+               "return redis.call('incr', 'a')", 0)
+        r.function_load("#!lua name=lib\nredis.register_function('f', function() return 7 end)")
+        r.close()
+    with running_server(dir=str(tmp_path), appendonly=True) as restarted:
+        r = redis.Redis(port=restarted.port, decode_responses=True)
+        assert r.get("a") == "2"
+        assert r.lrange("l", 0, -1) == ["x", "y"]
+        assert r.fcall("f", 0) == 7
+        r.close()
+
+
+def test_server_thread_fixture_is_usable(godis_server: ServerThread) -> None:
+    """The AOF-backed fixture server runs scripts too."""
+    r = redis.Redis(port=godis_server.port)
+    assert r.eval("return ARGV[1]", 0, "x") == b"x"
+    r.close()
