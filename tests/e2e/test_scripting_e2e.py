@@ -13,6 +13,7 @@ import pytest
 import redis
 from redis.exceptions import LockError, NoScriptError, ResponseError
 
+from tests.support.redispy import execute_command
 from tests.support.server_thread import ServerThread, running_server
 
 
@@ -142,7 +143,7 @@ def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path) -> None:
         r.function_load(code)
         r.set("x", "1")
         r.bgrewriteaof()
-        assert r.execute_command("DEBUG", "RELOAD") == "OK"
+        assert execute_command(r, "DEBUG", "RELOAD") == "OK"
         assert r.fcall("k", 0) == "still here"
         r.close()
     aof = (tmp_path / "appendonly.aof").read_bytes()
