@@ -42,11 +42,11 @@ local unwrap = api.unwrap
 local ALLOWED = {
   string = true, cjson = true, bit = true, cmsgpack = true, math = true, table = true,
   struct = true, redis = true, __redis__err__handler = true,
-  xpcall = true, tostring = true, getfenv = true, setmetatable = true, next = true,
+  xpcall = true, tostring = true, setmetatable = true, next = true,
   assert = true, tonumber = true, rawequal = true, collectgarbage = true, getmetatable = true,
   rawset = true, pcall = true, coroutine = true, type = true, _G = true, select = true,
   unpack = true, gcinfo = true, pairs = true, rawget = true, loadstring = true, ipairs = true,
-  _VERSION = true, setfenv = true, load = true, error = true, newproxy = true,
+  _VERSION = true, load = true, error = true,
 }
 
 -- Frames that are the engine's own: the error handler looks past them, as Redis's looks
@@ -91,7 +91,15 @@ for _, k in ipairs(names) do
   rawset(G, k, nil)
 end
 
+-- lupa looks up debug.traceback from C before each call into Lua: it finds it, a script
+-- does not (Redis has no debug global).
+local lupa_debug = readonly_view({traceback = traceback})
+
 local function missing_global(_, k)
+  if k == 'debug' then
+    local caller = getinfo(2, 'S')
+    if caller == nil or caller.what == 'C' or INTERNAL[caller.source] then return lupa_debug end
+  end
   local kind = type(k)
   if kind ~= 'string' and kind ~= 'number' then
     error('Second argument to luaProtectedTableError must be a string or number', 2)
@@ -225,15 +233,13 @@ if api.function_mode then
     REDIS_VERSION = api.version, REDIS_VERSION_NUM = api.version_num,
   }
   setmetatable(load_redis, {__index = missing_global})
-  load_backing = {redis = readonly_view(load_redis), debug = readonly_view({traceback = traceback})}
+  load_backing = {redis = readonly_view(load_redis)}
   setmetatable(load_backing, {__index = missing_global})
 end
 
 backing.redis = redis
--- lupa fetches debug.traceback for every call into Lua: only that stays (Redis has no debug).
-backing.debug = {traceback = traceback}
 for _, name in ipairs({'string', 'table', 'math', 'cjson', 'bit', 'struct', 'cmsgpack',
-                       'coroutine', 'redis', 'debug'}) do
+                       'coroutine', 'redis'}) do
   backing[name] = readonly_view(backing[name])
 end
 
