@@ -5,12 +5,14 @@ while other clients get -BUSY. Scripts written to the AOF come back after a rest
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import redis
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import LockError, NoScriptError, ResponseError
 
 from tests.support.redispy import execute_command
@@ -152,4 +154,71 @@ def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path) -> None:
         r = redis.Redis(port=restarted.port, decode_responses=True)
         assert r.fcall("k", 0) == "still here"
         assert r.get("x") == "1"
+        r.close()
+
+
+def test_a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_it() -> None:
+    with running_server(appendonly=False) as server:
+        admin = redis.Redis(port=server.port, decode_responses=True)
+        admin.config_set("busy-reply-threshold", 50)
+        outcome: list[object] = []
+
+        def writer_then_loop() -> None:
+            looping = redis.Redis(port=server.port, decode_responses=True)
+            try:
+                outcome.append(looping.eval("redis.call('set', 'w', '1') while true do end", 0))
+            except redis.RedisError as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=writer_then_loop)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                admin.ping()
+            except ResponseError:
+                break
+            assert time.monotonic() < deadline, "the script never became busy"
+            time.sleep(0.05)
+        with pytest.raises(ResponseError, match="UNKILLABLE Sorry the script already executed "
+                           "write commands against the dataset"):
+            admin.script_kill()
+        with pytest.raises(redis.ConnectionError):
+            execute_command(admin, "SHUTDOWN", "NOSAVE")
+        thread.join(10)
+        assert not thread.is_alive()
+        server.stop()  # returns at once: SHUTDOWN NOSAVE already ended the server
+        assert server.state is not None
+        assert server.state.shutdown_requested
+
+
+def test_the_asyncio_lock(godis_server: ServerThread) -> None:
+    async def main() -> None:
+        client = AsyncRedis(port=godis_server.port)
+        try:
+            lock = client.lock("async-resource", timeout=5)
+            assert await lock.acquire(blocking=False)
+            other = client.lock("async-resource", timeout=5, blocking_timeout=0.2)
+            assert not await other.acquire()
+            assert await lock.extend(5)
+            assert await lock.reacquire()
+            await lock.release()
+            assert await client.exists("async-resource") == 0
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+
+
+def test_restart_replays_scripts_to_the_same_digest(tmp_path: Path) -> None:
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        r = redis.Redis(port=server.port)
+        r.eval("for i = 1, 50 do redis.call('hset', 'h' .. (i % 5), 'f' .. i, i) "
+               "redis.call('zadd', 'z', i / 3, 'm' .. i) end "
+               "redis.call('spop', 'nothing') redis.call('set', 'ttl', 1, 'EX', 1000)", 0)
+        before = execute_command(r, "DEBUG", "DIGEST")
+        r.close()
+    with running_server(dir=str(tmp_path), appendonly=True) as restarted:
+        r = redis.Redis(port=restarted.port)
+        assert execute_command(r, "DEBUG", "DIGEST") == before
         r.close()
