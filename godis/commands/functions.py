@@ -87,8 +87,8 @@ def load_library(scripting: Scripting, code: bytes, replace: bool) -> bytes:
                            + error.decode("utf-8", "surrogateescape"))
     library = Library(name, code)
     engine.registering = {}
-    run = ScriptRun(scripting.client, name.decode("utf-8", "surrogateescape"), eval_mode=False,
-                    read_only=True, argv=[], loading=True)
+    run = ScriptRun(scripting.client, name, eval_mode=False, read_only=True, argv=[],
+                    loading=True)
     scripting.current = run
     try:
         failure = engine.load_library(function)
@@ -144,7 +144,7 @@ def _fcall(client: Client, argv: list[bytes], read_only: bool) -> Reply:
     numkeys = parse_numkeys(argv, "ERR Bad number of keys provided")
     flags = frozenset(function.flags)
     check_script_flags(client, flags, read_only)
-    run = ScriptRun(client, function.name.decode("utf-8", "surrogateescape"), eval_mode=False,
+    run = ScriptRun(client, function.name, eval_mode=False,
                     read_only=read_only or b"no-writes" in flags, argv=argv)
     return scripting.run(scripting.function_engine, run, function.callback,
                          argv[3:3 + numkeys], argv[3 + numkeys:])
@@ -278,7 +278,7 @@ def function_stats_command(client: Client, argv: list[bytes]) -> Reply:
         raise CommandError(BUSY_SCRIPT)
     running: Reply = None
     if run is not None:
-        running = Map([(b"name", run.name.encode()), (b"command", list(run.argv)),
+        running = Map([(b"name", run.name_bytes), (b"command", list(run.argv)),
                        (b"duration_ms", run.duration_ms())])
     return Map([
         (b"running_script", running),

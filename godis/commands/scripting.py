@@ -130,7 +130,7 @@ def _eval_handler(evalsha: bool, read_only: bool) -> Callable[[Client, list[byte
             sha = create_script(scripting, argv[1])
         _body, function, flags = scripting.scripts[sha]
         check_script_flags(client, flags, read_only)
-        run = ScriptRun(client, sha.decode(), eval_mode=True,
+        run = ScriptRun(client, sha, eval_mode=True,
                         read_only=read_only or (flags is not None and b"no-writes" in flags),
                         argv=argv)
         return scripting.run(scripting.eval_engine, run, function, argv[3:3 + numkeys],

@@ -479,19 +479,41 @@ local function new_array(...)
   return {...}
 end
 
-local function run_eval(f, keys, args, name, resp)
-  backing.KEYS, backing.ARGV = keys, args
-  local ok, result = raw_xpcall(f, error_handler)
-  count_hook()
-  if ok then return reply_of(result, resp, api.script_resp()) end
-  return failure_of(result, name)
+-- The script client's protocol (redis.setresp writes it; each run starts in RESP2).
+local state = {resp = 2}
+
+-- KEYS and ARGV arrive either as tables (big calls) or as the varargs after nkeys.
+local function split_arguments(nkeys, keys, ...)
+  if keys then return keys, ... end
+  local all = {...}
+  local count = select('#', ...)
+  local key_list, arg_list = {}, {}
+  for i = 1, nkeys do key_list[i] = all[i] end
+  for i = nkeys + 1, count do arg_list[i - nkeys] = all[i] end
+  return key_list, arg_list
 end
 
-local function run_function(f, keys, args, name, resp)
-  local ok, result = raw_xpcall(function() return f(keys, args) end, error_handler)
+local function finish(ok, result, name, resp)
   count_hook()
-  if ok then return reply_of(result, resp, api.script_resp()) end
-  return failure_of(result, name)
+  if not ok then return failure_of(result, name) end
+  local kind = type(result)
+  if kind == 'number' then return 'reply', ':' .. format('%d', result) .. '\r\n' end
+  if kind == 'string' then return 'reply', '$' .. #result .. '\r\n' .. result .. '\r\n' end
+  return reply_of(result, resp, state.resp)
+end
+
+local function run_eval(f, name, resp, nkeys, keys, ...)
+  backing.KEYS, backing.ARGV = split_arguments(nkeys, keys, ...)
+  state.resp = 2
+  local ok, result = raw_xpcall(f, error_handler)
+  return finish(ok, result, name, resp)
+end
+
+local function run_function(f, name, resp, nkeys, keys, ...)
+  local key_list, arg_list = split_arguments(nkeys, keys, ...)
+  state.resp = 2
+  local ok, result = raw_xpcall(function() return f(key_list, arg_list) end, error_handler)
+  return finish(ok, result, name, resp)
 end
 
 local function compile(code, chunkname)
@@ -521,6 +543,6 @@ local function is_function(v) return type(v) == 'function' end
 return {
   run_eval = run_eval, run_function = run_function, compile = compile,
   from_resp = from_resp, error_of = error_of, where = where, new_array = new_array,
-  load_library = load_library, is_function = is_function,
+  load_library = load_library, is_function = is_function, state = state,
 }
 """

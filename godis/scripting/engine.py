@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("godis.scripting")
 
+_VARARGS_MAX = 64  # KEYS + ARGV passed as Lua call arguments up to this many
 LOAD_TIMEOUT_MS = 500  # FUNCTION LOAD's limit for a library's top-level code (functions.c)
 KILLED_MESSAGE = b"Script killed by user with SCRIPT KILL..."
 LOAD_TIMEOUT_MESSAGE = b"FUNCTION LOAD timeout"
@@ -75,21 +76,29 @@ class Lrand48:
         return self.state >> 17
 
 
-@dataclass
 class ScriptRun:
     """One script or function invocation (Redis's scriptRunCtx)."""
 
-    caller: Client
-    name: str  # the sha of an EVAL script, the function's name
-    eval_mode: bool
-    read_only: bool
-    argv: list[bytes]
-    started: float = field(default_factory=time.monotonic)
-    repl_flags: int = 3  # PROPAGATE_AOF | PROPAGATE_REPL
-    write_dirty: bool = False
-    timed_out: bool = False
-    killed: bool = False
-    loading: bool = False  # FUNCTION LOAD running a library's top level
+    __slots__ = ("argv", "caller", "eval_mode", "killed", "loading", "name_bytes", "read_only",
+                 "repl_flags", "started", "timed_out", "write_dirty")
+
+    def __init__(self, caller: Client, name: bytes, *, eval_mode: bool, read_only: bool,
+                 argv: list[bytes], loading: bool = False) -> None:
+        self.caller = caller
+        self.name_bytes = name  # the sha of an EVAL script, the function's name
+        self.eval_mode = eval_mode
+        self.read_only = read_only
+        self.argv = argv
+        self.loading = loading  # FUNCTION LOAD running a library's top level
+        self.started = time.monotonic()
+        self.repl_flags = 3  # PROPAGATE_AOF | PROPAGATE_REPL (redis.set_repl)
+        self.write_dirty = False
+        self.timed_out = False
+        self.killed = False
+
+    @property
+    def name(self) -> str:
+        return self.name_bytes.decode("utf-8", "surrogateescape")
 
     def duration_ms(self) -> int:
         return int((time.monotonic() - self.started) * 1000)
@@ -144,7 +153,6 @@ class LuaEngine:
         api.randomseed = self._math_randomseed
         api.interrupt = scripting.interrupt
         api.kill_message = scripting.kill_message
-        api.script_resp = scripting.script_resp
         api.version = REDIS_COMPAT_VERSION.encode()
         api.version_num = _version_num(REDIS_COMPAT_VERSION)
         api.function_mode = function_mode
@@ -157,6 +165,7 @@ class LuaEngine:
         self._error_of = exports.error_of
         self._load_library = exports.load_library
         self._is_function = exports.is_function
+        self._state = exports.state
         self._where = exports.where
         # FUNCTION LOAD: the functions the library being loaded registers
         self.registering: dict[bytes, tuple[Any, bytes | None, list[bytes]]] | None = None
@@ -170,16 +179,17 @@ class LuaEngine:
             return result[0], result[1] or b""
         return result, b""
 
-    def run(self, function: Any, keys: list[bytes], args: list[bytes], name: str,
-            resp: int) -> tuple[str, bytes, bool]:
+    def run(self, function: Any, keys: list[bytes], args: list[bytes], name: bytes,
+            resp: int) -> tuple[bytes, bytes, bool]:
         """Call a compiled script (EVAL: KEYS/ARGV globals) or function (FCALL: arguments);
-        ("reply", RESP) or ("error", text, stats already counted)."""
-        keys_table = self.lua.table_from(keys)
-        args_table = self.lua.table_from(args)
+        (b"reply", RESP) or (b"error", text, stats already counted)."""
         runner = self._run_function if self.function_mode else self._run_eval
-        result: Any = runner(function, keys_table, args_table, name.encode(), resp)
-        kind = result[0].decode()
-        return kind, result[1], len(result) > 2 and bool(result[2])
+        if len(keys) + len(args) <= _VARARGS_MAX:  # no tables to build from Python
+            result: Any = runner(function, name, resp, len(keys), None, *keys, *args)
+        else:
+            result = runner(function, name, resp, len(keys), self.lua.table_from(keys),
+                            self.lua.table_from(args))
+        return result[0], result[1], len(result) > 2 and bool(result[2])
 
     def load_library(self, function: Any) -> bytes | None:
         """Run a library's top level with the load-time globals; the error text or None."""
@@ -269,6 +279,7 @@ class LuaEngine:
         if resp is None or int(resp) not in (2, 3):
             raise self._raise(b"RESP version must be 2 or 3.")
         self.scripting.client.resp = int(resp)
+        self._state.resp = int(resp)
 
     def _redis_set_repl(self, *args: object) -> None:
         run = self.scripting.current
@@ -470,9 +481,6 @@ class Scripting:
 
     # -- callbacks from the engines ----------------------------------------------------------
 
-    def script_resp(self) -> int:
-        return self.client.resp
-
     def interrupt(self) -> bool:
         """luaMaskCountHook / luaEngineLoadHook: whether the run must stop now. Past the busy
         threshold, the shell gets to answer other clients (processEventsWhileBlocked)."""
@@ -524,7 +532,7 @@ class Scripting:
         keyspace.propagate = collect
         self.current = run
         try:
-            kind, text, counted = engine.run(function, keys, args, run.name, caller.resp)
+            kind, text, counted = engine.run(function, keys, args, run.name_bytes, caller.resp)
         finally:
             self.current = None
             if keyspace.propagate is collect:
@@ -536,7 +544,7 @@ class Scripting:
                     keyspace.propagate(*record)
             else:
                 propagate_block(keyspace.propagate, records)
-        if kind == "reply":
+        if kind == b"reply":
             return Raw(text)
         message = text.decode("utf-8", "surrogateescape")
         if counted:
