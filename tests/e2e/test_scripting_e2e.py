@@ -15,7 +15,7 @@ import redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import LockError, NoScriptError, ResponseError
 
-from tests.support.redispy import execute_command
+from tests.support.redispy import execute_command, watch
 from tests.support.server_thread import ServerThread, running_server
 
 
@@ -222,3 +222,38 @@ def test_restart_replays_scripts_to_the_same_digest(tmp_path: Path) -> None:
         r = redis.Redis(port=restarted.port)
         assert execute_command(r, "DEBUG", "DIGEST") == before
         r.close()
+
+
+def test_scripts_wake_blocked_clients_and_abort_watchers(godis_server: ServerThread) -> None:
+    """A push inside a script serves a client blocked in BLPOP once the script ends; a key a
+    script writes makes another client's WATCH fail."""
+    port = godis_server.port
+    r = redis.Redis(port=port, decode_responses=True)
+    popped: list[object] = []
+
+    def blocked_pop() -> None:
+        waiting = redis.Redis(port=port, decode_responses=True)
+        popped.append(waiting.blpop(["jobs"], timeout=10))
+        waiting.close()
+
+    thread = threading.Thread(target=blocked_pop)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while r.info("clients")["blocked_clients"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert r.eval("return redis.call('rpush', KEYS[1], ARGV[1])", 1, "jobs", "job-1") == 1
+    thread.join(10)
+    assert [list(item) for item in popped if isinstance(item, (list, tuple))] == [["jobs", "job-1"]]
+
+    watcher = redis.Redis(port=port, decode_responses=True)
+    pipe = watcher.pipeline()
+    watch(pipe, "balance")
+    r.eval("return redis.call('incrby', KEYS[1], 10)", 1, "balance")
+    pipe.multi()
+    pipe.set("balance", "0")
+    with pytest.raises(redis.WatchError):
+        pipe.execute()
+    assert r.get("balance") == "10"
+    watcher.close()
+    r.close()
