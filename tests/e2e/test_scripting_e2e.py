@@ -15,7 +15,7 @@ import redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import LockError, NoScriptError, ResponseError
 
-from tests.support.redispy import execute_command, watch
+from tests.support.redispy import execute_command, no_retry, watch
 from tests.support.server_thread import ServerThread, running_server
 
 
@@ -159,12 +159,12 @@ def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path) -> None:
 
 def test_a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_it() -> None:
     with running_server(appendonly=False) as server:
-        admin = redis.Redis(port=server.port, decode_responses=True)
+        admin = redis.Redis(port=server.port, decode_responses=True, retry=no_retry())
         admin.config_set("busy-reply-threshold", 50)
         outcome: list[object] = []
 
         def writer_then_loop() -> None:
-            looping = redis.Redis(port=server.port, decode_responses=True)
+            looping = redis.Redis(port=server.port, decode_responses=True, retry=no_retry())
             try:
                 outcome.append(looping.eval("redis.call('set', 'w', '1') while true do end", 0))
             except redis.RedisError as error:
