@@ -139,6 +139,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
     Parameter("logfile", "", _text, _show, mutable=False),
     Parameter("save", "", _text, _show),  # godis has no RDB snapshots: no save points
+    _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads (and RDB files)
     Parameter("requirepass", "", _text, _show),
     _int_param("maxclients", 10000, 1),
     _int_param("timeout", 0, 0),
