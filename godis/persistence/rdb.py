@@ -132,11 +132,33 @@ def _crc64_table() -> list[int]:
 _CRC_TABLE = _crc64_table()
 
 
+def _slice_tables() -> tuple[list[int], ...]:
+    """Slicing-by-8: table k advances a byte through k more zero bytes (as crcspeed.c)."""
+    tables = [_CRC_TABLE]
+    for _ in range(7):
+        previous = tables[-1]
+        tables.append([(entry >> 8) ^ _CRC_TABLE[entry & 0xFF] for entry in previous])
+    return tuple(tables)
+
+
+_CRC_SLICES = _slice_tables()
+
+
 def crc64(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
-    """Redis's ``crc64(crc, s, l)``: ``crc64(b"123456789") == 0xe9c6d914c4b8d9ca``."""
-    table = _CRC_TABLE
-    for byte in data:
-        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    """Redis's ``crc64(crc, s, l)``: ``crc64(b"123456789") == 0xe9c6d914c4b8d9ca``.
+
+    Eight bytes per step (``crcspeed64little``), then byte by byte."""
+    t0, t1, t2, t3, t4, t5, t6, t7 = _CRC_SLICES
+    size = len(data)
+    head = size - size % 8
+    if head:
+        for word in struct.unpack_from(f"<{head // 8}Q", data):
+            x = crc ^ word
+            crc = (t7[x & 0xFF] ^ t6[(x >> 8) & 0xFF] ^ t5[(x >> 16) & 0xFF]
+                   ^ t4[(x >> 24) & 0xFF] ^ t3[(x >> 32) & 0xFF] ^ t2[(x >> 40) & 0xFF]
+                   ^ t1[(x >> 48) & 0xFF] ^ t0[x >> 56])
+    for byte in memoryview(data)[head:]:
+        crc = t0[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc
 
 
