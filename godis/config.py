@@ -139,6 +139,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
     Parameter("logfile", "", _text, _show, mutable=False),
     Parameter("save", "", _text, _show),  # godis has no RDB snapshots: no save points
+    _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads and RDB files
+    _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
+    Parameter("dbfilename", "dump.rdb", _text, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
     Parameter("requirepass", "", _text, _show),
     _int_param("maxclients", 10000, 1),
     _int_param("timeout", 0, 0),

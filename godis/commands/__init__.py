@@ -18,6 +18,7 @@ GROUP_MODULES = (
     "strings",
     "bitops",
     "keys",
+    "cluster",
     "expire",
     "object",
     "sort",

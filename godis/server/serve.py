@@ -32,6 +32,7 @@ from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
+from godis.persistence.snapshot import load_snapshot
 from godis.server.connection import Connection
 from godis.state import ServerState
 
@@ -201,6 +202,7 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
     appending; raise ``AofError`` on damage."""
     config = server.config
     if not config.appendonly:
+        load_snapshot(server)  # dir/dbfilename, when there is one (loadDataFromDisk)
         return None
     try:
         os.makedirs(config.dir, exist_ok=True)
