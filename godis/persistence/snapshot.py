@@ -13,6 +13,8 @@ import os
 import time
 from collections.abc import Iterable
 
+from godis.client import Client
+from godis.dispatch import execute
 from godis.errors import GodisError
 from godis.persistence.files import write_atomically
 from godis.persistence.rdb import (
@@ -23,6 +25,7 @@ from godis.persistence.rdb import (
     parse_rdb,
     save_rdb,
 )
+from godis.protocol.writer import ErrorReply
 from godis.state import ServerState
 
 log = logging.getLogger("godis.rdb")
@@ -38,15 +41,17 @@ def rdb_path(server: ServerState) -> str:
     return os.path.join(config.dir, str(config["dbfilename"]))
 
 
-def snapshot_bytes(server: ServerState, functions: Iterable[bytes] = ()) -> bytes:
-    """The whole RDB file for the current dataset (``rdbSaveRio``)."""
+def snapshot_bytes(server: ServerState, functions: Iterable[bytes] | None = None) -> bytes:
+    """The whole RDB file for the current dataset and function libraries (``rdbSaveRio``)."""
     config = server.config
+    if functions is None:
+        functions = [library.code for library in server.scripting.libraries.values()]
     return save_rdb(server.keyspace, options=Encodings.from_config(config), functions=functions,
                     ctime=int(time.time()), used_mem=_used_memory(),
                     checksum=bool(config["rdbchecksum"]))
 
 
-def save_snapshot(server: ServerState, functions: Iterable[bytes] = ()) -> str:
+def save_snapshot(server: ServerState, functions: Iterable[bytes] | None = None) -> str:
     """``rdbSave``: write the file, then reset the dirty counter and ``lastsave``; the path.
 
     OSError when the file cannot be written (logged as Redis logs it)."""
@@ -87,6 +92,9 @@ def load_snapshot(server: ServerState, *, flush: bool = False,
                            verify_checksum=bool(server.config["rdbchecksum"]))
         if flush:
             keyspace.flush_all()
+            server.scripting.libraries.clear()  # emptyData drops the functions too
+            server.scripting.functions.clear()
+        _load_functions(server, parsed.functions, replace=allow_duplicates)
         stats = load_into_keyspace(parsed, keyspace, keyspace.now_ms(),
                                    allow_duplicates=allow_duplicates)
     except RDBError as error:
@@ -99,6 +107,20 @@ def load_snapshot(server: ServerState, *, flush: bool = False,
     log.info("Done loading RDB, keys loaded: %d, keys expired: %d.", stats.loaded, stats.expired)
     log.info("DB loaded from disk: %.3f seconds", time.monotonic() - started)
     return stats
+
+
+def _load_functions(server: ServerState, codes: list[bytes], *, replace: bool) -> None:
+    """rdbFunctionLoad: each library as its FUNCTION LOAD, run by a fake client."""
+    if not codes:
+        return
+    client = Client(server, address="rdb")
+    client.is_fake = True
+    client.authenticated = True
+    for code in codes:
+        argv = [b"FUNCTION", b"LOAD", *([b"REPLACE"] if replace else []), code]
+        reply = execute(client, argv)
+        if isinstance(reply, ErrorReply):
+            raise SnapshotError(f"Failed loading library: {reply}")
 
 
 def _used_memory() -> int:

@@ -257,3 +257,20 @@ def test_scripts_wake_blocked_clients_and_abort_watchers(godis_server: ServerThr
     assert r.get("balance") == "10"
     watcher.close()
     r.close()
+
+
+def test_function_libraries_live_in_the_rdb(tmp_path: Path) -> None:
+    """SAVE writes the libraries into dump.rdb (RDB_OPCODE_FUNCTION2); a restart without the
+    AOF loads them back; DEBUG RELOAD through the RDB keeps them."""
+    code = "#!lua name=snap\nredis.register_function('s', function() return 'from rdb' end)"
+    with running_server(dir=str(tmp_path), appendonly=False) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.function_load(code)
+        assert r.save()
+        assert execute_command(r, "DEBUG", "RELOAD") == "OK"
+        assert r.fcall("s", 0) == "from rdb"
+        r.close()
+    with running_server(dir=str(tmp_path), appendonly=False) as restarted:
+        r = redis.Redis(port=restarted.port, decode_responses=True)
+        assert r.fcall("s", 0) == "from rdb"
+        r.close()
