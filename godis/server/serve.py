@@ -30,6 +30,7 @@ from godis.config import Config
 from godis.errors import AofError, ConfigError, GodisError
 from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
+from godis.persistence import background
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
 from godis.persistence.snapshot import load_snapshot
@@ -55,6 +56,8 @@ async def _server_cron(server: ServerState) -> None:
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
+            if server.background is not None:
+                background.check_children(server)  # reap BGSAVE / BGREWRITEAOF children
 
 
 async def _close_idle_clients(server: ServerState) -> None:
@@ -116,6 +119,7 @@ async def serve(
                 connection.answer_while_busy()
 
     server.scripting.while_busy = answer_while_busy
+    server.fork_children = background.FORK_AVAILABLE
 
     async def handle(stream: trio.SocketStream) -> None:
         # Take the socket out of the stream: the connection drives it directly.
@@ -163,6 +167,7 @@ async def serve(
                 connection.scope.cancel()
             handlers.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE_S
     finally:
+        background.kill_child(server)  # a rewrite or save still running is abandoned
         if isinstance(server.aof, AppendOnlyFile):
             log.info("Calling fsync() on the AOF file.")
             server.aof.close()

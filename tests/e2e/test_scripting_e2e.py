@@ -15,7 +15,7 @@ import redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import LockError, NoScriptError, ResponseError
 
-from tests.support.redispy import execute_command, no_retry, watch
+from tests.support.redispy import execute_command, no_retry, wait_for_background, watch
 from tests.support.server_thread import ServerThread, running_server
 
 
@@ -145,6 +145,7 @@ def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path) -> None:
         r.function_load(code)
         r.set("x", "1")
         r.bgrewriteaof()
+        wait_for_background(r)
         assert execute_command(r, "DEBUG", "RELOAD") == "OK"
         assert r.fcall("k", 0) == "still here"
         r.close()

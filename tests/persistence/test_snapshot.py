@@ -73,6 +73,7 @@ def test_godis_file_in_redis_and_back(tmp_path: Path) -> None:
         _fill(conn)
         digest = redispy.execute_command(conn, "DEBUG", "DIGEST")
         assert conn.bgsave() is True
+        assert redispy.wait_for_background(conn)["rdb_last_bgsave_status"] == "ok"
         conn.close()
     with redis_server("--dir", str(tmp_path), "--dbfilename", "mine.rdb") as port:
         real = redis.Redis(port=port)
