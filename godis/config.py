@@ -153,6 +153,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("slowlog-log-slower-than", 10000),
     _int_param("slowlog-max-len", 128, 0),
     _int_param("busy-reply-threshold", 5000, 0),
+    _int_param("auto-aof-rewrite-percentage", 100, 0),
+    _memory_param("auto-aof-rewrite-min-size", "67108864", 0),
     _int_param("hash-max-listpack-entries", 512, 0),
     _int_param("hash-max-listpack-value", 64, 0),
     _int_param("list-max-listpack-size", -2),

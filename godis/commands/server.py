@@ -316,7 +316,7 @@ def _info_persistence(client: Client) -> list[str]:
         "module_fork_last_cow_size:0",
     ]
     if aof is not None:
-        lines += [f"aof_current_size:{aof.size}", f"aof_base_size:{aof.size}",
+        lines += [f"aof_current_size:{aof.size}", f"aof_base_size:{getattr(aof, 'base_size', 0)}",
                   f"aof_pending_rewrite:{int(state.rewrite_scheduled)}",
                   f"aof_buffer_length:{len(getattr(aof, 'buffer', b''))}",
                   "aof_pending_bio_fsync:0", "aof_delayed_fsync:0"]

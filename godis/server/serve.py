@@ -58,6 +58,8 @@ async def _server_cron(server: ServerState) -> None:
                 aof.write()
             if server.background is not None:
                 background.check_children(server)  # reap BGSAVE / BGREWRITEAOF children
+            if aof is not None and server.fork_children:
+                background.maybe_auto_rewrite(server)
 
 
 async def _close_idle_clients(server: ServerState) -> None:
