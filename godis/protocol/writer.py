@@ -66,6 +66,29 @@ class Raw(bytes):
     __slots__ = ()
 
 
+class Pushed(Raw):
+    """Pub/sub confirmations, ready encoded: pushes (Redis's ``CLIENT_PUSHING``), which
+    ``prepareClientToWrite`` sends even under CLIENT REPLY OFF / SKIP, in RESP2 as in RESP3."""
+
+    __slots__ = ()
+
+
+class WithPushes(Raw):
+    """A reply with pushes inside it (EXEC running SUBSCRIBE); ``pushes`` is just those bytes,
+    what a client whose replies are off still receives."""
+
+    pushes: bytes
+
+
+def unsilenced(reply: object) -> bytes:
+    """The part of ``reply`` sent when replies are off or skipped: its pushes only."""
+    if type(reply) is Pushed:
+        return reply
+    if type(reply) is WithPushes:
+        return reply.pushes
+    return b""
+
+
 class Verbatim:
     """A verbatim string (``=``) with a three-letter format, a bulk string in RESP2."""
 
@@ -297,6 +320,10 @@ def _null_array(value: Any, resp: int, out: bytearray) -> None:
     out += b"*-1\r\n" if resp == 2 else b"_\r\n"
 
 
+def _raw(value: bytes, resp: int, out: bytearray) -> None:
+    out += value
+
+
 _WRITERS: dict[type, Callable[[Any, int, bytearray], None]] = {
     Status: _status,
     ErrorReply: _error,
@@ -308,6 +335,8 @@ _WRITERS: dict[type, Callable[[Any, int, bytearray], None]] = {
     Map: _map,
     SetReply: _set,
     Push: _push,
+    Pushed: _raw,
+    WithPushes: _raw,
     _NullArray: _null_array,
     bytearray: _bulk,
     str: _str,
@@ -329,13 +358,16 @@ __all__ = [
     "ErrorReply",
     "Map",
     "Push",
+    "Pushed",
     "Raw",
     "Reply",
     "SetReply",
     "Status",
     "Verbatim",
+    "WithPushes",
     "encode",
     "error_bytes",
     "format_double",
+    "unsilenced",
     "write_reply",
 ]

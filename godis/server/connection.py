@@ -28,7 +28,7 @@ from godis.client import Client
 from godis.dispatch import execute, paused_for, serve_ready_keys
 from godis.errors import ProtocolError
 from godis.protocol.reader import RequestReader
-from godis.protocol.writer import ErrorReply, Reply, error_bytes, write_reply
+from godis.protocol.writer import ErrorReply, Reply, error_bytes, unsilenced, write_reply
 
 if TYPE_CHECKING:
     from godis.persistence.aof import AppendOnlyFile
@@ -417,10 +417,12 @@ class Connection:
             mode = client.reply_mode
             if mode == "on":
                 write_reply(reply, client.resp, out)
-            elif mode == "skip_next":  # CLIENT REPLY SKIP itself: skip the next one
-                client.reply_mode = "skip"
-            elif mode == "skip":
-                client.reply_mode = "on"
+            else:
+                out += unsilenced(reply)  # pushes pass CLIENT REPLY OFF / SKIP
+                if mode == "skip_next":  # CLIENT REPLY SKIP itself: skip the next one
+                    client.reply_mode = "skip"
+                elif mode == "skip":
+                    client.reply_mode = "on"
             if client.close_after_reply:
                 return out, index, _CLOSE
         self.reader.unauthenticated = not client.authenticated
