@@ -25,6 +25,7 @@ GROUP_MODULES = (
     "lists",
     "sets",
     "zsets",
+    "geo",
     "hyperloglog",
     "pubsub",
     "transactions",

@@ -66,6 +66,13 @@ class Raw(bytes):
     __slots__ = ()
 
 
+class HumanDouble(bytes):
+    """A long double's ``LD_STR_HUMAN`` text (``addReplyHumanLongDouble``): a bulk string in
+    RESP2, a double (``,text``) in RESP3."""
+
+    __slots__ = ()
+
+
 class Pushed(Raw):
     """Pub/sub confirmations, ready encoded: pushes (Redis's ``CLIENT_PUSHING``), which
     ``prepareClientToWrite`` sends even under CLIENT REPLY OFF / SKIP, in RESP2 as in RESP3."""
@@ -324,6 +331,10 @@ def _raw(value: bytes, resp: int, out: bytearray) -> None:
     out += value
 
 
+def _human_double(value: bytes, resp: int, out: bytearray) -> None:
+    out += b"$%d\r\n%s\r\n" % (len(value), value) if resp == 2 else b",%s\r\n" % value
+
+
 _WRITERS: dict[type, Callable[[Any, int, bytearray], None]] = {
     Status: _status,
     ErrorReply: _error,
@@ -336,6 +347,7 @@ _WRITERS: dict[type, Callable[[Any, int, bytearray], None]] = {
     SetReply: _set,
     Push: _push,
     Pushed: _raw,
+    HumanDouble: _human_double,
     WithPushes: _raw,
     _NullArray: _null_array,
     bytearray: _bulk,
@@ -356,6 +368,7 @@ __all__ = [
     "BigNumber",
     "Double",
     "ErrorReply",
+    "HumanDouble",
     "Map",
     "Push",
     "Pushed",
