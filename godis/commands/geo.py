@@ -416,20 +416,36 @@ def _store(client: Client, key: bytes, points: list[_Point], storedist: bool,
     return 0
 
 
-def _georadius_keys(argv: list[bytes]) -> list[int]:
-    """``georadiusGetKeys``: the source, and the last STORE/STOREDIST target."""
-    stored = -1
-    i = 5
-    while i < len(argv):
-        if argv[i].lower() in (b"store", b"storedist") and i + 1 < len(argv):
-            stored = i + 1
-            i += 1
-        i += 1
-    return [1] if stored < 0 else [1, stored]
+def _keyword_key(argv: list[bytes], keyword: bytes, start: int) -> list[int]:
+    """A ``KSPEC_BS_KEYWORD`` key spec: the argument after the first ``keyword`` from
+    ``start`` (the last argument is never looked at, as ``getKeysUsingKeySpecs``)."""
+    for i in range(start, len(argv) - 1):
+        if argv[i].lower() == keyword:
+            return [i + 1]
+    return []
+
+
+def _keys_by_specs(options_at: int) -> Callable[[list[bytes]], list[int]]:
+    """GEORADIUS[BYMEMBER]'s key specs, which 7.0's getKeysFromCommandWithSpecs prefers to
+    ``georadiusGetKeys``: the source, the first STORE key, the first STOREDIST key."""
+
+    def finder(argv: list[bytes]) -> list[int]:
+        return [1, *_keyword_key(argv, b"store", options_at),
+                *_keyword_key(argv, b"storedist", options_at)]
+
+    return finder
 
 
 def _georadius_written(argv: list[bytes]) -> list[int]:
-    return _georadius_keys(argv)[1:]
+    """The key georadiusGeneric writes: the last STORE/STOREDIST target (georadiusGetKeys)."""
+    stored: list[int] = []
+    i = 5
+    while i < len(argv):
+        if argv[i].lower() in (b"store", b"storedist") and i + 1 < len(argv):
+            stored = [i + 1]
+            i += 1
+        i += 1
+    return stored
 
 
 _RADIUS_COMPLEXITY: Final = ("O(N+log(M)) where N is the number of elements inside the bounding "
@@ -441,7 +457,7 @@ _SEARCH_COMPLEXITY: Final = ("O(N+log(M)) where N is the number of elements in t
 
 
 @command("georadius", arity=-6, flags="write denyoom", keys=(1, 1, 1),
-         get_keys=_georadius_keys, written_keys=_georadius_written, group="geo", since="3.2.0",
+         get_keys=_keys_by_specs(6), written_keys=_georadius_written, group="geo", since="3.2.0",
          summary="Query a sorted set representing a geospatial index to fetch members matching "
          "a given maximum distance from a point", complexity=_RADIUS_COMPLEXITY)
 def georadius_command(client: Client, argv: list[bytes]) -> Reply:
@@ -450,7 +466,7 @@ def georadius_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("georadiusbymember", arity=-5, flags="write denyoom", keys=(1, 1, 1),
-         get_keys=_georadius_keys, written_keys=_georadius_written, group="geo", since="3.2.0",
+         get_keys=_keys_by_specs(5), written_keys=_georadius_written, group="geo", since="3.2.0",
          summary="Query a sorted set representing a geospatial index to fetch members matching "
          "a given maximum distance from a member", complexity=_RADIUS_COMPLEXITY)
 def georadiusbymember_command(client: Client, argv: list[bytes]) -> Reply:
