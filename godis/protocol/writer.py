@@ -22,6 +22,9 @@ value                  RESP2                         RESP3
 ``Verbatim``           bulk string (the text)        ``=``
 ``Push``               array                         ``>``
 ``Raw``                as is                         as is
+``Pushed``             as is (never silenced)        as is (never silenced)
+``WithPushes``         as is                         as is
+``HumanDouble``        bulk string (the text)        ``,text``
 ``str``                bulk string (UTF-8)           bulk string (UTF-8)
 =====================  ============================  ==========================
 
