@@ -125,7 +125,38 @@ def _atom_regex(atom: frozenset[int]) -> bytes:
     return b"[" + b"".join(b"\\x%02x" % byte for byte in sorted(atom)) + b"]"
 
 
-def _segment(atoms: Sequence[frozenset[int]]) -> re.Pattern[bytes]:
+class _Literal:
+    """A segment of single bytes only: ``bytes.find`` and ``startswith``, no regex to build."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+
+    def match(self, subject: bytes, pos: int, endpos: int) -> bool | None:
+        return True if subject.startswith(self.text, pos, endpos) else None
+
+    def search(self, subject: bytes, pos: int, endpos: int) -> _Found | None:
+        found = subject.find(self.text, pos, endpos)
+        return None if found < 0 else _Found(found + len(self.text))
+
+
+class _Found:
+    __slots__ = ("_end",)
+
+    def __init__(self, end: int) -> None:
+        self._end = end
+
+    def end(self) -> int:
+        return self._end
+
+
+_Segment = re.Pattern[bytes] | _Literal
+
+
+def _segment(atoms: Sequence[frozenset[int]]) -> _Segment:
+    if all(len(atom) == 1 for atom in atoms):
+        return _Literal(bytes(next(iter(atom)) for atom in atoms))
     return re.compile(b"".join(_atom_regex(atom) for atom in atoms))
 
 
@@ -139,14 +170,14 @@ class GlobPattern:
     star) must merely occur.
     """
 
-    head: re.Pattern[bytes]
+    head: _Segment
     head_len: int
     starred: bool  # at least one star
     empty: bool  # the empty pattern: the only one matching the empty subject
-    middle: tuple[re.Pattern[bytes], ...] = ()
-    tail: re.Pattern[bytes] | None = None
+    middle: tuple[_Segment, ...] = ()
+    tail: _Segment | None = None
     tail_len: int = 0
-    floating: re.Pattern[bytes] | None = None
+    floating: _Segment | None = None
 
     def match(self, subject: bytes) -> bool:
         """Whether ``subject`` matches, as ``stringmatchlen`` answers."""

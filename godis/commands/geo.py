@@ -191,6 +191,16 @@ def _vecswap(items: list[_Point], a: int, b: int, n: int) -> None:
 
 def _pqsort(items: list[_Point], a: int, n: int, compare: Callable[[_Point, _Point], int],
             lrange: int, rrange: int) -> None:
+    """The partitions are disjoint, so a stack of them (rather than C's recursion) sorts
+    alike, at any depth."""
+    pending = [(a, n)]
+    while pending:
+        a, n = pending.pop()
+        _pqsort_loop(items, a, n, compare, lrange, rrange, pending)
+
+
+def _pqsort_loop(items: list[_Point], a: int, n: int, compare: Callable[[_Point, _Point], int],
+                 lrange: int, rrange: int, pending: list[tuple[int, int]]) -> None:
     while True:
         if n < 7:
             for pm in range(a + 1, a + n):
@@ -243,7 +253,7 @@ def _pqsort(items: list[_Point], a: int, n: int, compare: Callable[[_Point, _Poi
         if r > 1:
             low, high = a, a + r - 1
             if not ((lrange < low and rrange < low) or (lrange > high and rrange > high)):
-                _pqsort(items, a, r, compare, lrange, rrange)
+                pending.append((a, r))
         r = pd - pc
         if r <= 1:
             return
