@@ -45,6 +45,14 @@ def unknown_command_error(argv: list[bytes]) -> str:
     return f"ERR unknown command '{name}', with args beginning with: {args}"
 
 
+def lookup_command(argv: list[bytes]) -> CommandSpec | None:
+    """``lookupCommand``: the (sub)command ``argv`` names, arity unchecked; None if unknown."""
+    spec = COMMANDS.get(argv[0].lower())
+    if spec is not None and spec.subcommands and len(argv) > 1:
+        return spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+    return spec
+
+
 def resolve(argv: list[bytes]) -> CommandSpec | str:
     """The spec for ``argv``, or the error text when there is none or the arity is wrong."""
     spec = COMMANDS.get(argv[0].lower())
@@ -66,6 +74,8 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """Run one command for ``client`` as Redis's processCommand would; returns the reply."""
     spec = resolve(argv)
     if type(spec) is str:
+        found = lookup_command(argv)  # c->lastcmd, CLIENT LIST's cmd=, even on an arity error
+        client.last_command = b"NULL" if found is None else found.name.encode()
         if argv[0].lower() == b"exec":
             return _exec_abort(client, spec)
         client.server.error_counts[spec.split(" ", 1)[0]] += 1
@@ -73,6 +83,7 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
             client.multi_error = True
         return ErrorReply(spec)
     assert isinstance(spec, CommandSpec)
+    client.last_command = spec.name.encode()
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(client, spec, "NOAUTH Authentication required.")
     denied = client.server.acl.check(client, spec, argv)
@@ -229,6 +240,8 @@ def feed_monitors(client: Client, argv: list[bytes]) -> None:
             + " ".join(repr_arg(arg) for arg in argv))
     status = Status(line)
     for monitor in list(client.server.monitors):
+        if monitor.reply_mode in ("off", "skip"):
+            continue  # plain replies (addReply), not pushes: CLIENT REPLY OFF / SKIP drop them
         monitor.push(status)
 
 
