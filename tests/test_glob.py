@@ -237,3 +237,16 @@ def test_config_get_patterns_are_caseless() -> None:
     assert [name for name, _ in config.matching("max*")] == [
         name for name, _ in config.matching("MAX*")]
     assert config.matching("max\\memory") == []  # no glob character: a plain lookup
+
+
+def test_worst_cases_through_acl_and_config_get(diff: Differ) -> None:
+    key = b"a" * 100
+    diff.check("ACL", "SETUSER", "globber", "on", "nopass", "+@all", b"~" + stars(40),
+               b"&" + stars(40))
+    diff.check("ACL", "DRYRUN", "globber", "GET", key)
+    diff.check("ACL", "DRYRUN", "globber", "GET", key + b"b")
+    diff.check("ACL", "DRYRUN", "globber", "PUBLISH", key, "m")
+    diff.check("ACL", "DRYRUN", "globber", "PUBLISH", key + b"b", "m")
+    diff.check("ACL", "DELUSER", "globber")
+    diff.check("CONFIG", "GET", b"*a" * 40 + b"b")
+    diff.check("CONFIG", "GET", "MAXMEMORY-P[O]L*")
