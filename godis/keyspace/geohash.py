@@ -39,6 +39,33 @@ WGS84: Final[tuple[Range, Range]] = ((LONG_MIN, LONG_MAX), (LAT_MIN, LAT_MAX))
 STANDARD: Final[tuple[Range, Range]] = ((-180.0, 180.0), (-90.0, 90.0))  # GEOHASH's strings
 
 
+def _cos(value: float) -> float:
+    """libm's ``cos``: NaN for an infinite argument, where Python raises."""
+    return math.cos(value) if math.isfinite(value) else math.nan
+
+
+def _sin(value: float) -> float:
+    return math.sin(value) if math.isfinite(value) else math.nan
+
+
+def _asin(value: float) -> float:
+    """libm's ``asin``: NaN outside [-1, 1] (rounding can put antipodes a hair above 1)."""
+    return math.asin(value) if -1.0 <= value <= 1.0 else math.nan
+
+
+def _sqrt(value: float) -> float:
+    return math.sqrt(value) if value >= 0 or math.isnan(value) else math.nan
+
+
+def _div(a: float, b: float) -> float:
+    """C's double division: by zero gives an infinity (or NaN), where Python raises."""
+    if b == 0:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
 def deg_rad(angle: float) -> float:
     return angle * D_R
 
@@ -265,9 +292,10 @@ def bounding_box(shape: Shape) -> tuple[float, float, float, float]:
     height = shape.conversion * (shape.radius if shape.radius is not None else shape.height / 2)
     width = shape.conversion * (shape.radius if shape.radius is not None else shape.width / 2)
     lat_delta = rad_deg(height / EARTH_RADIUS_IN_METERS)
-    long_delta_top = rad_deg(width / EARTH_RADIUS_IN_METERS / math.cos(deg_rad(latitude + lat_delta)))
-    long_delta_bottom = rad_deg(width / EARTH_RADIUS_IN_METERS
-                                / math.cos(deg_rad(latitude - lat_delta)))
+    long_delta_top = rad_deg(_div(width / EARTH_RADIUS_IN_METERS,
+                                  _cos(deg_rad(latitude + lat_delta))))
+    long_delta_bottom = rad_deg(_div(width / EARTH_RADIUS_IN_METERS,
+                                     _cos(deg_rad(latitude - lat_delta))))
     southern = latitude < 0
     min_lon = longitude - long_delta_bottom if southern else longitude - long_delta_top
     max_lon = longitude + long_delta_bottom if southern else longitude + long_delta_top
@@ -285,8 +313,8 @@ def search_boxes(shape: Shape) -> list[Box]:
     if shape.radius is not None:
         radius_meters = shape.radius
     else:
-        radius_meters = math.sqrt((shape.width / 2) * (shape.width / 2)
-                                  + (shape.height / 2) * (shape.height / 2))
+        radius_meters = _sqrt((shape.width / 2) * (shape.width / 2)
+                              + (shape.height / 2) * (shape.height / 2))
     radius_meters *= shape.conversion
     steps = estimate_steps(radius_meters, shape.latitude)
 
@@ -344,14 +372,14 @@ def distance(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """``geohashGetDistance``: haversine, in metres."""
     lon1r = deg_rad(lon1)
     lon2r = deg_rad(lon2)
-    v = math.sin((lon2r - lon1r) / 2)
+    v = _sin((lon2r - lon1r) / 2)
     if v == 0.0:
         return lat_distance(lat1, lat2)
     lat1r = deg_rad(lat1)
     lat2r = deg_rad(lat2)
-    u = math.sin((lat2r - lat1r) / 2)
-    a = u * u + math.cos(lat1r) * math.cos(lat2r) * v * v
-    return 2.0 * EARTH_RADIUS_IN_METERS * math.asin(math.sqrt(a))
+    u = _sin((lat2r - lat1r) / 2)
+    a = u * u + _cos(lat1r) * _cos(lat2r) * v * v
+    return 2.0 * EARTH_RADIUS_IN_METERS * _asin(_sqrt(a))
 
 
 def within(shape: Shape, longitude: float, latitude: float) -> float | None:

@@ -374,3 +374,22 @@ def test_keyspace_events(redis_port: int, godis_thread: ServerThread) -> None:
         ("GEORADIUS", "s", "15", "37", "1", "m", "STORE", "out2"),
         ("GEOSEARCHSTORE", "out", "nokey", "FROMMEMBER", "Palermo", "BYRADIUS", "500", "km"),
     ])
+
+
+def test_extreme_sizes(differ: Differ) -> None:
+    """Radii and boxes from 0 to infinity: libm's NaN and infinities, not Python's errors."""
+    differ.check("GEOADD", "g", "0", "0", "a", "179", "80", "b", "-179", "-80", "c", "90", "45",
+                 "d", "-45.5", "-10", "e")
+    origins = (("FROMLONLAT", "0", "0"), ("FROMLONLAT", "180", str(LAT_MAX)),
+               ("FROMMEMBER", "c"))
+    for size in ("0", "1e-300", "1e300", "inf", "1e7", "2e7", "4e7", "0x10"):
+        for unit in ("m", "mi"):
+            for origin in origins:
+                differ.check("GEOSEARCH", "g", *origin, "BYRADIUS", size, unit, "WITHDIST", "ASC")
+                differ.check("GEOSEARCH", "g", *origin, "BYBOX", size, size, unit, "WITHDIST",
+                             "DESC")
+                differ.check("GEOSEARCH", "g", *origin, "BYBOX", size, "1", unit, "WITHCOORD")
+    differ.check("GEOSEARCH", "g", "FROMLONLAT", "-0", "-0", "BYRADIUS", "-0", "km", "WITHCOORD")
+    differ.check("GEOADD", "g", "-0", "-0", "negzero")
+    differ.check("GEOPOS", "g", "negzero")
+    differ.check("GEORADIUS", "g", "0", "0", "1e-9", "m", "WITHDIST", "WITHHASH")
