@@ -166,6 +166,26 @@ def _compare_desc(a: _Point, b: _Point) -> int:
     return -_compare_asc(a, b)
 
 
+def merge_sort(items: list[_Point], compare: Callable[[_Point, _Point], int]) -> list[_Point]:
+    """glibc's ``msort_with_tmp`` (its qsort): halves, then a merge taking the left element
+    while ``compare <= 0``; only needed when NaN distances make the comparator inconsistent."""
+    if len(items) <= 1:
+        return items
+    half = len(items) // 2
+    left = merge_sort(items[:half], compare)
+    right = merge_sort(items[half:], compare)
+    merged: list[_Point] = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        if compare(left[i], right[j]) <= 0:
+            merged.append(left[i])
+            i += 1
+        else:
+            merged.append(right[j])
+            j += 1
+    return merged + left[i:] + right[j:]
+
+
 def partial_sort(items: list[_Point], compare: Callable[[_Point, _Point], int], left: int,
                  right: int) -> None:
     """Redis's ``pqsort`` (pqsort.c, NetBSD's quicksort that skips the partitions outside
@@ -375,8 +395,10 @@ def georadius_generic(client: Client, argv: list[bytes], src_index: int, flags: 
     if sort != _SORT_NONE:
         compare = _compare_asc if sort == _SORT_ASC else _compare_desc
         if returned == len(found):
-            # glibc's qsort is a merge sort: stable, ties keep the scan order
-            found.sort(key=lambda p: p.dist, reverse=sort == _SORT_DESC)
+            if any(point.dist != point.dist for point in found):
+                found = merge_sort(found, compare)  # NaN: the comparator is inconsistent
+            else:  # glibc's qsort is a merge sort: stable, so any stable sort agrees
+                found.sort(key=lambda p: p.dist, reverse=sort == _SORT_DESC)
         else:
             partial_sort(found, compare, 0, returned - 1)
     found = found[:returned]

@@ -8,11 +8,12 @@ coordinate limits, for circles and boxes of every size, and for ties cut by COUN
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
-from godis.commands.geo import _Point, partial_sort
+from godis.commands.geo import _Point, merge_sort, partial_sort
 from tests.support.differential import Differ, GodisDirect, propagated, script
 from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.resp import RespConnection, parse_reply
@@ -240,6 +241,16 @@ def test_partial_sort_orders_the_requested_prefix() -> None:
             points = [_point(value) for value in values]
             partial_sort(points, lambda a, b: (a.dist > b.dist) - (a.dist < b.dist), 0, cut)
             assert [p.dist for p in points[:cut + 1]] == sorted(values)[:cut + 1]
+
+
+def test_merge_sort_is_stable_and_takes_nan() -> None:
+    rng = random.Random(3)
+    points = [_Point(0.0, 0.0, float(rng.randrange(5)), 0.0, b"%d" % i) for i in range(50)]
+    asc = merge_sort(points, lambda a, b: (a.dist > b.dist) - (a.dist < b.dist))
+    assert asc == sorted(points, key=lambda p: p.dist)
+    with_nan = [*points[:10], _point(math.nan), *points[10:]]
+    assert len(merge_sort(with_nan, lambda a, b: 1 if a.dist > b.dist else 0
+                          if a.dist == b.dist else -1)) == 51
 
 
 def _point(dist: float) -> _Point:
