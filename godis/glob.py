@@ -142,6 +142,8 @@ class _Literal:
 
 
 class _Found:
+    """What ``_Literal.search`` found: only its end is needed, as of a regex match."""
+
     __slots__ = ("_end",)
 
     def __init__(self, end: int) -> None:
@@ -238,10 +240,15 @@ def _compile(pattern: bytes, nocase: bool) -> GlobPattern:
                        floating=_segment(pieces[-2]))
 
 
-@lru_cache(maxsize=512)
+_compile_cached = lru_cache(maxsize=512)(_compile)
+
+
 def compile_glob(pattern: bytes, nocase: bool = False) -> GlobPattern:
-    """The compiled matcher for a glob pattern (cached: patterns repeat)."""
-    return _compile(pattern, nocase)
+    """The compiled matcher for a glob pattern: cached (patterns repeat) unless huge, so a
+    one-off megabyte pattern does not stay in memory."""
+    if len(pattern) > 4096:
+        return _compile(pattern, nocase)
+    return _compile_cached(pattern, nocase)
 
 
 def glob_match(pattern: bytes, subject: bytes, nocase: bool = False) -> bool:
