@@ -2,22 +2,20 @@
 slowlog.c, latency.c and parts of server.c / aof.c). DEBUG is in ``debug.py``, RESET beside
 HELLO in ``connection.py``.
 
-Persistence note: godis has no RDB file; it persists through the append-only file only. So the
-commands that would write an RDB (SAVE, BGSAVE) rewrite the AOF instead
-(``godis.persistence.rewrite``), synchronously under the keyspace lock (no fork), which is
-correct but blocks other clients while it runs.
+Persistence note: SAVE and BGSAVE write the RDB file (``godis.persistence.snapshot``) and
+BGREWRITEAOF rewrites the AOF (``godis.persistence.rewrite``), both synchronously under the
+keyspace lock (no fork), which is correct but blocks other clients while it runs.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 from godis.client import Client
 from godis.commands.server import help_lines
 from godis.errors import CommandError
-from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.rewrite import rewrite_aof
+from godis.persistence.snapshot import save_snapshot
 from godis.protocol.writer import (
     OK,
     Raw,
@@ -136,26 +134,20 @@ def monitor_command(client: Client, argv: list[bytes]) -> Reply:
 
 # -- SAVE / BGSAVE / BGREWRITEAOF ---------------------------------------------------------------
 
-_NO_RDB = ("ERR godis has no RDB snapshots: it persists through the append only file only "
-           "(CONFIG SET appendonly yes, then SAVE rewrites it)")
-
-
-def _save_through_aof(client: Client) -> None:
-    """SAVE and BGSAVE: godis's snapshot is a rewritten AOF, so only with the AOF on."""
-    server = client.server
-    if not isinstance(server.aof, AppendOnlyFile):
-        raise CommandError(_NO_RDB)
-    rewrite_aof(server)
-    server.last_save = int(time.time())
+def _save(client: Client) -> None:
+    """SAVE and BGSAVE: write ``dir/dbfilename`` (``rdbSave``); a failure is ``-ERR``."""
+    try:
+        save_snapshot(client.server)
+    except OSError:
+        raise CommandError("ERR") from None
 
 
 @command("save", arity=1, flags="admin noscript no_async_loading no_multi", group="server",
          since="1.0.0", summary="Synchronously save the dataset to disk",
          complexity="O(N) where N is the total number of keys in all databases")
 def save_command(client: Client, argv: list[bytes]) -> Reply:
-    """SAVE: rewrite the AOF (godis's only persistence) and reset the change counter."""
-    _save_through_aof(client)
-    client.keyspace.dirty = 0
+    """SAVE: write the RDB file; the change counter and LASTSAVE are reset."""
+    _save(client)
     return OK
 
 
@@ -166,7 +158,7 @@ def bgsave_command(client: Client, argv: list[bytes]) -> Reply:
     """BGSAVE [SCHEDULE]: as SAVE, done before replying (there is no child process)."""
     if len(argv) > 2 or (len(argv) == 2 and argv[1].lower() != b"schedule"):
         raise CommandError("ERR syntax error")
-    _save_through_aof(client)
+    _save(client)
     return Status("Background saving started")
 
 

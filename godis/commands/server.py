@@ -16,7 +16,7 @@ from godis.client import Client
 from godis.commands import notify
 from godis.errors import SYNTAX, CommandError, ConfigError
 from godis.protocol.writer import OK, Map, Raw, Reply, Status, Verbatim
-from godis.state import parse_output_limits
+from godis.state import ServerState, parse_output_limits
 from godis.table import command, container
 from godis.util import parse_int
 
@@ -281,11 +281,28 @@ def _info_persistence(client: Client) -> list[str]:
         "rdb_bgsave_in_progress:0",
         f"rdb_last_save_time:{server.last_save}",
         "rdb_last_bgsave_status:ok",
-        f"aof_enabled:{int(aof is not None)}",
+        f"aof_enabled:{int(bool(server.config.appendonly))}",
         "aof_rewrite_in_progress:0",
         "aof_rewrite_scheduled:0",
         f"aof_last_write_status:{'ok' if aof is None or aof.last_write_ok else 'err'}",
         f"aof_current_size:{aof.size if aof is not None else 0}",
+        *(_info_loading(server) if server.loading else []),
+    ]
+
+
+def _info_loading(server: ServerState) -> list[str]:
+    """The progress of a load in course (INFO persistence while ``loading:1``)."""
+    total = server.loading_total_bytes
+    loaded = server.loading_loaded_bytes
+    elapsed = time.time() - server.loading_started_at
+    eta = int(elapsed * (total - loaded) / loaded) if loaded else 1
+    return [
+        f"loading_start_time:{int(server.loading_started_at)}",
+        f"loading_total_bytes:{total}",
+        "loading_rdb_used_mem:0",
+        f"loading_loaded_bytes:{loaded}",
+        f"loading_loaded_perc:{100 * loaded / total if total else 0:.2f}",
+        f"loading_eta_seconds:{eta}",
     ]
 
 
