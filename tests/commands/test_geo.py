@@ -404,3 +404,13 @@ def test_extreme_sizes(differ: Differ) -> None:
     differ.check("GEOADD", "g", "-0", "-0", "negzero")
     differ.check("GEOPOS", "g", "negzero")
     differ.check("GEORADIUS", "g", "0", "0", "1e-9", "m", "WITHDIST", "WITHHASH")
+
+
+@pytest.mark.parametrize("name", GEO_COMMANDS)
+def test_command_docs_match_redis(diff: Differ, name: str) -> None:
+    """COMMAND DOCS: summary, since, group and complexity as Redis 7.0's."""
+    mine = parse_reply(diff.godis.call("COMMAND", "DOCS", name))
+    theirs = parse_reply(diff.redis.call("COMMAND", "DOCS", name))
+    assert isinstance(mine, list)
+    assert isinstance(theirs, list)
+    assert mine[1][:8] == theirs[1][:8]
