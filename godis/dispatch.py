@@ -100,6 +100,12 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
                                      f"{aof.last_write_error}")
     if client.server.loading and "loading" not in spec.flags and not client.is_fake:
         return _reject(client, spec, "LOADING Redis is loading the dataset in memory")
+    if (client.monitor and (spec.is_write or "readonly" in spec.flags
+                            or "may_replicate" in spec.flags)
+            and not (client.resp == 2 and client.subscribed and spec.name not in _PUBSUB_ALLOWED)):
+        # a MONITOR client is a replica to Redis (CLIENT_SLAVE): no keyspace access (checked
+        # after the RESP2 pub/sub context, before MULTI queueing, as in processCommand)
+        return _reject(client, spec, "ERR Replica can't interact with the keyspace")
     if client.in_multi and spec.name not in _NOT_QUEUED:
         if "no_multi" in spec.flags:
             return _reject(client, spec, "ERR Command not allowed inside a transaction")
@@ -259,7 +265,10 @@ def feed_monitors(client: Client, argv: list[bytes]) -> None:
     for monitor in list(client.server.monitors):
         if monitor.reply_mode in ("off", "skip"):
             continue  # plain replies (addReply), not pushes: CLIENT REPLY OFF / SKIP drop them
-        monitor.push(status)
+        if monitor is client:
+            client.after_reply.append(status)  # after the command's own reply, as in Redis
+        else:
+            monitor.push(status)
 
 
 # -- clients blocked on keys (blocked.c's handleClientsBlockedOnKeys) ------------------------------

@@ -46,6 +46,10 @@ SCRIPTS: dict[str, Script] = {
     "skip-monitor": [
         ("CLIENT", "REPLY", "SKIP"), ("MONITOR",), ("@SET", "k", "v"), ("@GET", "k"),
     ],
+    "monitor-own-commands-after-their-reply": [
+        ("MONITOR",), ("@SET", "k", "v"), ("PING",), ("GET", "k"), ("CLIENT", "REPLY", "SKIP"),
+        ("GET", "k"), ("PING",),
+    ],
     "off-keyspace-events": [
         ("CONFIG", "SET", "notify-keyspace-events", "KEA"), ("CLIENT", "REPLY", "OFF"),
         ("SUBSCRIBE", "__keyspace@0__:k"), ("@SET", "k", "w"), ("@DEL", "k"),
