@@ -44,15 +44,6 @@ def _cos(value: float) -> float:
     return math.cos(value) if math.isfinite(value) else math.nan
 
 
-def _sin(value: float) -> float:
-    return math.sin(value) if math.isfinite(value) else math.nan
-
-
-def _asin(value: float) -> float:
-    """libm's ``asin``: NaN outside [-1, 1] (rounding can put antipodes a hair above 1)."""
-    return math.asin(value) if -1.0 <= value <= 1.0 else math.nan
-
-
 def _sqrt(value: float) -> float:
     return math.sqrt(value) if value >= 0 or math.isnan(value) else math.nan
 
@@ -185,9 +176,32 @@ def area_center(area: Area) -> tuple[float, float]:
     return longitude, latitude
 
 
+_CELLS: Final = float(1 << STEP_MAX)
+_LONG_SCALE: Final = LONG_MAX - LONG_MIN
+_LAT_SCALE: Final = LAT_MAX - LAT_MIN
+
+
 def decode_score(score: float) -> tuple[float, float]:
-    """``decodeGeohash``: the (longitude, latitude) a sorted-set score stands for."""
-    return area_center(decode(to_uint64(score), STEP_MAX))
+    """``decodeGeohash``: the (longitude, latitude) a sorted-set score stands for.
+
+    :func:`decode` and :func:`area_center` inlined (every search decodes every candidate),
+    the same operations in the same order."""
+    bits = int(score) if 0 <= score < 4503599627370496.0 else to_uint64(score)
+    ilato = _squash(bits)
+    ilono = _squash(bits >> 1)
+    longitude = ((LONG_MIN + (ilono * 1.0 / _CELLS) * _LONG_SCALE)
+                 + (LONG_MIN + (((ilono + 1) & 0xFFFFFFFF) * 1.0 / _CELLS) * _LONG_SCALE)) / 2
+    latitude = ((LAT_MIN + (ilato * 1.0 / _CELLS) * _LAT_SCALE)
+                + (LAT_MIN + (((ilato + 1) & 0xFFFFFFFF) * 1.0 / _CELLS) * _LAT_SCALE)) / 2
+    if longitude > LONG_MAX:
+        longitude = LONG_MAX
+    elif longitude < LONG_MIN:
+        longitude = LONG_MIN
+    if latitude > LAT_MAX:
+        latitude = LAT_MAX
+    elif latitude < LAT_MIN:
+        latitude = LAT_MIN
+    return longitude, latitude
 
 
 def score_of(longitude: float, latitude: float) -> int:
@@ -369,17 +383,19 @@ def lat_distance(lat1: float, lat2: float) -> float:
 
 
 def distance(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """``geohashGetDistance``: haversine, in metres."""
-    lon1r = deg_rad(lon1)
-    lon2r = deg_rad(lon2)
-    v = _sin((lon2r - lon1r) / 2)
+    """``geohashGetDistance``: haversine, in metres. The coordinates are finite (checked or
+    decoded), so libm and Python agree but for ``asin`` a hair above 1."""
+    lon1r = lon1 * D_R
+    lon2r = lon2 * D_R
+    v = math.sin((lon2r - lon1r) / 2)
     if v == 0.0:
-        return lat_distance(lat1, lat2)
-    lat1r = deg_rad(lat1)
-    lat2r = deg_rad(lat2)
-    u = _sin((lat2r - lat1r) / 2)
-    a = u * u + _cos(lat1r) * _cos(lat2r) * v * v
-    return 2.0 * EARTH_RADIUS_IN_METERS * _asin(_sqrt(a))
+        return EARTH_RADIUS_IN_METERS * math.fabs(lat2 * D_R - lat1 * D_R)
+    lat1r = lat1 * D_R
+    lat2r = lat2 * D_R
+    u = math.sin((lat2r - lat1r) / 2)
+    a = u * u + math.cos(lat1r) * math.cos(lat2r) * v * v
+    root = math.sqrt(a)
+    return 2.0 * EARTH_RADIUS_IN_METERS * (math.asin(root) if root <= 1.0 else math.nan)
 
 
 def within(shape: Shape, longitude: float, latitude: float) -> float | None:
