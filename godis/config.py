@@ -8,7 +8,6 @@ no effect would mislead the operator.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import shlex
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from godis.errors import ConfigError
+from godis.glob import glob_match
 from godis.keyspace.events import flags_to_string, parse_flags as parse_keyspace_events
 from godis.persistence.files import write_atomically
 
@@ -260,11 +260,14 @@ class Config:
     def matching(self, pattern: str) -> list[tuple[str, str]]:
         """Parameters whose name matches the glob ``pattern`` (CONFIG GET), with their text."""
         lowered = pattern.lower()
-        if lowered in BY_NAME or lowered in ALIASES:
-            name = ALIASES.get(lowered, lowered)
-            return [(lowered, self.show(name))]
+        if not any(c in pattern for c in "[*?"):  # configGetCommand: no glob, a plain lookup
+            if lowered in BY_NAME or lowered in ALIASES:
+                return [(lowered, self.show(ALIASES.get(lowered, lowered)))]
+            return []
+        # stringmatch(pattern, name, 1): caseless, the pattern read up to a NUL.
+        raw = pattern.split("\0", 1)[0].encode("utf-8", "surrogateescape")
         return [(p.name, self.show(p.name)) for p in PARAMETERS
-                if fnmatch.fnmatchcase(p.name, lowered)]
+                if glob_match(raw, p.name.encode(), nocase=True)]
 
     def load_file(self, path: str) -> None:
         """Read a redis.conf-style file: ``name value...`` lines, ``#`` comments."""

@@ -26,6 +26,7 @@ GROUP_MODULES = (
     "lists",
     "sets",
     "zsets",
+    "geo",
     "hyperloglog",
     "pubsub",
     "transactions",

@@ -140,7 +140,7 @@ def command_list_command(client: Client, argv: list[bytes]) -> Reply:
         raise CommandError(SYNTAX)
     kind, value = argv[3].lower(), argv[4]
     if kind == b"pattern":
-        return [s.name.encode() for s in specs if glob_match(value.lower(), s.name.encode())]
+        return [s.name.encode() for s in specs if glob_match(value, s.name.encode(), nocase=True)]
     if kind == b"aclcat":
         category = value.decode("utf-8", "replace").lower()
         return [s.name.encode() for s in specs if category in s.acl_categories]

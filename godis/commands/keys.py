@@ -196,7 +196,7 @@ def keys_command(client: Client, argv: list[bytes]) -> Reply:
         found = list(db.data)
     else:
         match = compile_glob(pattern).match
-        found = [key for key in db.data if match(key) is not None]
+        found = [key for key in db.data if match(key)]
     expires = db.expires
     if expires and found and not client.keyspace.loading:
         now = client.keyspace.now_ms()
@@ -271,7 +271,8 @@ def scan_command(client: Client, argv: list[bytes]) -> Reply:
     options = parse_scan_options(argv, 2, allow_type=True)
     db = client.db
     next_cursor, candidates = scan_step(db, lambda: db.data.keys(), cursor, options.count)
-    match = compile_glob(options.match).match if options.match is not None else None
+    match = (compile_glob(options.match).match
+             if options.match is not None and options.match != b"*" else None)
     wanted = options.type
     data = db.data
     expires = db.expires
@@ -279,7 +280,7 @@ def scan_command(client: Client, argv: list[bytes]) -> Reply:
     for key in candidates:
         if key not in data:
             continue
-        if match is not None and match(key) is None:
+        if match is not None and not match(key):
             continue
         if wanted is not None:
             value = db.lookup_read(key)
