@@ -25,6 +25,7 @@ GROUP_MODULES = (
     "lists",
     "sets",
     "zsets",
+    "streams",
     "hyperloglog",
     "pubsub",
     "transactions",

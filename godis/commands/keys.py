@@ -27,6 +27,7 @@ from godis.keyspace.values import (
     HashValue,
     ListValue,
     SetValue,
+    StreamValue,
     Value,
 )
 from godis.protocol.writer import OK, Reply, Status
@@ -95,6 +96,8 @@ def duplicate_value(value: Value) -> Value:
     if isinstance(value, bytearray):
         return bytearray(value)
     kind = type(value)
+    if kind is StreamValue:
+        return value.copy()  # type: ignore[union-attr,return-value]
     duplicate: Any = kind()
     if kind is HashValue:
         duplicate.update(value)
