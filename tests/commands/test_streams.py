@@ -6,8 +6,12 @@ time (idle times, delivery and seen times) are compared with those numbers maske
 
 from __future__ import annotations
 
-from tests.support.differential import Differ, propagated, script
-from tests.support.resp import parse_reply
+import subprocess
+from pathlib import Path
+
+from tests.support.differential import Differ, GodisDirect, propagated, script
+from tests.support.redis_server import REDIS_SERVER, free_port, wait_for_port
+from tests.support.resp import RespConnection, parse_reply
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
@@ -757,3 +761,89 @@ def test_command_info(differ: Differ) -> None:
         COMMAND GETKEYS XREADGROUP GROUP g c STREAMS a b > >
     """)
     differ.check_unordered("ACL", "CAT", "stream")
+
+
+# -- propagation, against what redis-server writes to its AOF -----------------------------------
+
+
+def _parse_aof(data: bytes) -> list[list[bytes]]:
+    records: list[list[bytes]] = []
+    pos = 0
+    while pos < len(data):
+        assert data[pos:pos + 1] == b"*", data[pos:pos + 20]
+        end = data.index(b"\r\n", pos)
+        count = int(data[pos + 1:end])
+        pos = end + 2
+        argv = []
+        for _ in range(count):
+            end = data.index(b"\r\n", pos)
+            size = int(data[pos + 1:end])
+            argv.append(data[end + 2:end + 2 + size])
+            pos = end + 2 + size + 2
+        records.append(argv)
+    return records
+
+
+def _masked_records(records: list[list[bytes]]) -> list[list[bytes]]:
+    """Times (epoch ms) replaced, SELECT dropped."""
+    return [[b"T" if arg.isdigit() and len(arg) >= 13 else arg for arg in argv]
+            for argv in records if argv[0].upper() != b"SELECT"]
+
+
+PROPAGATION_SCRIPT = [
+    "XADD s 1-1 f 1", "XADD s 2-1 f 2", "XADD s 3-* f 3", "XADD s 4-1 f 4",
+    "XGROUP CREATE s g 0", "XGROUP CREATE s g2 $ ENTRIESREAD 4",
+    "XREADGROUP GROUP g alice COUNT 2 STREAMS s >",
+    "XREADGROUP GROUP g bob NOACK COUNT 1 STREAMS s >",
+    "XREADGROUP GROUP g carol STREAMS s >",
+    "XREADGROUP GROUP g carol STREAMS s >",
+    "XREADGROUP GROUP g alice STREAMS s 0",
+    "XREADGROUP GROUP g2 dave NOACK STREAMS s >",
+    "XACK s g 1-1 9-9",
+    "XCLAIM s g erin 0 2-1 TIME 1000 RETRYCOUNT 5",
+    "XCLAIM s g erin 0 2-1 LASTID 3-0 JUSTID",
+    "XCLAIM s g erin 0 LASTID 10-0",
+    "XDEL s 4-1",
+    "XCLAIM s g erin 0 4-1",
+    "XAUTOCLAIM s g frank 0 0 COUNT 1",
+    "XAUTOCLAIM s g frank 0 0 JUSTID",
+    "XGROUP CREATECONSUMER s g gina",
+    "XGROUP CREATECONSUMER s g gina",
+    "XGROUP DELCONSUMER s g gina",
+    "XGROUP SETID s g2 1-1 ENTRIESREAD 1",
+    "XGROUP DESTROY s g2",
+    "XSETID s 20-0",
+    "XTRIM s MAXLEN 1",
+    "XTRIM s MAXLEN 1",
+    "XADD s MAXLEN ~ 0 30-1 f v",
+    "XADD s NOMKSTREAM 31-1 f v",
+    "XADD nostream NOMKSTREAM 1-1 f v",
+]
+
+
+def test_propagation_matches_redis_aof(tmp_path: Path) -> None:
+    """XADD / XREADGROUP / XCLAIM / XAUTOCLAIM / XGROUP log what Redis logs to its AOF."""
+    assert REDIS_SERVER is not None
+    port = free_port()
+    proc = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "yes", "--appendfsync", "always", "--dir", str(tmp_path),
+         "--daemonize", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(tmp_path))
+    try:
+        wait_for_port(port)
+        redis = RespConnection("127.0.0.1", port)
+        godis = GodisDirect()
+        log = propagated(Differ(redis, godis))
+        for line in PROPAGATION_SCRIPT:
+            args = line.split()
+            mine, theirs = godis.call(*args), redis.call(*args)
+            assert _mask(parse_reply(mine)) == _mask(parse_reply(theirs)), line
+        redis.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    incr = sorted((tmp_path / "appendonlydir").glob("*.incr.aof"))
+    theirs = _masked_records(_parse_aof(incr[-1].read_bytes()))
+    assert len(theirs) > 30, theirs
+    assert _masked_records(log) == theirs
