@@ -126,10 +126,13 @@ def del_generic(client: Client, argv: list[bytes]) -> int:
     index = db.index
     deleted = 0
     for key in islice(argv, 1, None):
+        stream = type(db.data.get(key)) is StreamValue
         if db.delete(key):
             modified(db, key)
             notify(index, "g", "del", key)
             deleted += 1
+            if stream:  # dbGenericDelete: a blocked XREADGROUP must learn the key is gone
+                keyspace.signal_key_as_ready(index, key)
     keyspace.dirty += deleted
     return deleted
 

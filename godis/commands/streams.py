@@ -35,11 +35,12 @@ from godis.keyspace.stream import (
     make_id,
 )
 from godis.protocol.reader import strict_int
-from godis.protocol.writer import NULL_ARRAY, OK, Map, Reply
+from godis.protocol.writer import NULL_ARRAY, OK, ErrorReply, Map, Reply
 from godis.table import command, container
 from godis.util import parse_int
 
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
+STREAM_GONE = "UNBLOCKED the stream key no longer exists"
 LONG_MAX = 2**63 - 1
 LLONG_MIN = -(2**63)
 XREAD_BLOCKED_DEFAULT_COUNT = 1000
@@ -622,6 +623,12 @@ def _xread(client: Client, argv: list[bytes], xreadgroup: bool) -> Reply | Block
         arg = argv[streams_arg + nstreams + index]
         if group_name is not None:
             group = stream.groups.get(group_name) if stream is not None else None
+            if group is None and _rerunning(client):
+                # a blocked XREADGROUP served after its key or group went away
+                if stream is None:
+                    raise CommandError(STREAM_GONE)
+                raise CommandError("NOGROUP the consumer group this client was blocked on no "
+                                   "longer exists")
             if group is None:
                 raise CommandError(f"NOGROUP No such key '{_text(key)}' or consumer group "
                                    f"'{_text(group_name)}' in XREADGROUP with GROUP option")
@@ -683,12 +690,19 @@ def _xread(client: Client, argv: list[bytes], xreadgroup: bool) -> Reply | Block
         return _keyed(client, pairs)
     if timeout == -1:
         return NULL_ARRAY
-    return _block(client, resolved, keys, ids, streams_arg, nstreams, timeout, count)
+    return _block(client, resolved, keys, streams_arg, nstreams, timeout, count,
+                  group_name is not None)
 
 
-def _block(client: Client, resolved: list[bytes], keys: list[bytes], ids: list[int],
-           streams_arg: int, nstreams: int, timeout_ms: int,
-           count: int) -> Reply | BlockRequest:
+def _rerunning(client: Client) -> bool:
+    """Whether ``serve_ready_keys`` is re-running this client's blocked command."""
+    rerunning = client.server.blocked.rerunning
+    return bool(rerunning) and rerunning[-1] is client
+
+
+def _block(client: Client, resolved: list[bytes], keys: list[bytes], streams_arg: int,
+           nstreams: int, timeout_ms: int, count: int,
+           xreadgroup: bool) -> Reply | BlockRequest:
     """blockForKeys(BLOCKED_STREAM): wait for one of ``keys``; when it is ready the command
     is re-run for that key alone (Redis serves the key that became ready), with COUNT 1000
     unless one was given (XREAD_BLOCKED_DEFAULT_COUNT)."""
@@ -701,7 +715,9 @@ def _block(client: Client, resolved: list[bytes], keys: list[bytes], ids: list[i
                 stream_id]
 
     request = BlockRequest(list(keys), timeout_ms / 1000, NULL_ARRAY, resolved,
-                           value_type=StreamValue, argv_for_key=argv_for_key)
+                           value_type=StreamValue, argv_for_key=argv_for_key,
+                           gone_reply=ErrorReply(STREAM_GONE) if xreadgroup else None,
+                           rerun_if_empty=xreadgroup)
     return block_client(client, request, NULL_ARRAY)
 
 
