@@ -5,6 +5,7 @@ on godis in-process (Trio tasks, as tests/test_blocking.py drives them), replies
 from __future__ import annotations
 
 import time
+
 import pytest
 import trio
 import trio.testing
