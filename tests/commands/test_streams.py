@@ -10,8 +10,10 @@ import subprocess
 from pathlib import Path
 
 from tests.support.differential import Differ, GodisDirect, propagated, script
+from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.redis_server import REDIS_SERVER, free_port, wait_for_port
 from tests.support.resp import RespConnection, parse_reply
+from tests.support.server_thread import ServerThread
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
@@ -847,3 +849,25 @@ def test_propagation_matches_redis_aof(tmp_path: Path) -> None:
     records = _masked_records(_parse_aof(incr[-1].read_bytes()))
     assert len(records) > 30
     assert _masked_records(log) == records
+
+
+# -- keyspace notifications --------------------------------------------------------------------------
+
+STREAM_EVENTS: list[tuple[str, ...]] = [
+    ("XADD", "s", "1-1", "f", "v"), ("XADD", "s", "MAXLEN", "1", "2-1", "f", "v"),
+    ("XADD", "s", "NOMKSTREAM", "3-1", "f", "v"), ("XADD", "nos", "NOMKSTREAM", "1-1", "f", "v"),
+    ("XDEL", "s", "9-9"), ("XDEL", "s", "2-1"), ("XTRIM", "s", "MAXLEN", "0"),
+    ("XTRIM", "s", "MAXLEN", "0"), ("XSETID", "s", "5-5"),
+    ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "new", "g", "$", "MKSTREAM"),
+    ("XADD", "s", "6-1", "f", "v"), ("XGROUP", "CREATECONSUMER", "s", "g", "c"),
+    ("XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", ">"),
+    ("XCLAIM", "s", "g", "e", "0", "6-1"), ("XAUTOCLAIM", "s", "g", "f", "0", "0"),
+    ("XACK", "s", "g", "6-1"), ("XGROUP", "SETID", "s", "g", "0"),
+    ("XGROUP", "DELCONSUMER", "s", "g", "c"), ("XGROUP", "DESTROY", "s", "g"),
+    ("COPY", "s", "s2"), ("RENAME", "s2", "s3"), ("DEL", "s3"),
+]
+
+
+def test_keyspace_events_match_redis(redis_port: int, godis_thread: ServerThread) -> None:
+    compare_streams(redis_port, godis_thread, "KEA", STREAM_EVENTS)
+    compare_streams(redis_port, godis_thread, "KEtn", STREAM_EVENTS)
