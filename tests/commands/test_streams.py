@@ -9,11 +9,15 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, invariant, rule
+
 from tests.support.differential import Differ, GodisDirect, propagated, script
 from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.redis_server import REDIS_SERVER, free_port, wait_for_port
 from tests.support.resp import RespConnection, parse_reply
 from tests.support.server_thread import ServerThread
+from tests.support.stateful import DifferentialMachine, run_machine
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
@@ -871,3 +875,135 @@ STREAM_EVENTS: list[tuple[str, ...]] = [
 def test_keyspace_events_match_redis(redis_port: int, godis_thread: ServerThread) -> None:
     compare_streams(redis_port, godis_thread, "KEA", STREAM_EVENTS)
     compare_streams(redis_port, godis_thread, "KEtn", STREAM_EVENTS)
+
+
+# -- a random workload, every reply compared -------------------------------------------------------
+
+SKEYS = st.sampled_from([b"s", b"t"])
+GROUPS = st.sampled_from([b"g1", b"g2"])
+CONSUMERS = st.sampled_from([b"alice", b"bob", b"carol"])
+MS = st.integers(min_value=0, max_value=40)
+IDS = st.one_of(st.builds(lambda ms, seq: b"%d-%d" % (ms, seq), MS, st.integers(0, 3)),
+                st.sampled_from([b"-", b"+", b"0", b"$", b">", b"(5-0", b"bad", b"10"]))
+
+
+class StreamMachine(DifferentialMachine):
+    """Random stream and group commands on godis and redis-server; replies must match, with
+    times masked; the digest and XINFO STREAM FULL are compared as invariants."""
+
+    restores = ("stream-node-max-entries",)
+
+    @initialize(resp=st.sampled_from([2, 3]), node=st.sampled_from([b"3", b"100"]))
+    def setup(self, resp: int, node: bytes) -> None:
+        self.differ.both("HELLO", str(resp))
+        self.differ.check("CONFIG", "SET", "stream-node-max-entries", node)
+        self.next_ms = 1
+
+    def check(self, *args: bytes | str | int) -> None:
+        check_masked(self.differ, *args)  # type: ignore[arg-type]
+
+    @rule(key=SKEYS, count=st.integers(1, 4), auto_seq=st.booleans(),
+          trim=st.sampled_from([(), (b"MAXLEN", b"5"), (b"MAXLEN", b"~", b"4"),
+                                (b"MINID", b"~", b"10"), (b"MINID", b"20")]))
+    def xadd(self, key: bytes, count: int, auto_seq: bool, trim: tuple[bytes, ...]) -> None:
+        for _ in range(count):
+            self.next_ms += 1
+            stream_id = b"%d-*" % self.next_ms if auto_seq else b"%d-1" % self.next_ms
+            self.check("XADD", key, *trim, stream_id, "f", str(self.next_ms))
+
+    @rule(key=SKEYS, stream_id=IDS)
+    def xadd_explicit(self, key: bytes, stream_id: bytes) -> None:
+        self.check("XADD", key, stream_id, "x", "y")
+
+    @rule(key=SKEYS, ids=st.lists(IDS, min_size=1, max_size=3))
+    def xdel(self, key: bytes, ids: list[bytes]) -> None:
+        self.check("XDEL", key, *ids)
+
+    @rule(key=SKEYS, start=IDS, end=IDS, count=st.sampled_from([(), (b"COUNT", b"2")]),
+          rev=st.booleans())
+    def xrange(self, key: bytes, start: bytes, end: bytes, count: tuple[bytes, ...],
+               rev: bool) -> None:
+        self.check("XREVRANGE" if rev else "XRANGE", key, end if rev else start,
+                   start if rev else end, *count)
+
+    @rule(key=SKEYS, strategy=st.sampled_from([(b"MAXLEN", b"3"), (b"MAXLEN", b"~", b"2"),
+                                               (b"MINID", b"15"), (b"MINID", b"~", b"25")]))
+    def xtrim(self, key: bytes, strategy: tuple[bytes, ...]) -> None:
+        self.check("XTRIM", key, *strategy)
+
+    @rule(key=SKEYS, group=GROUPS, start=st.sampled_from([b"0", b"$", b"5-0"]),
+          mkstream=st.booleans())
+    def xgroup_create(self, key: bytes, group: bytes, start: bytes, mkstream: bool) -> None:
+        self.check("XGROUP", "CREATE", key, group, start, *([b"MKSTREAM"] if mkstream else []))
+
+    @rule(key=SKEYS, group=GROUPS, start=st.sampled_from([b"0", b"$", b"7-0"]))
+    def xgroup_setid(self, key: bytes, group: bytes, start: bytes) -> None:
+        self.check("XGROUP", "SETID", key, group, start)
+
+    @rule(key=SKEYS, group=GROUPS)
+    def xgroup_destroy(self, key: bytes, group: bytes) -> None:
+        self.check("XGROUP", "DESTROY", key, group)
+
+    @rule(key=SKEYS, group=GROUPS, consumer=CONSUMERS, delete=st.booleans())
+    def xgroup_consumer(self, key: bytes, group: bytes, consumer: bytes, delete: bool) -> None:
+        self.check("XGROUP", "DELCONSUMER" if delete else "CREATECONSUMER", key, group,
+                   consumer)
+
+    @rule(key=SKEYS, group=GROUPS, consumer=CONSUMERS,
+          start=st.sampled_from([b">", b">", b"0", b"3-0"]), noack=st.booleans(),
+          count=st.sampled_from([(), (b"COUNT", b"2")]))
+    def xreadgroup(self, key: bytes, group: bytes, consumer: bytes, start: bytes, noack: bool,
+                   count: tuple[bytes, ...]) -> None:
+        self.check("XREADGROUP", "GROUP", group, consumer, *count,
+                   *([b"NOACK"] if noack else []), "STREAMS", key, start)
+
+    @rule(key=SKEYS, group=GROUPS, ids=st.lists(IDS, min_size=1, max_size=3))
+    def xack(self, key: bytes, group: bytes, ids: list[bytes]) -> None:
+        self.check("XACK", key, group, *ids)
+
+    @rule(key=SKEYS, group=GROUPS, consumer=CONSUMERS, ids=st.lists(IDS, min_size=1,
+                                                                     max_size=3),
+          options=st.sampled_from([(), (b"JUSTID",), (b"FORCE",), (b"RETRYCOUNT", b"4"),
+                                   (b"LASTID", b"30-0", b"JUSTID")]))
+    def xclaim(self, key: bytes, group: bytes, consumer: bytes, ids: list[bytes],
+               options: tuple[bytes, ...]) -> None:
+        self.check("XCLAIM", key, group, consumer, "0", *ids, *options)
+
+    @rule(key=SKEYS, group=GROUPS, consumer=CONSUMERS, start=IDS,
+          options=st.sampled_from([(), (b"JUSTID",), (b"COUNT", b"2")]))
+    def xautoclaim(self, key: bytes, group: bytes, consumer: bytes, start: bytes,
+                   options: tuple[bytes, ...]) -> None:
+        self.check("XAUTOCLAIM", key, group, consumer, "0", start, *options)
+
+    @rule(key=SKEYS, group=GROUPS)
+    def xpending(self, key: bytes, group: bytes) -> None:
+        self.check("XPENDING", key, group)
+
+    @rule(key=SKEYS, group=GROUPS)
+    def xinfo(self, key: bytes, group: bytes) -> None:
+        self.check("XINFO", "GROUPS", key)
+        self.check("XINFO", "CONSUMERS", key, group)
+
+    @rule(keys=st.lists(SKEYS, min_size=1, max_size=2, unique=True), start=IDS)
+    def xread(self, keys: list[bytes], start: bytes) -> None:
+        self.check("XREAD", "COUNT", "3", "STREAMS", *keys, *([start] * len(keys)))
+
+    @rule(key=SKEYS, top=st.sampled_from([b"50-0", b"1-0", b"60-0"]))
+    def xsetid(self, key: bytes, top: bytes) -> None:
+        self.check("XSETID", key, top)
+
+    @rule(key=SKEYS)
+    def delete(self, key: bytes) -> None:
+        self.check("DEL", key)
+
+    @invariant()
+    def same_streams(self) -> None:
+        for key in ("s", "t"):
+            self.check("XLEN", key)
+            if self.differ.godis.call("EXISTS", key) == b":1\r\n":
+                info_full(self.differ, key)
+                self.differ.check("DEBUG", "DIGEST-VALUE", key)
+
+
+def test_random_stream_workload(redis_port: int) -> None:
+    run_machine(StreamMachine, redis_port, max_examples=40)
