@@ -5,8 +5,8 @@ An entry ID ``ms-seq`` (two unsigned 64-bit numbers) is held as one Python int,
 
 Entries live in *nodes* that mirror Redis's listpack nodes of its radix tree: a node takes
 entries until it holds ``stream-node-max-entries`` of them (live or deleted) or its estimated
-listpack size reaches ``stream-node-max-bytes``. Each node keeps its IDs in a sorted list and
-its entries (a flat ``(field, value, ...)`` tuple, ``None`` once deleted: a tombstone, as
+listpack size reaches ``stream-node-max-bytes``. Each node keeps its IDs sorted in two
+``array('Q')`` and its entries as compact blobs (``None`` once deleted: a tombstone, as
 Redis's deleted flag) in a parallel list; the stream keeps the first ID of every node (Redis's
 master IDs, the radix tree keys) in ``firsts``. So:
 
@@ -24,8 +24,10 @@ sharing the :class:`PendingEntry` objects (Redis's NACKs) as Redis's two radix t
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from marshal import dumps, loads
 
 from sortedcontainers import SortedDict
 
@@ -89,17 +91,21 @@ def _signed64(value: int) -> int:
 
 
 class StreamNode:
-    """One listpack node: entries with IDs >= ``ids[0]`` (its master ID).
+    """One listpack node: entries with IDs >= its first (master) ID, compactly.
 
-    ``fixed_bytes`` is the estimated listpack size without the two counters of the master
-    entry (live and deleted counts), which change width as they grow.
+    IDs are two ``array('Q')`` (ms and seq: 16 bytes an entry, no objects); an entry is one
+    ``marshal`` blob (C-speed both ways): a tuple of values when its field names are the
+    master entry's (the listpack's SAMEFIELDS flag), else a list of fields and values; None
+    once deleted (a tombstone). ``fixed_bytes`` is the estimated listpack size without the
+    master entry's two counters (live and deleted), which change width as they grow.
     """
 
-    __slots__ = ("deleted", "entries", "fixed_bytes", "ids", "live", "master_fields")
+    __slots__ = ("deleted", "entries", "fixed_bytes", "live", "master_fields", "ms", "seq")
 
     def __init__(self, master_fields: Fields) -> None:
-        self.ids: list[int] = []
-        self.entries: list[Fields | None] = []
+        self.ms = array("Q")
+        self.seq = array("Q")
+        self.entries: list[bytes | None] = []
         self.live = 0
         self.deleted = 0
         self.master_fields = master_fields
@@ -107,9 +113,52 @@ class StreamNode:
         self.fixed_bytes = 7 + _int_size(len(master_fields)) + sum(
             _string_size(field) for field in master_fields) + 2
 
+    def __len__(self) -> int:
+        """Stored entries, tombstones included."""
+        return len(self.entries)
+
     def nbytes(self) -> int:
         """The estimated ``lpBytes`` of this node."""
         return self.fixed_bytes + _int_size(self.live) + _int_size(self.deleted)
+
+    def id_at(self, position: int) -> int:
+        return self.ms[position] << 64 | self.seq[position]
+
+    def first_id(self) -> int:
+        return self.ms[0] << 64 | self.seq[0]
+
+    def last_id(self) -> int:
+        return self.ms[-1] << 64 | self.seq[-1]
+
+    def bisect_left(self, stream_id: int) -> int:
+        """The position of the first stored ID >= ``stream_id`` (O(log n) probes)."""
+        return bisect_left(range(len(self.entries)), stream_id, key=self.id_at)
+
+    def bisect_right(self, stream_id: int) -> int:
+        return bisect_right(range(len(self.entries)), stream_id, key=self.id_at)
+
+    def fields_at(self, position: int) -> Fields | None:
+        """The entry's flat (field, value, ...) tuple, None for a tombstone."""
+        blob = self.entries[position]
+        if blob is None:
+            return None
+        stored = loads(blob)
+        if type(stored) is list:
+            return tuple(stored)
+        merged: list[bytes] = [b""] * (2 * len(stored))
+        merged[0::2] = self.master_fields
+        merged[1::2] = stored
+        return tuple(merged)
+
+    def copy(self) -> StreamNode:
+        twin = StreamNode(self.master_fields)
+        twin.ms = array("Q", self.ms)
+        twin.seq = array("Q", self.seq)
+        twin.entries = list(self.entries)
+        twin.live = self.live
+        twin.deleted = self.deleted
+        twin.fixed_bytes = self.fixed_bytes
+        return twin
 
 
 class PendingEntry:
@@ -191,7 +240,7 @@ class StreamValue:
 
     def __init__(self) -> None:
         self.nodes: list[StreamNode] = []
-        self.firsts: list[int] = []  # nodes[i].ids[0]: the radix tree keys
+        self.firsts: list[int] = []  # nodes[i].first_id(): the radix tree keys
         self.length = 0
         self.last_id = 0
         self.first_id = 0
@@ -224,22 +273,21 @@ class StreamValue:
             master_id = stream_id
             same = True
         else:
-            master_id = node.ids[0]
+            master_id = node.first_id()
             same = names == node.master_fields
         if same:
-            # share the master's field names, as the listpack's SAMEFIELDS flag does
-            master = node.master_fields
-            stored = list(fields)
-            stored[0::2] = master
-            fields = tuple(stored)
-            size = 2 + 2 + sum(_string_size(value) for value in fields[1::2])
+            values = fields[1::2]
+            blob = dumps(values)
+            size = 2 + 2 + sum(_string_size(value) for value in values)
         else:
+            blob = dumps(list(fields))
             size = 2 + 2 + _int_size(len(names)) + sum(_string_size(item) for item in fields)
         delta = stream_id - master_id
         size += _int_size(_signed64(delta >> 64)) + _int_size(_signed64(delta & MASK64))
         node.fixed_bytes += size
-        node.ids.append(stream_id)
-        node.entries.append(fields)
+        node.ms.append(stream_id >> 64)
+        node.seq.append(stream_id & MASK64)
+        node.entries.append(blob)
         node.live += 1
         self.length += 1
         self.entries_added += 1
@@ -255,7 +303,7 @@ class StreamValue:
         index = bisect_right(self.firsts, stream_id) - 1
         if index < 0:
             return 0, 0
-        return index, bisect_left(self.nodes[index].ids, stream_id)
+        return index, self.nodes[index].bisect_left(stream_id)
 
     def range(self, start: int = 0, end: int = MAX_ID,
               reverse: bool = False) -> Iterator[tuple[int, Fields]]:
@@ -268,43 +316,47 @@ class StreamValue:
             index, pos = self._locate(start)
             for node_index in range(index, len(nodes)):
                 node = nodes[node_index]
-                ids = node.ids
+                ms = node.ms
+                seq = node.seq
                 entries = node.entries
-                for position in range(pos, len(ids)):
-                    stream_id = ids[position]
+                for position in range(pos, len(entries)):
+                    stream_id = ms[position] << 64 | seq[position]
                     if stream_id > end:
                         return
-                    fields = entries[position]
-                    if fields is not None:
+                    if entries[position] is not None:
+                        fields = node.fields_at(position)
+                        assert fields is not None
                         yield stream_id, fields
                 pos = 0
             return
         index = bisect_right(self.firsts, end) - 1
         if index < 0:
             return
-        pos = bisect_right(nodes[index].ids, end) - 1
+        pos = nodes[index].bisect_right(end) - 1
         for node_index in range(index, -1, -1):
             node = nodes[node_index]
-            ids = node.ids
+            ms = node.ms
+            seq = node.seq
             entries = node.entries
             if node_index != index:
-                pos = len(ids) - 1
+                pos = len(entries) - 1
             for position in range(pos, -1, -1):
-                stream_id = ids[position]
+                stream_id = ms[position] << 64 | seq[position]
                 if stream_id < start:
                     return
-                fields = entries[position]
-                if fields is not None:
+                if entries[position] is not None:
+                    fields = node.fields_at(position)
+                    assert fields is not None
                     yield stream_id, fields
 
     def get(self, stream_id: int) -> Fields | None:
         """The fields of live entry ``stream_id``, or None."""
-        index, pos = self._locate(stream_id)
         if not self.nodes:
             return None
-        ids = self.nodes[index].ids
-        if pos < len(ids) and ids[pos] == stream_id:
-            return self.nodes[index].entries[pos]
+        index, pos = self._locate(stream_id)
+        node = self.nodes[index]
+        if pos < len(node) and node.id_at(pos) == stream_id:
+            return node.fields_at(pos)
         return None
 
     def first_entry(self) -> tuple[int, Fields] | None:
@@ -321,7 +373,7 @@ class StreamValue:
     def first_stored_id(self) -> int:
         """The first ID, tombstones included (streamGetEdgeID without skipping), or
         the maximum ID when there are no nodes."""
-        return self.nodes[0].ids[0] if self.nodes else MAX_ID
+        return self.nodes[0].first_id() if self.nodes else MAX_ID
 
     def node_count(self) -> int:
         """Redis's ``raxSize(s->rax)``."""
@@ -349,7 +401,7 @@ class StreamValue:
             return False
         index, pos = self._locate(stream_id)
         node = self.nodes[index]
-        if pos >= len(node.ids) or node.ids[pos] != stream_id or node.entries[pos] is None:
+        if pos >= len(node) or node.id_at(pos) != stream_id or node.entries[pos] is None:
             return False
         self.length -= 1
         if node.live == 1:
@@ -377,7 +429,7 @@ class StreamValue:
                 remove_node = self.length - entries >= maxlen
             else:
                 assert minid is not None
-                remove_node = node.ids[-1] < minid
+                remove_node = node.last_id() < minid
             if remove_node:
                 self._drop_node(0)
                 self.length -= entries
@@ -387,11 +439,11 @@ class StreamValue:
                 break
             removed_here = 0
             stored = node.entries
-            for position, stream_id in enumerate(node.ids):
+            for position in range(len(stored)):
                 if maxlen is not None:
                     if self.length <= maxlen:
                         break
-                elif stream_id >= minid:  # type: ignore[operator]
+                elif node.id_at(position) >= minid:  # type: ignore[operator]
                     break
                 if stored[position] is not None:
                     stored[position] = None
@@ -481,14 +533,7 @@ class StreamValue:
     def copy(self) -> StreamValue:
         """A deep copy: new nodes, groups, consumers and pending entries (streamDup)."""
         duplicate = StreamValue()
-        for node in self.nodes:
-            twin = StreamNode(node.master_fields)
-            twin.ids = list(node.ids)
-            twin.entries = list(node.entries)
-            twin.live = node.live
-            twin.deleted = node.deleted
-            twin.fixed_bytes = node.fixed_bytes
-            duplicate.nodes.append(twin)
+        duplicate.nodes = [node.copy() for node in self.nodes]
         duplicate.firsts = list(self.firsts)
         duplicate.length = self.length
         duplicate.last_id = self.last_id
