@@ -10,12 +10,12 @@ import argparse
 import gc
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
+
+from harness import REDIS_SERVER, free_port
 
 from godis.blocking import BlockRequest
 from godis.client import Client
@@ -24,9 +24,6 @@ from godis.config import Config
 from godis.dispatch import execute
 from godis.protocol.writer import encode
 from godis.state import ServerState
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import REDIS_SERVER, free_port  # noqa: E402
 
 ENTRIES = 1_000_000
 
@@ -89,7 +86,7 @@ def godis_figures(entries: int) -> float:
             if make is xack:
                 reply = execute(client, xreadgroup())
                 if isinstance(reply, list):  # (None once the whole stream was delivered)
-                    acks.extend(entry[0] for entry in reply[0][1])  # type: ignore[index]
+                    acks.extend(entry[0] for entry in reply[0][1])
             argv = make()
             begin = time.perf_counter_ns()
             reply = execute(client, argv)
@@ -124,8 +121,8 @@ def redis_bytes_per_entry(entries: int) -> float | None:
             before = int(r.info("memory")["used_memory"])
             pipe = r.pipeline(transaction=False)
             for ms in range(1, entries + 1):
-                pipe.execute_command("XADD", "big", f"{ms}-0", "name", f"job{ms % 1000}", "n",
-                                     str(ms))
+                pipe.execute_command(  # type: ignore[no-untyped-call]
+                    "XADD", "big", f"{ms}-0", "name", f"job{ms % 1000}", "n", str(ms))
                 if ms % 10_000 == 0:
                     pipe.execute()
             pipe.execute()
