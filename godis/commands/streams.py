@@ -6,6 +6,8 @@ docstring). Propagation follows Redis too: XADD logs the ID it generated and the
 result of an approximate trim (``MAXLEN = <length>``); XREADGROUP, XCLAIM and XAUTOCLAIM are
 never logged themselves but as the XCLAIM ... FORCE JUSTID / XGROUP SETID / XGROUP
 CREATECONSUMER commands that reproduce what they changed (streamPropagateXCLAIM & co).
+As in Redis, only XADD, XDEL, XTRIM and XGROUP CREATE MKSTREAM fail a WATCH on the key (they
+call signalModifiedKey); consumer group commands change the key without touching it.
 
 Blocking XREAD / XREADGROUP return a :class:`BlockRequest` re-run by ``serve_ready_keys``
 for the key that became ready, with ``$`` already resolved to the ID it stood for.
@@ -36,7 +38,7 @@ from godis.keyspace.stream import (
 )
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import NULL_ARRAY, OK, ErrorReply, Map, Reply
-from godis.table import command, container
+from godis.table import command, container, self_signalled
 from godis.util import parse_int
 
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
@@ -743,7 +745,7 @@ def xread_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     return _xread(client, argv, False)
 
 
-@command("xreadgroup", arity=-7, flags="write blocking", keys=(0, 0, 0), group="stream",
+@command("xreadgroup", arity=-7, flags="write blocking", keys=(0, 0, 0), group="stream", written_keys=self_signalled,
          since="5.0.0", get_keys=_xread_keys,
          summary="Return new entries from a stream using a consumer group, or access the "
                  "history of the pending entries for a given consumer. Can block.",
@@ -820,7 +822,7 @@ def _xgroup_prelude(client: Client, argv: list[bytes]) -> tuple[StreamValue | No
     return stream, group, mkstream, entries_read
 
 
-@command("xgroup|create", arity=-5, flags="write denyoom", keys=(2, 2, 1), group="stream",
+@command("xgroup|create", arity=-5, flags="write denyoom", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Create a consumer group.", complexity="O(1)")
 def xgroup_create_command(client: Client, argv: list[bytes]) -> Reply:
     """XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]."""
@@ -835,6 +837,7 @@ def xgroup_create_command(client: Client, argv: list[bytes]) -> Reply:
     if stream is None:
         stream = StreamValue()
         client.db.set(key, stream)
+        client.db.touch(key)  # signalModifiedKey: only the created key fails a WATCH
     if argv[3] in stream.groups:
         raise CommandError("BUSYGROUP Consumer Group name already exists")
     stream.groups[argv[3]] = ConsumerGroup(last_id, entries_read)
@@ -843,7 +846,7 @@ def xgroup_create_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xgroup|setid", arity=-5, flags="write", keys=(2, 2, 1), group="stream",
+@command("xgroup|setid", arity=-5, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Set a consumer group to an arbitrary last delivered ID value.",
          complexity="O(1)")
 def xgroup_setid_command(client: Client, argv: list[bytes]) -> Reply:
@@ -860,7 +863,7 @@ def xgroup_setid_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xgroup|destroy", arity=4, flags="write", keys=(2, 2, 1), group="stream",
+@command("xgroup|destroy", arity=4, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Destroy a consumer group.",
          complexity="O(N) where N is the number of entries in the group's pending entries "
                     "list (PEL).")
@@ -872,11 +875,13 @@ def xgroup_destroy_command(client: Client, argv: list[bytes]) -> Reply:
     del stream.groups[argv[3]]
     client.keyspace.dirty += 1
     _notify(client, "xgroup-destroy", argv[2])
+    # blocked XREADGROUP clients of the group get NOGROUP (no WATCH is failed, as in Redis)
+    client.keyspace.signal_key_as_ready(client.db.index, argv[2])
     return 1
 
 
 @command("xgroup|createconsumer", arity=5, flags="write denyoom", keys=(2, 2, 1),
-         group="stream", since="6.2.0",
+         group="stream", written_keys=self_signalled, since="6.2.0",
          summary="Create a consumer in a consumer group.", complexity="O(1)")
 def xgroup_createconsumer_command(client: Client, argv: list[bytes]) -> Reply:
     """XGROUP CREATECONSUMER key group consumer: 1 if created."""
@@ -886,7 +891,7 @@ def xgroup_createconsumer_command(client: Client, argv: list[bytes]) -> Reply:
     return 1 if created is not None else 0
 
 
-@command("xgroup|delconsumer", arity=5, flags="write", keys=(2, 2, 1), group="stream",
+@command("xgroup|delconsumer", arity=5, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Delete a consumer from a consumer group.", complexity="O(1)")
 def xgroup_delconsumer_command(client: Client, argv: list[bytes]) -> Reply:
     """XGROUP DELCONSUMER key group consumer: how many pending entries it had."""
@@ -910,7 +915,7 @@ def xgroup_help_command(client: Client, argv: list[bytes]) -> Reply:
 # -- XSETID XACK XPENDING -----------------------------------------------------------------------
 
 
-@command("xsetid", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="stream",
+@command("xsetid", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="An internal command for replicating stream values",
          complexity="O(1)")
 def xsetid_command(client: Client, argv: list[bytes]) -> Reply:
@@ -955,7 +960,7 @@ def xsetid_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xack", arity=-4, flags="write fast", keys=(1, 1, 1), group="stream", since="5.0.0",
+@command("xack", arity=-4, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled, since="5.0.0",
          summary="Marks a pending message as correctly processed, effectively removing it from "
                  "the pending entries list of the consumer group. Return value of the command "
                  "is the number of messages successfully acknowledged, that is, the IDs we "
@@ -1041,7 +1046,7 @@ def xpending_command(client: Client, argv: list[bytes]) -> Reply:
 # -- XCLAIM XAUTOCLAIM --------------------------------------------------------------------------
 
 
-@command("xclaim", arity=-6, flags="write fast", keys=(1, 1, 1), group="stream",
+@command("xclaim", arity=-6, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="5.0.0",
          summary="Changes (or acquires) ownership of a message in a consumer group, as if the "
                  "message was delivered to the specified consumer.",
@@ -1142,7 +1147,7 @@ def xclaim_command(client: Client, argv: list[bytes]) -> Reply:
     return out
 
 
-@command("xautoclaim", arity=-6, flags="write fast", keys=(1, 1, 1), group="stream",
+@command("xautoclaim", arity=-6, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="6.2.0",
          summary="Changes (or acquires) ownership of messages in a consumer group, as if the "
                  "messages were delivered to the specified consumer.",

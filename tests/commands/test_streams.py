@@ -12,6 +12,8 @@ from pathlib import Path
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, rule
 
+from godis.client import Client
+from godis.dispatch import execute
 from tests.support.differential import Differ, GodisDirect, propagated, script
 from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.redis_server import REDIS_SERVER, free_port, wait_for_port
@@ -1007,3 +1009,39 @@ class StreamMachine(DifferentialMachine):
 
 def test_random_stream_workload(redis_port: int) -> None:
     run_machine(StreamMachine, redis_port, max_examples=40)
+
+
+# -- WATCH ------------------------------------------------------------------------------------------
+
+WATCH_CASES = [
+    "XACK s g 1-1", "XREADGROUP GROUP g c STREAMS s >", "XGROUP SETID s g 0", "XSETID s 99-0",
+    "XGROUP CREATECONSUMER s g zz", "XCLAIM s g c2 0 1-1", "XGROUP DESTROY s g",
+    "XGROUP CREATE s g2 0", "XDEL s 1-1", "XAUTOCLAIM s g c3 0 0", "XADD s 5-5 f v",
+    "XTRIM s MAXLEN 0", "XGROUP CREATE other g $ MKSTREAM", "XGROUP DELCONSUMER s g c",
+]
+
+
+def test_which_stream_commands_fail_a_watch(redis_port: int) -> None:
+    """Only the commands that call signalModifiedKey in t_stream.c fail an EXEC."""
+    godis = GodisDirect()
+    other = Client(godis.server, address="127.0.0.1:2")
+    redis = RespConnection("127.0.0.1", redis_port)
+    redis_other = RespConnection("127.0.0.1", redis_port)
+    try:
+        for case in WATCH_CASES:
+            outcomes = []
+            for watcher, writer in ((godis.call, lambda *a: execute(other, [*map(str.encode, a)])),
+                                    (redis.call, redis_other.call)):
+                watcher("FLUSHALL")
+                for setup in ("XADD s 1-1 f v", "XGROUP CREATE s g 0",
+                              "XREADGROUP GROUP g c STREAMS s >"):
+                    watcher(*setup.split())
+                watcher("WATCH", "s", "other")
+                writer(*case.split())
+                watcher("MULTI")
+                watcher("PING")
+                outcomes.append(watcher("EXEC"))
+            assert outcomes[0] == outcomes[1], case
+    finally:
+        redis.close()
+        redis_other.close()
