@@ -38,7 +38,7 @@ from godis.keyspace.stream import (
 )
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import NULL_ARRAY, OK, ErrorReply, Map, Reply
-from godis.table import command, container, self_signalled
+from godis.table import KeySpec, command, container, self_signalled
 from godis.util import parse_int
 
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
@@ -46,6 +46,9 @@ STREAM_GONE = "UNBLOCKED the stream key no longer exists"
 LONG_MAX = 2**63 - 1
 LLONG_MIN = -(2**63)
 XREAD_BLOCKED_DEFAULT_COUNT = 1000
+_RO_ACCESS = (KeySpec(("RO", "access")),)
+_XADD_KEY_SPECS = (KeySpec(("RW", "update"), notes="UPDATE instead of INSERT because of the "
+                                                   "optional trimming feature"),)
 _STRTOULL = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
 
 
@@ -352,7 +355,8 @@ def _node_limits(client: Client) -> tuple[int, int]:
     return int(config["stream-node-max-bytes"]), int(config["stream-node-max-entries"])
 
 
-@command("xadd", arity=-5, flags="write denyoom fast", keys=(1, 1, 1), group="stream",
+@command("xadd", key_specs=_XADD_KEY_SPECS, tips="nondeterministic_output",
+         arity=-5, flags="write denyoom fast", keys=(1, 1, 1), group="stream",
          since="5.0.0", summary="Appends a new entry to a stream",
          complexity="O(1) when adding a new entry, O(N) when trimming where N being the number "
                     "of entries evicted.")
@@ -415,7 +419,8 @@ def xadd_command(client: Client, argv: list[bytes]) -> Reply:
     return reply
 
 
-@command("xtrim", arity=-4, flags="write", keys=(1, 1, 1), group="stream", since="5.0.0",
+@command("xtrim", key_specs=(KeySpec(("RW", "delete")),), tips="nondeterministic_output",
+         arity=-4, flags="write", keys=(1, 1, 1), group="stream", since="5.0.0",
          summary="Deletes messages from the beginning of a stream.",
          complexity="O(N), with N being the number of evicted entries. Constant times are "
                     "very small however, since entries are organized in macro nodes containing "
@@ -461,7 +466,8 @@ def _xrange(client: Client, argv: list[bytes], reverse: bool) -> Reply:
     return _range_reply(stream, start, end, max(count, 0), reverse)
 
 
-@command("xrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="stream", since="5.0.0",
+@command("xrange", key_specs=_RO_ACCESS,
+         arity=-4, flags="readonly", keys=(1, 1, 1), group="stream", since="5.0.0",
          summary="Return a range of elements in a stream, with IDs matching the specified IDs "
                  "interval",
          complexity="O(N) with N being the number of elements being returned. If N is "
@@ -472,7 +478,8 @@ def xrange_command(client: Client, argv: list[bytes]) -> Reply:
     return _xrange(client, argv, False)
 
 
-@command("xrevrange", arity=-4, flags="readonly", keys=(1, 1, 1), group="stream",
+@command("xrevrange", key_specs=_RO_ACCESS,
+         arity=-4, flags="readonly", keys=(1, 1, 1), group="stream",
          since="5.0.0",
          summary="Return a range of elements in a stream, with IDs matching the specified IDs "
                  "interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
@@ -484,7 +491,8 @@ def xrevrange_command(client: Client, argv: list[bytes]) -> Reply:
     return _xrange(client, argv, True)
 
 
-@command("xlen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="stream",
+@command("xlen", key_specs=(KeySpec(("RO",)),),
+         arity=2, flags="readonly fast", keys=(1, 1, 1), group="stream",
          since="5.0.0", summary="Return the number of entries in a stream", complexity="O(1)")
 def xlen_command(client: Client, argv: list[bytes]) -> Reply:
     """XLEN key."""
@@ -492,7 +500,8 @@ def xlen_command(client: Client, argv: list[bytes]) -> Reply:
     return 0 if stream is None else stream.length
 
 
-@command("xdel", arity=-3, flags="write fast", keys=(1, 1, 1), group="stream", since="5.0.0",
+@command("xdel", key_specs=(KeySpec(("RW", "delete")),),
+         arity=-3, flags="write fast", keys=(1, 1, 1), group="stream", since="5.0.0",
          summary="Removes the specified entries from the stream. Returns the number of items "
                  "actually deleted, that may be different from the number of IDs passed in "
                  "case certain IDs do not exist.",
@@ -732,7 +741,8 @@ def _xread_keys(argv: list[bytes]) -> list[int]:
     return []
 
 
-@command("xread", arity=-4, flags="readonly blocking", keys=(0, 0, 0), group="stream",
+@command("xread", key_specs=(KeySpec(("RO", "access"), index=1, keyword="STREAMS", lastkey=-1, limit=2),),
+         arity=-4, flags="readonly blocking", keys=(0, 0, 0), group="stream",
          since="5.0.0", get_keys=_xread_keys,
          summary="Return never seen elements in multiple streams, with IDs greater than the "
                  "ones reported by the caller for each stream. Can block.",
@@ -745,7 +755,8 @@ def xread_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     return _xread(client, argv, False)
 
 
-@command("xreadgroup", arity=-7, flags="write blocking", keys=(0, 0, 0), group="stream", written_keys=self_signalled,
+@command("xreadgroup", key_specs=(KeySpec(("RO", "access"), index=4, keyword="STREAMS", lastkey=-1, limit=2),),
+         arity=-7, flags="write blocking", keys=(0, 0, 0), group="stream", written_keys=self_signalled,
          since="5.0.0", get_keys=_xread_keys,
          summary="Return new entries from a stream using a consumer group, or access the "
                  "history of the pending entries for a given consumer. Can block.",
@@ -822,7 +833,8 @@ def _xgroup_prelude(client: Client, argv: list[bytes]) -> tuple[StreamValue | No
     return stream, group, mkstream, entries_read
 
 
-@command("xgroup|create", arity=-5, flags="write denyoom", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
+@command("xgroup|create", key_specs=(KeySpec(("RW", "insert"), index=2),),
+         arity=-5, flags="write denyoom", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Create a consumer group.", complexity="O(1)")
 def xgroup_create_command(client: Client, argv: list[bytes]) -> Reply:
     """XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]."""
@@ -846,7 +858,8 @@ def xgroup_create_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xgroup|setid", arity=-5, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
+@command("xgroup|setid", key_specs=(KeySpec(("RW", "update"), index=2),),
+         arity=-5, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Set a consumer group to an arbitrary last delivered ID value.",
          complexity="O(1)")
 def xgroup_setid_command(client: Client, argv: list[bytes]) -> Reply:
@@ -863,7 +876,8 @@ def xgroup_setid_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xgroup|destroy", arity=4, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
+@command("xgroup|destroy", key_specs=(KeySpec(("RW", "delete"), index=2),),
+         arity=4, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Destroy a consumer group.",
          complexity="O(N) where N is the number of entries in the group's pending entries "
                     "list (PEL).")
@@ -880,7 +894,8 @@ def xgroup_destroy_command(client: Client, argv: list[bytes]) -> Reply:
     return 1
 
 
-@command("xgroup|createconsumer", arity=5, flags="write denyoom", keys=(2, 2, 1),
+@command("xgroup|createconsumer", key_specs=(KeySpec(("RW", "insert"), index=2),),
+         arity=5, flags="write denyoom", keys=(2, 2, 1),
          group="stream", written_keys=self_signalled, since="6.2.0",
          summary="Create a consumer in a consumer group.", complexity="O(1)")
 def xgroup_createconsumer_command(client: Client, argv: list[bytes]) -> Reply:
@@ -891,7 +906,8 @@ def xgroup_createconsumer_command(client: Client, argv: list[bytes]) -> Reply:
     return 1 if created is not None else 0
 
 
-@command("xgroup|delconsumer", arity=5, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
+@command("xgroup|delconsumer", key_specs=(KeySpec(("RW", "delete"), index=2),),
+         arity=5, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Delete a consumer from a consumer group.", complexity="O(1)")
 def xgroup_delconsumer_command(client: Client, argv: list[bytes]) -> Reply:
     """XGROUP DELCONSUMER key group consumer: how many pending entries it had."""
@@ -915,7 +931,8 @@ def xgroup_help_command(client: Client, argv: list[bytes]) -> Reply:
 # -- XSETID XACK XPENDING -----------------------------------------------------------------------
 
 
-@command("xsetid", arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
+@command("xsetid", key_specs=(KeySpec(("RW", "update")),),
+         arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="An internal command for replicating stream values",
          complexity="O(1)")
 def xsetid_command(client: Client, argv: list[bytes]) -> Reply:
@@ -960,7 +977,8 @@ def xsetid_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xack", arity=-4, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled, since="5.0.0",
+@command("xack", key_specs=(KeySpec(("RW", "update")),),
+         arity=-4, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled, since="5.0.0",
          summary="Marks a pending message as correctly processed, effectively removing it from "
                  "the pending entries list of the consumer group. Return value of the command "
                  "is the number of messages successfully acknowledged, that is, the IDs we "
@@ -981,7 +999,8 @@ def xack_command(client: Client, argv: list[bytes]) -> Reply:
     return acknowledged
 
 
-@command("xpending", arity=-3, flags="readonly", keys=(1, 1, 1), group="stream",
+@command("xpending", key_specs=_RO_ACCESS, tips="nondeterministic_output",
+         arity=-3, flags="readonly", keys=(1, 1, 1), group="stream",
          since="5.0.0",
          summary="Return information and entries from a stream consumer group pending entries "
                  "list, that are messages fetched but never acknowledged.",
@@ -1046,7 +1065,8 @@ def xpending_command(client: Client, argv: list[bytes]) -> Reply:
 # -- XCLAIM XAUTOCLAIM --------------------------------------------------------------------------
 
 
-@command("xclaim", arity=-6, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
+@command("xclaim", key_specs=(KeySpec(("RW", "update")),), tips="nondeterministic_output",
+         arity=-6, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="5.0.0",
          summary="Changes (or acquires) ownership of a message in a consumer group, as if the "
                  "message was delivered to the specified consumer.",
@@ -1147,7 +1167,8 @@ def xclaim_command(client: Client, argv: list[bytes]) -> Reply:
     return out
 
 
-@command("xautoclaim", arity=-6, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
+@command("xautoclaim", key_specs=(KeySpec(("RW", "delete")),), tips="nondeterministic_output",
+         arity=-6, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="6.2.0",
          summary="Changes (or acquires) ownership of messages in a consumer group, as if the "
                  "messages were delivered to the specified consumer.",
@@ -1280,7 +1301,8 @@ def radix_tree_nodes(stream: StreamValue) -> int:
     return count(0, len(keys), 0)
 
 
-@command("xinfo|stream", arity=-3, flags="readonly", keys=(2, 2, 1), group="stream",
+@command("xinfo|stream", key_specs=(KeySpec(("RO", "access"), index=2),),
+         arity=-3, flags="readonly", keys=(2, 2, 1), group="stream",
          since="5.0.0", summary="Get information about a stream",
          complexity="O(1)")
 def xinfo_stream_command(client: Client, argv: list[bytes]) -> Reply:
@@ -1347,7 +1369,8 @@ def xinfo_stream_command(client: Client, argv: list[bytes]) -> Reply:
     return Map(pairs)
 
 
-@command("xinfo|groups", arity=3, flags="readonly", keys=(2, 2, 1), group="stream",
+@command("xinfo|groups", key_specs=(KeySpec(("RO", "access"), index=2),),
+         arity=3, flags="readonly", keys=(2, 2, 1), group="stream",
          since="5.0.0", summary="Get list of all consumer groups defined for a stream",
          complexity="O(1)")
 def xinfo_groups_command(client: Client, argv: list[bytes]) -> Reply:
@@ -1364,7 +1387,8 @@ def xinfo_groups_command(client: Client, argv: list[bytes]) -> Reply:
     ]) for name, group in stream.sorted_groups()]
 
 
-@command("xinfo|consumers", arity=4, flags="readonly", keys=(2, 2, 1), group="stream",
+@command("xinfo|consumers", key_specs=(KeySpec(("RO", "access"), index=2),), tips="nondeterministic_output",
+         arity=4, flags="readonly", keys=(2, 2, 1), group="stream",
          since="5.0.0", summary="Get list of all consumers defined for a consumer group",
          complexity="O(1)")
 def xinfo_consumers_command(client: Client, argv: list[bytes]) -> Reply:
