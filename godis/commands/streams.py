@@ -351,8 +351,9 @@ def _rewrite_trim(stream: StreamValue, args: _TrimArgs, argv: list[bytes]) -> No
 
 
 def _node_limits(client: Client) -> tuple[int, int]:
-    config = client.server.config
-    return int(config["stream-node-max-bytes"]), int(config["stream-node-max-entries"])
+    """stream-node-max-bytes and -entries (read on every XADD: straight from the values)."""
+    values = client.server.config._values
+    return int(values["stream-node-max-bytes"]), int(values["stream-node-max-entries"])
 
 
 @command("xadd", key_specs=_XADD_KEY_SPECS, tips="nondeterministic_output",

@@ -71,7 +71,7 @@ def _int_size(value: int) -> int:
 def _string_size(item: bytes) -> int:
     """Bytes of a string element as lpAppend stores it: as an integer when it is one."""
     size = len(item)
-    if size <= 20:
+    if size <= 20 and size and (47 < item[0] < 58 or item[0] == 45):  # a digit or '-'
         number = strict_int(item)
         if number is not None:
             return _int_size(number)
