@@ -25,12 +25,12 @@ zset); clients waiting for another type are rotated to the tail of the queue, as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import trio
 
-from godis.keyspace.values import ListValue, ZSetValue
+from godis.keyspace.values import ListValue, StreamValue, ZSetValue
 from godis.protocol.writer import ErrorReply, Reply
 from godis.table import COMMANDS
 from godis.util import parse_timeout_ms
@@ -193,6 +193,22 @@ class BlockedClients:
         for slot in list(keyspace.blocking_keys):
             if slot[0] == db_index and slot[1] in data:
                 keyspace.signal_key_as_ready(db_index, slot[1])
+
+
+    def scan_database_for_deleted_streams(self, db_index: int,
+                                          replaced_with: Mapping[bytes, object] | None) -> None:
+        """Before a db is emptied (FLUSHDB/FLUSHALL) or gets ``replaced_with``'s contents
+        (SWAPDB): signal every waited-on key that holds a stream now and will not after, so
+        blocked XREADGROUP clients learn it is gone (Redis's scanDatabaseForDeletedStreams)."""
+        keyspace = self.keyspace
+        data = keyspace.databases[db_index].data
+        for slot in list(keyspace.blocking_keys):
+            if slot[0] != db_index:
+                continue
+            key = slot[1]
+            if type(data.get(key)) is StreamValue and (
+                    replaced_with is None or type(replaced_with.get(key)) is not StreamValue):
+                keyspace.signal_key_as_ready(db_index, key)
 
 
 # -- timeouts ------------------------------------------------------------------------------------

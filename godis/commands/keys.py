@@ -48,7 +48,10 @@ _NONE_STATUS = Status("none")
 
 
 def unlink(db: Database, key: bytes) -> None:
-    """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out."""
+    """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out.
+    A stream's blocked XREADGROUP clients are told (dbGenericDelete signals the key)."""
+    if type(db.data[key]) is StreamValue:
+        db.keyspace.signal_key_as_ready(db.index, key)
     del db.data[key]
     db.access.pop(key, None)
     if db.expires:

@@ -194,3 +194,15 @@ async def test_client_unblock(autojump_clock: trio.abc.Clock) -> None:
         await settle()
         await world.push("CLIENT", "UNBLOCK", client.id, "ERROR")
     assert replies == [b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"]
+
+
+@pytest.mark.parametrize("removal", [("FLUSHALL",), ("FLUSHDB",), ("RENAME", "s", "s2"),
+                                     ("MOVE", "s", "3"), ("SWAPDB", "0", "1"), ("UNLINK", "s"),
+                                     ("SET", "s", "x")])
+def test_xreadgroup_unblocked_when_the_key_goes(redis_port: int, removal: tuple[str, ...]) -> None:
+    check(redis_port, 2, [
+        ("run", "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"),
+        ("block", "a", "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"),
+        ("run", *removal),
+        ("reply", "a"),
+    ])

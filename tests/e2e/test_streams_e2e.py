@@ -126,3 +126,29 @@ def test_result_written_to_a_stream_inside_multi_survives_restart(tmp_path: Path
         assert group_after["pending"] == group_before["pending"]
         assert 0 < r.ttl("results:1") <= 500
         r.close()
+
+
+def test_blocked_xreadgroup_unblocked_when_its_stream_expires(godis_server: ServerThread) -> None:
+    """The active expire cycle deletes the key: UNBLOCKED, as Redis (dbGenericDelete)."""
+    r = redis.Redis(port=godis_server.port, decode_responses=True)
+    r.xgroup_create("expiring", "g", id="$", mkstream=True)
+    errors: list[str] = []
+
+    def reader() -> None:
+        client = redis.Redis(port=godis_server.port, decode_responses=True)
+        try:
+            client.xreadgroup("g", "c", {"expiring": ">"}, block=0)
+        except redis.ResponseError as error:
+            errors.append(str(error))
+        client.close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while int(r.info("clients")["blocked_clients"]) != 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    r.pexpire("expiring", 50)
+    thread.join(5)
+    assert errors == ["UNBLOCKED the stream key no longer exists"]
+    r.close()
