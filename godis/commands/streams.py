@@ -1270,38 +1270,6 @@ def _stream_or_error(client: Client, key: bytes) -> StreamValue:
     return stream
 
 
-def radix_tree_nodes(stream: StreamValue) -> int:
-    """``s->rax->numnodes``: the nodes of the radix tree Redis would hold for these node keys
-    (16-byte big-endian master IDs). rax.c keeps the tree compressed: a run of bytes shared by
-    every key below it is one compressed node, a byte where keys part is one branching node,
-    and each key ends in an empty leaf node; an empty tree is its root alone."""
-    keys = [first.to_bytes(16, "big") for first in stream.firsts]
-    if not keys:
-        return 1
-
-    def count(lo: int, hi: int, depth: int) -> int:
-        if hi - lo == 1:
-            return 1 if depth == 16 else 2  # (a compressed node for the rest), the leaf
-        first, last = keys[lo], keys[hi - 1]
-        shared = depth
-        while first[shared] == last[shared]:
-            shared += 1
-        if shared > depth:
-            return 1 + count(lo, hi, shared)
-        total = 1  # a branching node, then one child per distinct byte
-        start = lo
-        while start < hi:
-            byte = keys[start][depth]
-            stop = start + 1
-            while stop < hi and keys[stop][depth] == byte:
-                stop += 1
-            total += count(start, stop, depth + 1)
-            start = stop
-        return total
-
-    return count(0, len(keys), 0)
-
-
 @command("xinfo|stream", key_specs=(KeySpec(("RO", "access"), index=2),),
          arity=-3, flags="readonly", keys=(2, 2, 1), group="stream",
          since="5.0.0", summary="Get information about a stream",
@@ -1324,7 +1292,7 @@ def xinfo_stream_command(client: Client, argv: list[bytes]) -> Reply:
     pairs: list[tuple[Reply, Reply]] = [
         (b"length", stream.length),
         (b"radix-tree-keys", stream.node_count()),
-        (b"radix-tree-nodes", radix_tree_nodes(stream)),
+        (b"radix-tree-nodes", stream.rax_nodes()),
         (b"last-generated-id", format_id(stream.last_id)),
         (b"max-deleted-entry-id", format_id(stream.max_deleted_id)),
         (b"entries-added", stream.entries_added),

@@ -236,7 +236,7 @@ class StreamValue:
     """A stream: its nodes of entries, counters, and consumer groups (Redis's ``stream``)."""
 
     __slots__ = ("encoding", "entries_added", "first_id", "firsts", "groups", "last_id",
-                 "length", "max_deleted_id", "nodes")
+                 "length", "max_deleted_id", "nodes", "rax_cache")
 
     def __init__(self) -> None:
         self.nodes: list[StreamNode] = []
@@ -248,6 +248,7 @@ class StreamValue:
         self.max_deleted_id = 0
         self.groups: dict[bytes, ConsumerGroup] = {}
         self.encoding = "stream"
+        self.rax_cache = -1  # rax_nodes() until the node list changes
 
     def __len__(self) -> int:
         return self.length
@@ -270,6 +271,7 @@ class StreamValue:
             node = StreamNode(names)
             nodes.append(node)
             self.firsts.append(stream_id)
+            self.rax_cache = -1
             master_id = stream_id
             same = True
         else:
@@ -379,6 +381,39 @@ class StreamValue:
         """Redis's ``raxSize(s->rax)``."""
         return len(self.nodes)
 
+    def rax_nodes(self) -> int:
+        """``s->rax->numnodes``: the nodes of the radix tree Redis would hold for the node keys
+        (16-byte big-endian master IDs). rax.c keeps the tree compressed: a run of bytes shared
+        by every key below it is one compressed node, a byte where keys part is one branching
+        node, and each key ends in an empty leaf node; an empty tree is its root alone.
+        Computed once per change of the node list."""
+        if self.rax_cache >= 0:
+            return self.rax_cache
+        keys = [first.to_bytes(16, "big") for first in self.firsts]
+
+        def count(lo: int, hi: int, depth: int) -> int:
+            if hi - lo == 1:
+                return 1 if depth == 16 else 2  # (a compressed node for the rest), the leaf
+            first, last = keys[lo], keys[hi - 1]
+            shared = depth
+            while first[shared] == last[shared]:
+                shared += 1
+            if shared > depth:
+                return 1 + count(lo, hi, shared)
+            total = 1  # a branching node, then one child per distinct byte
+            start = lo
+            while start < hi:
+                byte = keys[start][depth]
+                stop = start + 1
+                while stop < hi and keys[stop][depth] == byte:
+                    stop += 1
+                total += count(start, stop, depth + 1)
+                start = stop
+            return total
+
+        self.rax_cache = count(0, len(keys), 0) if keys else 1
+        return self.rax_cache
+
     def _refresh_first_id(self) -> None:
         if self.length == 0:
             self.first_id = 0
@@ -391,6 +426,7 @@ class StreamValue:
     def _drop_node(self, index: int) -> None:
         del self.nodes[index]
         del self.firsts[index]
+        self.rax_cache = -1
 
     def delete(self, stream_id: int) -> bool:
         """Remove live entry ``stream_id`` (streamDeleteItem); whether it was there.
