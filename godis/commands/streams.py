@@ -1038,8 +1038,10 @@ def xpending_command(client: Client, argv: list[bytes]) -> Reply:
             return [0, None, None, NULL_ARRAY]
         owners = [[consumer.name, b"%d" % len(consumer.pel)]
                   for consumer in group.sorted_consumers() if consumer.pel]
-        return [len(group.pel), format_id(group.pel.peekitem(0)[0]),
-                format_id(group.pel.peekitem(-1)[0]), owners]
+        first, last = group.pel.first_id(), group.pel.last_id()
+        assert first is not None
+        assert last is not None
+        return [len(group.pel), format_id(first), format_id(last), owners]
     pel = group.pel
     if consumer_name is not None:
         consumer = lookup_consumer(client, group, consumer_name, refresh=False)
@@ -1310,12 +1312,13 @@ def xinfo_stream_command(client: Client, argv: list[bytes]) -> Reply:
     pairs.append((b"entries", _range_reply(stream, 0, MAX_ID, count)))
     groups: list[Reply] = []
     for name, group in stream.sorted_groups():
-        pending = [[format_id(stream_id), nack.consumer.name if nack.consumer else b"",
+        pending: list[Reply] = [[format_id(stream_id), nack.consumer.name if nack.consumer else b"",
                     nack.delivery_time, nack.delivery_count]
                    for stream_id, nack in islice(group.pel.items(), count or None)]
         consumers: list[Reply] = []
         for consumer in group.sorted_consumers():
-            consumer_pending = [[format_id(stream_id), nack.delivery_time, nack.delivery_count]
+            consumer_pending: list[Reply] = [
+                [format_id(stream_id), nack.delivery_time, nack.delivery_count]
                                 for stream_id, nack in islice(consumer.pel.items(),
                                                               count or None)]
             consumers.append(Map([

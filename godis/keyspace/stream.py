@@ -29,8 +29,6 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from marshal import dumps, loads
 
-from sortedcontainers import SortedDict
-
 from godis.protocol.reader import strict_int
 
 MASK64 = (1 << 64) - 1
@@ -172,6 +170,97 @@ class PendingEntry:
         self.delivery_count = delivery_count
 
 
+class PendingList:
+    """A PEL: pending entries by ID, iterated in ID order (Redis's rax of NACKs).
+
+    A dict for lookups plus a sorted list of IDs. Deliveries come in ID order, so adding is
+    an append (an ``insort`` otherwise); removal is lazy: the ID stays in the list until the
+    list's head or tail moves past it, or the list is compacted once the removed IDs outnumber
+    the live ones. So XREADGROUP and XACK cost O(1) amortised, a seek O(log N).
+    """
+
+    __slots__ = ("_dead", "_head", "_keys", "_map")
+
+    def __init__(self) -> None:
+        self._map: dict[int, PendingEntry] = {}
+        self._keys: list[int] = []  # sorted; _keys[:_head] and _dead others are removed IDs
+        self._head = 0
+        self._dead = 0
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def __contains__(self, stream_id: object) -> bool:
+        return stream_id in self._map
+
+    def __getitem__(self, stream_id: int) -> PendingEntry:
+        return self._map[stream_id]
+
+    def get(self, stream_id: int) -> PendingEntry | None:
+        return self._map.get(stream_id)
+
+    def __setitem__(self, stream_id: int, nack: PendingEntry) -> None:
+        entries = self._map
+        if stream_id not in entries:
+            keys = self._keys
+            if not keys or stream_id > keys[-1]:
+                keys.append(stream_id)
+            else:
+                position = bisect_left(keys, stream_id, self._head)
+                if position < len(keys) and keys[position] == stream_id:
+                    self._dead -= 1  # its removed copy comes back to life
+                else:
+                    keys.insert(position, stream_id)
+        entries[stream_id] = nack
+
+    def pop(self, stream_id: int, default: PendingEntry | None = None) -> PendingEntry | None:
+        entries = self._map
+        nack = entries.pop(stream_id, None)
+        if nack is None:
+            return default
+        keys = self._keys
+        self._dead += 1
+        head = self._head
+        size = len(keys)
+        while head < size and keys[head] not in entries:
+            head += 1
+            self._dead -= 1
+        self._head = head
+        while len(keys) > head and keys[-1] not in entries:
+            keys.pop()
+            self._dead -= 1
+        if (head > 64 and 2 * head > len(keys)) or (self._dead > 64
+                                                     and self._dead > len(entries)):
+            self._keys = [key for key in keys[head:] if key in entries]
+            self._head = 0
+            self._dead = 0
+        return nack
+
+    def irange(self, minimum: int = 0, maximum: int = MAX_ID) -> Iterator[int]:
+        """The pending IDs in ``[minimum, maximum]``, ascending."""
+        keys = self._keys
+        entries = self._map
+        for position in range(bisect_left(keys, minimum, self._head), len(keys)):
+            stream_id = keys[position]
+            if stream_id > maximum:
+                return
+            if stream_id in entries:
+                yield stream_id
+
+    def __iter__(self) -> Iterator[int]:
+        return self.irange()
+
+    def items(self) -> Iterator[tuple[int, PendingEntry]]:
+        entries = self._map
+        return ((stream_id, entries[stream_id]) for stream_id in self.irange())
+
+    def first_id(self) -> int | None:
+        return next(self.irange(), None)
+
+    def last_id(self) -> int | None:
+        return self._keys[-1] if self._map else None  # the tail never ends in a removed ID
+
+
 class Consumer:
     """A consumer of a group: its name, last seen time (ms) and its own PEL."""
 
@@ -180,7 +269,7 @@ class Consumer:
     def __init__(self, name: bytes, seen_time: int) -> None:
         self.name = name
         self.seen_time = seen_time
-        self.pel: SortedDict = SortedDict()  # id -> PendingEntry
+        self.pel = PendingList()
 
 
 class ConsumerGroup:
@@ -191,7 +280,7 @@ class ConsumerGroup:
     def __init__(self, last_id: int, entries_read: int) -> None:
         self.last_id = last_id
         self.entries_read = entries_read
-        self.pel: SortedDict = SortedDict()  # id -> PendingEntry
+        self.pel = PendingList()
         self.consumers: dict[bytes, Consumer] = {}
 
     def sorted_consumers(self) -> list[Consumer]:
@@ -209,8 +298,8 @@ class ConsumerGroup:
         """Remove ``consumer`` and its pending entries from the group; how many it had."""
         pending = len(consumer.pel)
         pel = self.pel
-        for stream_id in consumer.pel:
-            del pel[stream_id]
+        for stream_id in list(consumer.pel):
+            pel.pop(stream_id)
         del self.consumers[consumer.name]
         return pending
 
@@ -602,6 +691,7 @@ __all__ = [
     "ConsumerGroup",
     "Fields",
     "PendingEntry",
+    "PendingList",
     "StreamNode",
     "StreamValue",
     "format_id",

@@ -14,6 +14,7 @@ from godis.keyspace.stream import (
     MAX_ID,
     ConsumerGroup,
     PendingEntry,
+    PendingList,
     StreamValue,
     format_id,
     make_id,
@@ -208,3 +209,45 @@ def test_a_million_entries_seek_in_log_n_and_append_in_constant_work() -> None:
     append(make_id(1_000_001, 0), fields, 4096, 100)
     head.entries = head_entries
     assert stream.last_entry() == (make_id(1_000_001, 0), fields)
+
+
+def test_pending_list_matches_a_sorted_model() -> None:
+    """Appends, out-of-order inserts, removals from both ends and the middle, revivals of a
+    removed ID, compaction: always the same IDs, in order, as a sorted dict."""
+    rng = random.Random(11)
+    pel = PendingList()
+    model: dict[int, PendingEntry] = {}
+    top = 0
+    for step in range(20_000):
+        op = rng.random()
+        if op < 0.45:
+            top += rng.randint(1, 3)
+            key = top if rng.random() < 0.8 else rng.randint(0, top)
+            nack = PendingEntry(None, step)
+            pel[key] = nack
+            model[key] = nack
+        elif model:
+            ordered = sorted(model)
+            victim = ordered[0] if op < 0.7 else (ordered[-1] if op < 0.8 else rng.choice(ordered))
+            assert pel.pop(victim) is model.pop(victim)
+            assert pel.pop(victim) is None
+        assert len(pel) == len(model)
+        if step % 97 == 0:
+            assert list(pel) == sorted(model)
+            assert pel.first_id() == (min(model) if model else None)
+            assert pel.last_id() == (max(model) if model else None)
+            low = rng.randint(0, top + 1)
+            high = low + rng.randint(0, 30)
+            assert list(pel.irange(low, high)) == [k for k in sorted(model) if low <= k <= high]
+    assert [(k, v) for k, v in pel.items()] == sorted(model.items())
+
+
+def test_pending_list_costs_constant_work_per_ack_in_order() -> None:
+    """Acking the oldest entry moves the head: the list never scans what it already passed."""
+    pel = PendingList()
+    for key in range(100_000):
+        pel[key] = PendingEntry(None, 0)
+    for key in range(99_990):
+        pel.pop(key)
+    assert len(pel._keys) <= 2 * 64 + 10  # compacted along the way
+    assert list(pel) == list(range(99_990, 100_000))
