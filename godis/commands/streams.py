@@ -537,22 +537,32 @@ def _serve_group(client: Client, key: bytes, stream: StreamValue, group: Consume
     entries: Iterable[tuple[int, Fields]] = stream.range(start)
     if count:
         entries = islice(entries, count)
+    group_pel = group.pel
+    consumer_pel = consumer.pel
+    claims: list[list[bytes]] = []
+    time_arg = b"%d" % now
     for stream_id, fields in list(entries):
-        if stream.advance_group(group, stream_id) and noack:
-            propagate_last_id = True
-        out.append([format_id(stream_id), fields])
+        advanced = stream.advance_group(group, stream_id)
+        id_arg = format_id(stream_id)
+        out.append([id_arg, fields])
         if noack:
+            propagate_last_id = propagate_last_id or advanced
             continue
-        nack = group.pel.get(stream_id)
+        nack = group_pel.get(stream_id)
         if nack is None:
             nack = PendingEntry(consumer, now)
-            group.pel[stream_id] = nack
-            consumer.pel[stream_id] = nack
+            group_pel[stream_id] = nack
+            consumer_pel[stream_id] = nack
         else:
             group.assign(stream_id, nack, consumer)
             nack.delivery_time = now
             nack.delivery_count = 1
-        _propagate_xclaim(client, key, group, group_name, format_id(stream_id), nack)
+        # streamPropagateXCLAIM, built inline: this runs for every entry delivered
+        claims.append([b"XCLAIM", key, group_name, consumer.name, b"0", id_arg, b"TIME",
+                       time_arg, b"RETRYCOUNT", b"1", b"FORCE", b"JUSTID", b"LASTID",
+                       id_arg if group.last_id == stream_id else format_id(group.last_id)])
+    if claims:
+        client.propagate_as(*claims)
     if propagate_last_id:
         _propagate_group_id(client, key, group, group_name)
     return out
