@@ -878,12 +878,14 @@ class StreamMachine(DifferentialMachine):
     """Random stream and group commands on godis and redis-server; replies must match, with
     times masked; the digest and XINFO STREAM FULL are compared as invariants."""
 
-    restores = ("stream-node-max-entries",)
+    restores = ("stream-node-max-entries", "stream-node-max-bytes")
 
-    @initialize(resp=st.sampled_from([2, 3]), node=st.sampled_from([b"3", b"100"]))
-    def setup(self, resp: int, node: bytes) -> None:
+    @initialize(resp=st.sampled_from([2, 3]), node=st.sampled_from([b"3", b"100", b"0"]),
+                node_bytes=st.sampled_from([b"4096", b"60", b"0"]))
+    def setup(self, resp: int, node: bytes, node_bytes: bytes) -> None:
         self.differ.both("HELLO", str(resp))
         self.differ.check("CONFIG", "SET", "stream-node-max-entries", node)
+        self.differ.check("CONFIG", "SET", "stream-node-max-bytes", node_bytes)
         self.next_ms = 1
 
     def check(self, *args: bytes | str | int) -> None:
@@ -923,9 +925,26 @@ class StreamMachine(DifferentialMachine):
     def xgroup_create(self, key: bytes, group: bytes, start: bytes, mkstream: bool) -> None:
         self.check("XGROUP", "CREATE", key, group, start, *([b"MKSTREAM"] if mkstream else []))
 
-    @rule(key=SKEYS, group=GROUPS, start=st.sampled_from([b"0", b"$", b"7-0"]))
-    def xgroup_setid(self, key: bytes, group: bytes, start: bytes) -> None:
-        self.check("XGROUP", "SETID", key, group, start)
+    @rule(key=SKEYS, group=GROUPS, start=st.sampled_from([b"0", b"$", b"7-0"]),
+          entries_read=st.sampled_from([(), (b"ENTRIESREAD", b"3"), (b"ENTRIESREAD", b"-1")]))
+    def xgroup_setid(self, key: bytes, group: bytes, start: bytes,
+                     entries_read: tuple[bytes, ...]) -> None:
+        self.check("XGROUP", "SETID", key, group, start, *entries_read)
+
+    @rule(key=SKEYS, group=GROUPS, start=st.sampled_from([b"0", b"$", b"12-0"]),
+          entries_read=st.sampled_from([b"0", b"2", b"7"]))
+    def xgroup_create_entries_read(self, key: bytes, group: bytes, start: bytes,
+                                   entries_read: bytes) -> None:
+        self.check("XGROUP", "CREATE", key, group, start, "ENTRIESREAD", entries_read)
+
+    @rule(key=SKEYS, added=st.sampled_from([b"0", b"5", b"100"]),
+          deleted=st.sampled_from([b"0-0", b"3-0", b"30-0"]))
+    def xsetid_counters(self, key: bytes, added: bytes, deleted: bytes) -> None:
+        self.check("XSETID", key, "60-0", "ENTRIESADDED", added, "MAXDELETEDID", deleted)
+
+    @rule(key=SKEYS, limit=st.sampled_from([b"0", b"2", b"5"]))
+    def xtrim_limit(self, key: bytes, limit: bytes) -> None:
+        self.check("XTRIM", key, "MAXLEN", "~", "1", "LIMIT", limit)
 
     @rule(key=SKEYS, group=GROUPS)
     def xgroup_destroy(self, key: bytes, group: bytes) -> None:
