@@ -1049,3 +1049,23 @@ def test_which_stream_commands_fail_a_watch(redis_port: int) -> None:
     finally:
         redis.close()
         redis_other.close()
+
+
+def test_node_sizes_with_long_and_numeric_values(differ: Differ) -> None:
+    """The listpack size estimate: strings of every length class, integers of every width."""
+    sizes = [0, 1, 63, 64, 100, 127, 128, 500, 4000, 4095, 4096, 5000, 16383, 16384, 20000]
+    numbers = ["0", "127", "128", "-1", "4095", "-4096", "32767", "-32768", "8388607", "-8388608",
+               "2147483647", "-2147483648", "9223372036854775807", "-9223372036854775808",
+               "9223372036854775808", "007", "-0", "1.5"]
+    ms = 0
+    for size in sizes * 3:
+        ms += 1
+        differ.check("XADD", "s", f"{ms}-1", "field", "x" * size, "n", numbers[ms % len(numbers)])
+    for number in numbers * 8:
+        ms += 1
+        differ.check("XADD", "s", f"{ms}-{ms * 977}", number, number)
+    info_stream(differ)
+    differ.check("XTRIM", "s", "MAXLEN", "~", "50")
+    info_stream(differ)
+    differ.check("XTRIM", "s", "MINID", "~", "80")
+    info_stream(differ)
