@@ -266,7 +266,7 @@ def first_key_only(argv: list[bytes]) -> list[int]:
 
 
 def container(name: str, *, group: str, summary: str, since: str = "2.0.0", arity: int = -2,
-              flags: str = "", handler: Handler | None = None) -> None:
+              flags: str = "", handler: Handler | None = None, complexity: str = "") -> None:
     """Register a container command (CONFIG, CLIENT, ...) that routes to its subcommands.
 
     ``handler`` serves the container called alone (COMMAND with no subcommand).
@@ -276,7 +276,7 @@ def container(name: str, *, group: str, summary: str, since: str = "2.0.0", arit
         raise AssertionError("dispatch routes container commands to their subcommands")
 
     command(name, arity=arity, flags=flags, group=group, summary=summary,
-            since=since, acl="-group")(handler or no_handler)
+            since=since, complexity=complexity, acl="-group")(handler or no_handler)
 
 
 def lookup(argv: list[bytes]) -> CommandSpec | None:

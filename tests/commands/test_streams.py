@@ -1069,3 +1069,26 @@ def test_node_sizes_with_long_and_numeric_values(differ: Differ) -> None:
     info_stream(differ)
     differ.check("XTRIM", "s", "MINID", "~", "80")
     info_stream(differ)
+
+
+def test_command_docs_texts(diff: Differ) -> None:
+    """COMMAND DOCS: summary, since, group and complexity as Redis 7.0's, subcommands too."""
+    def fields(reply: object) -> dict[object, object]:
+        assert isinstance(reply, list)
+        return dict(zip(reply[::2], reply[1::2], strict=True))
+
+    for name in ("xadd", "xrange", "xrevrange", "xlen", "xdel", "xtrim", "xread", "xreadgroup",
+                 "xsetid", "xack", "xpending", "xclaim", "xautoclaim", "xgroup", "xinfo"):
+        mine, theirs = diff.both("COMMAND", "DOCS", name)
+        a, b = parse_reply(mine), parse_reply(theirs)
+        assert isinstance(a, list)
+        assert isinstance(b, list)
+        docs_a, docs_b = fields(a[1]), fields(b[1])
+        for key in (b"summary", b"since", b"group", b"complexity"):
+            assert docs_a.get(key) == docs_b.get(key), (name, key)
+        if b"subcommands" in docs_b:
+            subs_a, subs_b = fields(docs_a[b"subcommands"]), fields(docs_b[b"subcommands"])
+            assert sorted(subs_a) == sorted(subs_b)  # type: ignore[type-var]
+            for sub, sub_docs in subs_b.items():
+                for key in (b"summary", b"since", b"group", b"complexity"):
+                    assert fields(subs_a[sub]).get(key) == fields(sub_docs).get(key), (sub, key)
