@@ -457,6 +457,7 @@ class _TrimArgs:
 
 
 _MUTUAL = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+_AUTO_ID = _TrimArgs()  # XADD key * ...: what the parser would return (never modified)
 
 
 def _parse_add_trim(client: Client, argv: list[bytes], xadd: bool) -> tuple[_TrimArgs, int]:
@@ -557,7 +558,10 @@ def _node_limits(client: Client) -> tuple[int, int]:
 def xadd_command(client: Client, argv: list[bytes]) -> Reply:
     """XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value
     [field value ...] (xaddCommand)."""
-    args, id_pos = _parse_add_trim(client, argv, True)
+    if argv[2] == b"*":  # the common case: no options to parse
+        args, id_pos = _AUTO_ID, 2
+    else:
+        args, id_pos = _parse_add_trim(client, argv, True)
     field_pos = id_pos + 1
     nfields = len(argv) - field_pos
     if nfields < 2 or nfields % 2:

@@ -367,17 +367,30 @@ class StreamValue:
             master_id = node.first_id()
             same = names == node.master_fields
         if same:
-            values = fields[1::2]
-            blob = dumps(values)
-            size = 2 + 2 + sum(_string_size(value) for value in values)
+            stored = fields[1::2]
+            blob = dumps(stored)
+            size = 4  # the flags and lp-count integers
         else:
+            stored = fields
             blob = dumps(list(fields))
-            size = 2 + 2 + _int_size(len(names)) + sum(_string_size(item) for item in fields)
-        delta = stream_id - master_id
-        size += _int_size(_signed64(delta >> 64)) + _int_size(_signed64(delta & MASK64))
+            size = 4 + _int_size(len(names))
+        for item in stored:
+            length = len(item)
+            # the common short non-numeric string inline: 1 header byte, 1 backlen byte
+            if length < 64 and not (length and (47 < item[0] < 58 or item[0] == 45)):
+                size += length + 2
+            else:
+                size += _string_size(item)
+        ms = stream_id >> 64
+        seq = stream_id & MASK64
+        # the ID is stored as ms and seq deltas from the master ID, each an int64
+        ms_delta = ms - (master_id >> 64)
+        seq_delta = _signed64(seq - (master_id & MASK64))
+        size += (2 if ms_delta < 128 else _int_size(_signed64(ms_delta))) + (
+            2 if 0 <= seq_delta < 128 else _int_size(seq_delta))
         node.fixed_bytes += size
-        node.ms.append(stream_id >> 64)
-        node.seq.append(stream_id & MASK64)
+        node.ms.append(ms)
+        node.seq.append(seq)
         node.entries.append(blob)
         node.live += 1
         self.length += 1

@@ -1092,3 +1092,16 @@ def test_command_docs_texts(diff: Differ) -> None:
             for sub, sub_docs in subs_b.items():
                 for key in (b"summary", b"since", b"group", b"complexity"):
                     assert fields(subs_a[sub]).get(key) == fields(sub_docs).get(key), (sub, key)
+
+
+def test_node_sizes_with_id_deltas(differ: Differ) -> None:
+    """Entry IDs are stored as ms and seq deltas from the node's master ID (each an int64, the
+    seq delta negative when a later ms restarts its sequence): their widths decide where a
+    byte-limited node ends."""
+    differ.check("CONFIG", "SET", "stream-node-max-bytes", "300")
+    seq = [100_000, 0, 5_000_000, 3, 2**40, 1, 2**63 + 5, 7, 127, 128, 4096, 0]
+    for ms in range(1, 80):
+        differ.check("XADD", "s", f"{ms * 9_000_000}-{seq[ms % len(seq)]}", "f", "v")
+    info_stream(differ)
+    differ.check("XTRIM", "s", "MAXLEN", "~", "20")
+    info_stream(differ)
