@@ -139,6 +139,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
     Parameter("logfile", "", _text, _show, mutable=False),
     Parameter("save", "", _text, _show),  # godis has no RDB snapshots: no save points
+    _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads and RDB files
+    _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
+    Parameter("dbfilename", "dump.rdb", _text, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
     Parameter("requirepass", "", _text, _show),
     _int_param("maxclients", 10000, 1),
     _int_param("timeout", 0, 0),
@@ -149,6 +152,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("notify-keyspace-events", "", parse_keyspace_events, flags_to_string),
     _int_param("slowlog-log-slower-than", 10000),
     _int_param("slowlog-max-len", 128, 0),
+    _int_param("busy-reply-threshold", 5000, 0),
     _int_param("hash-max-listpack-entries", 512, 0),
     _int_param("hash-max-listpack-value", 64, 0),
     _int_param("list-max-listpack-size", -2),
@@ -167,7 +171,8 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
-ALIASES = {"hash-max-ziplist-entries": "hash-max-listpack-entries",
+ALIASES = {"lua-time-limit": "busy-reply-threshold",
+           "hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
            "list-max-ziplist-size": "list-max-listpack-size",
            "zset-max-ziplist-entries": "zset-max-listpack-entries",
@@ -219,6 +224,11 @@ class Config:
     @property
     def databases(self) -> int:
         return int(self._values["databases"])
+
+    @property
+    def busy_reply_threshold(self) -> int:
+        """Milliseconds a script runs before other clients get -BUSY (lua-time-limit)."""
+        return int(self._values["busy-reply-threshold"])
 
     @property
     def aof_path(self) -> str:

@@ -18,6 +18,7 @@ from godis.acl import AclRegistry
 from godis.blocking import BlockedClients
 from godis.config import Config, parse_memory
 from godis.keyspace.keyspace import Keyspace
+from godis.scripting.engine import Scripting
 
 if TYPE_CHECKING:
     from godis.client import Client
@@ -61,7 +62,12 @@ class ServerState:
         self.port = self.config.port  # the bound port, set once listening
         self.run_id = os.urandom(20).hex()
         self.aof: AofLike | None = None
-        self.loading = False
+        self.background: Any = None  # BGSAVE / BGREWRITEAOF children (persistence.background)
+        self.fork_children = False  # set by the shell: background work may fork
+        self.loading = False  # the dataset is being loaded: -LOADING for most commands
+        self.loading_started_at = 0.0
+        self.loading_total_bytes = 0
+        self.loading_loaded_bytes = 0
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         # CLIENT PAUSE: until when (Trio time, 0 = not paused), "all" or "write", and the event
         # paused clients wait on
@@ -100,6 +106,7 @@ class ServerState:
         self.blocked = BlockedClients(self.keyspace)
         self.on_client_close.append(self.blocked.forget)
         self.acl = AclRegistry(self)
+        self.scripting = Scripting(self)  # EVAL's and FUNCTION's Lua states, the script cache
         # slow log (SLOWLOG GET/LEN/RESET)
         self.slowlog: deque[tuple[int, int, int, list[bytes], str, bytes]] = deque()
         self.slowlog_next_id = 0

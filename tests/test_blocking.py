@@ -49,12 +49,18 @@ class World:
             result: Reply | BlockRequest = execute(client, [_arg(a) for a in args])
             return result
 
+    async def run_now(self, client: Client, *args: object) -> Reply:
+        """As :meth:`run`, for a command that must answer at once (it fails if it blocks)."""
+        reply = await self.run(client, *args)
+        assert not isinstance(reply, BlockRequest), f"{args!r} blocked"
+        return reply
+
     async def command(self, client: Client, *args: object) -> bytes:
         """A command, waiting if it blocks; the encoded reply."""
         reply = await self.run(client, *args)
-        if type(reply) is BlockRequest:
+        if isinstance(reply, BlockRequest):  # it has no subclasses
             reply = await wait_unblocked(client, reply)
-        return encode(reply, client.resp)  # type: ignore[arg-type]
+        return encode(reply, client.resp)
 
     async def push(self, *args: object) -> bytes:
         return await self.command(self.producer, *args)
@@ -322,10 +328,10 @@ async def test_deny_blocking_answers_the_timeout_reply_at_once(world: World) -> 
     """Inside EXEC (deny_blocking) nothing blocks; BLMOVE answers a null bulk string."""
     client = world.client()
     client.deny_blocking = True
-    assert encode(await world.run(client, "BLPOP", "k", 0)) == NULL_ARRAY  # type: ignore[arg-type]
-    assert encode(await world.run(client, "BLMPOP", 0, 1, "k", "LEFT")) == NULL_ARRAY  # type: ignore[arg-type]
-    assert encode(await world.run(client, "BLMOVE", "k", "d", "LEFT", "LEFT", 0)) == b"$-1\r\n"  # type: ignore[arg-type]
-    assert encode(await world.run(client, "BRPOPLPUSH", "k", "d", 0)) == b"$-1\r\n"  # type: ignore[arg-type]
+    assert encode(await world.run_now(client, "BLPOP", "k", 0)) == NULL_ARRAY
+    assert encode(await world.run_now(client, "BLMPOP", 0, 1, "k", "LEFT")) == NULL_ARRAY
+    assert encode(await world.run_now(client, "BLMOVE", "k", "d", "LEFT", "LEFT", 0)) == b"$-1\r\n"
+    assert encode(await world.run_now(client, "BRPOPLPUSH", "k", "d", 0)) == b"$-1\r\n"
     assert len(world.server.blocked) == 0
     assert world.keyspace.blocking_keys == {}
 
@@ -389,7 +395,8 @@ async def test_forget_client_on_close(world: World) -> None:
     client = world.client()
     request = await world.run(client, "BLPOP", "k", 0)
     assert type(request) is BlockRequest
-    assert client.blocked is not None
+    blocked_before_close = client.blocked  # a local: the hooks below change the attribute
+    assert blocked_before_close is not None
     for hook in world.server.on_client_close:
         hook(client)
     assert client.blocked is None

@@ -81,7 +81,7 @@ def runtime_imports(tree: ast.Module, module: str) -> list[tuple[int, str]]:
 
 def local_imports(tree: ast.Module) -> list[int]:
     """Lines of imports inside functions."""
-    lines = []
+    lines: list[int] = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             lines.extend(inner.lineno for inner in ast.walk(node)

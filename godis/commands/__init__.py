@@ -18,6 +18,7 @@ GROUP_MODULES = (
     "strings",
     "bitops",
     "keys",
+    "cluster",
     "expire",
     "object",
     "sort",
@@ -34,6 +35,7 @@ GROUP_MODULES = (
     "replication",
     "module",
     "scripting",
+    "functions",
     "acl",
 )
 """The command group modules under ``godis.commands``; importing one registers its commands."""

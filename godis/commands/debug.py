@@ -1,7 +1,8 @@
 """DEBUG: the subcommands Redis's test suite and tools use (Redis 7.0's debug.c).
 
 DEBUG DIGEST / DIGEST-VALUE follow Redis's exact algorithm, so digests compare across servers;
-DEBUG RELOAD and LOADAOF persist and replay through ``godis.persistence.rewrite``.
+DEBUG RELOAD saves and loads the RDB file (``godis.persistence.snapshot``); LOADAOF replays
+the AOF through ``godis.persistence.rewrite``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from godis.keyspace.keyspace import Database, Keyspace
 from godis.keyspace.stream import format_id
 from godis.keyspace.values import HashValue, ListValue, SetValue, StreamValue, Value, ZSetValue
 from godis.persistence.aof import AppendOnlyFile
-from godis.persistence.rewrite import reload_from, reload_through_temp_file, rewrite_aof
+from godis.persistence.rewrite import reload_from
+from godis.persistence.snapshot import SnapshotError, load_snapshot, save_snapshot
 from godis.protocol.writer import (
     OK,
     BigNumber,
@@ -247,26 +249,37 @@ def dataset_digest(keyspace: Keyspace) -> bytes:
 
 
 def debug_reload(client: Client, argv: list[bytes]) -> Reply:
-    """DEBUG RELOAD [MERGE|NOFLUSH|NOSAVE ...]: persist, flush, load back.
+    """DEBUG RELOAD [MERGE|NOFLUSH|NOSAVE ...]: save the RDB file, flush, load it back.
 
-    Through the AOF (godis's only persistence); without one, through a temporary file.
-    NOSAVE reloads the existing AOF; NOFLUSH/MERGE are accepted but always flush (an AOF
-    replay over existing keys would merge by construction anyway).
-    """
-    options = {arg.lower() for arg in argv[2:]}
-    if not options <= {b"merge", b"noflush", b"nosave"}:
-        raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
-                           "options.")
-    server = client.server
-    if isinstance(server.aof, AppendOnlyFile):
-        if b"nosave" in options:
-            server.aof.write()
+    As Redis, through ``dir/dbfilename`` whether or not the AOF is on (the AOF is left as it
+    is). Unlike Redis, a file that cannot be loaded leaves the dataset in place."""
+    flush = save = True
+    merge = False
+    for option in argv[2:]:
+        lowered = option.lower()
+        if lowered == b"merge":
+            merge = True
+        elif lowered == b"noflush":
+            flush = False
+        elif lowered == b"nosave":
+            save = False
         else:
-            rewrite_aof(server)
-        reload_from(server, server.aof.path)
-    else:
-        reload_through_temp_file(server)
-    log.info("DB reloaded by DEBUG RELOAD")
+            raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
+                               "options.")
+    server = client.server
+    if save:
+        try:
+            save_snapshot(server)
+        except OSError:
+            raise CommandError("ERR") from None
+    try:
+        loaded = load_snapshot(server, flush=flush, allow_duplicates=merge)
+    except SnapshotError as error:
+        log.warning("%s", error)
+        loaded = None
+    if loaded is None:
+        raise CommandError("ERR Error trying to load the RDB dump")
+    log.warning("DB reloaded by DEBUG RELOAD")
     return OK
 
 

@@ -799,6 +799,10 @@ def _xread(client: Client, argv: list[bytes], xreadgroup: bool) -> Reply | Block
         more = argc - i - 1
         opt = argv[i].lower()
         if opt == b"block" and more:
+            if client is client.server.scripting.client:
+                # refused outright from scripts (not just non-blocking, as in MULTI)
+                raise CommandError(f"ERR {_text(argv[0])} command is not allowed with BLOCK "
+                                   "option from scripts")
             i += 1
             timeout = parse_int(argv[i], "ERR timeout is not an integer or out of range")
             if timeout < 0:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 
 from godis.client import Client
@@ -77,14 +78,35 @@ def _parse_record(data: bytes, pos: int, path: str) -> tuple[list[bytes], int]:
     return argv, at
 
 
+PROGRESS_EVERY_COMMANDS = 1024
+"""How often a replay reports progress (and lets a server answer -LOADING meanwhile)."""
+
+
 def load_aof(server: ServerState, path: str) -> LoadReport:
     """Replay ``path`` into ``server``'s keyspace; cut a truncated tail; raise on corruption."""
+    replay = replay_aof(server, path)
+    while True:
+        try:
+            next(replay)
+        except StopIteration as done:
+            report: LoadReport = done.value
+            return report
+
+
+def replay_aof(server: ServerState, path: str) -> Generator[int, None, LoadReport]:
+    """:func:`load_aof` in steps: yields the bytes replayed so far every
+    :data:`PROGRESS_EVERY_COMMANDS` commands (never inside a MULTI block), so a server can
+    serve other clients between steps, as Redis's loading calls processEventsWhileBlocked.
+    ``server.loading_total_bytes`` / ``loading_loaded_bytes`` follow it (INFO persistence)."""
     started = time.monotonic()
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
         return LoadReport(0, 0, 0.0, None)
+    server.loading_total_bytes = len(data)
+    server.loading_loaded_bytes = 0
+    server.loading_started_at = time.time()
     client = Client(server, address="aof")
     client.is_fake = True
     client.deny_blocking = True
@@ -96,8 +118,13 @@ def load_aof(server: ServerState, path: str) -> LoadReport:
     truncated_at: int | None = None
     transaction: list[tuple[CommandSpec, list[bytes]]] | None = None
     transaction_start = 0
+    next_progress = PROGRESS_EVERY_COMMANDS
     try:
         while pos < len(data):
+            if commands >= next_progress and transaction is None:
+                next_progress = commands + PROGRESS_EVERY_COMMANDS
+                server.loading_loaded_bytes = pos
+                yield pos
             record_start = pos
             try:
                 argv, pos = _parse_record(data, pos, path)
@@ -134,6 +161,7 @@ def load_aof(server: ServerState, path: str) -> LoadReport:
     finally:
         keyspace.loading = False
         server.loading = False
+        server.loading_loaded_bytes = len(data)
     if truncated_at is not None:
         _cut_tail(server, path, data, truncated_at)
     return LoadReport(commands, keyspace.key_count(), time.monotonic() - started, truncated_at)

@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 import trio
@@ -27,11 +28,13 @@ from godis import REDIS_COMPAT_VERSION, __version__
 from godis.commands import load_all, notify
 from godis.config import Config
 from godis.dispatch import serve_ready_keys
-from godis.errors import AofError, ConfigError
+from godis.errors import AofError, ConfigError, GodisError
 from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
+from godis.persistence import background
 from godis.persistence.aof import AppendOnlyFile
-from godis.persistence.loader import load_aof
+from godis.persistence.loader import LoadReport, replay_aof
+from godis.persistence.snapshot import load_snapshot
 from godis.server.connection import Connection
 from godis.state import ServerState
 
@@ -56,6 +59,8 @@ async def _server_cron(server: ServerState) -> None:
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
+            if server.background is not None:
+                background.check_children(server)  # reap BGSAVE / BGREWRITEAOF children
 
 
 async def _close_idle_clients(server: ServerState) -> None:
@@ -99,7 +104,8 @@ async def serve(
     notify.configure(server)
     keyspace = server.keyspace
     keyspace.now_ms = trio_clock_ms()
-    aof = _open_aof(server)
+    log.info("godis %s (Redis %s compatible) starting, pid=%d", __version__,
+             REDIS_COMPAT_VERSION, os.getpid())
     shutdown = trio.Event()
 
     def request_shutdown() -> None:
@@ -109,6 +115,15 @@ async def serve(
     server.request_shutdown = request_shutdown
     connections: set[Connection] = set()
 
+    def answer_while_busy() -> None:
+        """A script runs past busy-reply-threshold: answer the idle clients (-BUSY, KILL)."""
+        for connection in list(connections):
+            if connection.idle and not connection.closed:
+                connection.answer_while_busy()
+
+    server.scripting.while_busy = answer_while_busy
+    server.fork_children = background.FORK_AVAILABLE
+
     async def handle(stream: trio.SocketStream) -> None:
         # Take the socket out of the stream: the connection drives it directly.
         trio_sock = stream.socket
@@ -117,7 +132,7 @@ async def serve(
         sock.setblocking(False)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        connection = Connection(server, sock, aof)
+        connection = Connection(server, sock)
         connections.add(connection)
         try:
             await connection.run()
@@ -126,56 +141,76 @@ async def serve(
         finally:
             connections.discard(connection)
 
+    startup_error: GodisError | None = None
     try:
         async with trio.open_nursery() as handlers:
             async with trio.open_nursery() as services:
-                hosts = config.bind.split()
-                listeners: list[trio.SocketListener] = []
-                for host in hosts:
-                    host = host.lstrip("-")
-                    try:
-                        started = await services.start(partial(
-                            trio.serve_tcp, handle, server.port if listeners else config.port,
-                            host=host, handler_nursery=handlers))
-                    except OSError as error:
-                        if host.startswith("::") and listeners:
-                            log.warning("Could not bind %s: %s", host, error.strerror)
-                            continue
-                        raise ConfigError(f"Could not create server TCP listening socket "
-                                          f"{host}:{config.port}: {error.strerror}") from None
-                    listeners.extend(started)
-                    server.port = listeners[0].socket.getsockname()[1]
-                    config.set_text("port", str(server.port), at_start=True)
-                if aof is not None:
-                    services.start_soon(aof.run_everysec)
-                services.start_soon(_server_cron, server)
-                services.start_soon(_close_idle_clients, server)
-                if handle_signals:
-                    services.start_soon(_watch_signals, server)
-                log.info("Ready to accept connections tcp on %s port %d",
-                         " ".join(hosts), server.port)
-                task_status.started(server)
-                await shutdown.wait()
-                log.warning("User requested shutdown...")
-                services.cancel_scope.cancel()
+                try:
+                    hosts = await _listen(server, handle, services, handlers)
+                    # The listener is open first: clients that connect during the load get
+                    # -LOADING (and INFO's loading fields), as Redis answers while it loads.
+                    aof = await _load_and_open_aof(server)
+                except GodisError as error:  # reported after the nurseries, unwrapped
+                    startup_error = error
+                    services.cancel_scope.cancel()
+                else:
+                    if aof is not None:
+                        services.start_soon(aof.run_everysec)
+                    services.start_soon(_server_cron, server)
+                    services.start_soon(_close_idle_clients, server)
+                    if handle_signals:
+                        services.start_soon(_watch_signals, server)
+                    log.info("Ready to accept connections tcp on %s port %d",
+                             " ".join(hosts), server.port)
+                    task_status.started(server)
+                    await shutdown.wait()
+                    log.warning("User requested shutdown...")
+                    services.cancel_scope.cancel()
             for connection in list(connections):
                 connection.scope.cancel()
             handlers.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE_S
     finally:
-        if aof is not None:
+        background.kill_child(server)  # a rewrite or save still running is abandoned
+        if isinstance(server.aof, AppendOnlyFile):
             log.info("Calling fsync() on the AOF file.")
-            aof.close()
+            server.aof.close()
+    if startup_error is not None:
+        raise startup_error
     if server.fatal_error is not None:
         raise AofError(server.fatal_error)
     log.warning("godis is now ready to exit, bye bye...")
 
 
-def _open_aof(server: ServerState) -> AppendOnlyFile | None:
-    """Load the AOF (if enabled) and open it for appending; raise ``AofError`` on damage."""
+async def _listen(server: ServerState, handle: Callable[[trio.SocketStream], Awaitable[None]],
+                  services: trio.Nursery, handlers: trio.Nursery) -> list[str]:
+    """Open a listener on every ``bind`` address; the hosts. The first fixes the port."""
     config = server.config
-    log.info("godis %s (Redis %s compatible) starting, pid=%d", __version__,
-             REDIS_COMPAT_VERSION, os.getpid())
+    hosts = config.bind.split()
+    listeners: list[trio.SocketListener] = []
+    for host in hosts:
+        host = host.lstrip("-")
+        try:
+            started = await services.start(partial(
+                trio.serve_tcp, handle, server.port if listeners else config.port,
+                host=host, handler_nursery=handlers))
+        except OSError as error:
+            if host.startswith("::") and listeners:
+                log.warning("Could not bind %s: %s", host, error.strerror)
+                continue
+            raise ConfigError(f"Could not create server TCP listening socket "
+                              f"{host}:{config.port}: {error.strerror}") from None
+        listeners.extend(started)
+        server.port = listeners[0].socket.getsockname()[1]
+        config.set_text("port", str(server.port), at_start=True)
+    return hosts
+
+
+async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
+    """Replay the AOF (if enabled) in steps, serving -LOADING between them, then open it for
+    appending; raise ``AofError`` on damage."""
+    config = server.config
     if not config.appendonly:
+        load_snapshot(server)  # dir/dbfilename, when there is one (loadDataFromDisk)
         return None
     try:
         os.makedirs(config.dir, exist_ok=True)
@@ -183,7 +218,21 @@ def _open_aof(server: ServerState) -> AppendOnlyFile | None:
         raise ConfigError(f"Can't open or create append-only dir {config.dir}: "
                           f"{error.strerror}") from None
     path = config.aof_path
-    report = load_aof(server, path)
+    keyspace = server.keyspace
+    replay = replay_aof(server, path)
+    server.loading = True  # from the first client on, until the last record ran
+    try:
+        while True:
+            try:
+                async with keyspace.locked():
+                    loaded = next(replay)
+            except StopIteration as done:
+                report: LoadReport = done.value
+                break
+            log.debug("Loading the AOF: %d of %d bytes", loaded, server.loading_total_bytes)
+            await trio.lowlevel.checkpoint()  # connected clients are answered (-LOADING, INFO)
+    finally:
+        server.loading = False  # also when there was no file, or it was damaged
     if report.commands or report.truncated_at is not None:
         log.info("DB loaded from append only file: %.3f seconds (%d commands, %d keys)",
                  report.seconds, report.commands, report.keys)
@@ -192,5 +241,5 @@ def _open_aof(server: ServerState) -> AppendOnlyFile | None:
     except OSError as error:
         raise ConfigError(f"Can't open the append-only file {path}: {error.strerror}") from None
     server.aof = aof
-    server.keyspace.propagate = aof.feed
+    keyspace.propagate = aof.feed
     return aof

@@ -155,9 +155,11 @@ def test_command_info_matches_redis(redis_port: int, name: str) -> None:
 
 def test_time_and_lastsave() -> None:
     godis = GodisDirect()
-    from tests.support.resp import parse_reply
+    from tests.support.resp import parse_list
 
-    seconds, micros = parse_reply(godis.call("TIME"))  # type: ignore[misc]
+    seconds, micros = parse_list(godis.call("TIME"))
+    assert isinstance(seconds, bytes)
+    assert isinstance(micros, bytes)
     import time
 
     assert abs(int(seconds) - time.time()) < 5

@@ -22,6 +22,7 @@ from godis.commands.hyperloglog import (
     registers_of,
 )
 from godis.config import Config
+from godis.keyspace.keyspace import Database
 from tests.support.differential import Differ, GodisDirect, script
 from tests.support.resp import RespConnection
 from tests.support.stateful import run_with_differ
@@ -319,6 +320,9 @@ def test_pfcount_cache_update_signals_the_key() -> None:
 
         def key_touched(self) -> None:
             self.touched += 1
+
+        def key_flushed(self, existed: bool, replaced_with: Database | None) -> None:
+            raise AssertionError("PFCOUNT flushed the database")
 
     watcher = Watcher()
     godis.server.keyspace.databases[0].watched[b"h"] = {watcher}

@@ -987,8 +987,8 @@ def test_sort_limit_with_tied_weights_follows_redis_pqsort(diff: Differ) -> None
         for element in elements:
             if rng.random() < 0.8:
                 diff.check("HSET", f"h_{element}", "f", rng.randrange(4))
-        args = ["SORT", "l", "BY", "h_*->f", "ALPHA", "LIMIT", rng.randrange(size + 2),
-                rng.randrange(-1, size + 2)]
+        args: list[str | int] = ["SORT", "l", "BY", "h_*->f", "ALPHA", "LIMIT",
+                                 rng.randrange(size + 2), rng.randrange(-1, size + 2)]
         if rng.random() < 0.5:
             args.append("DESC")
         diff.check(*args)
@@ -1024,8 +1024,10 @@ class KeyspaceMachine(DifferentialMachine):
 
     @rule(key=KEYS, values=st.lists(VALUES, min_size=1, max_size=4))
     def containers(self, key: bytes, values: list[bytes]) -> None:
-        command = {b"l": ["RPUSH", key], b"s": ["SADD", key], b"h": ["HSET", key, values[0]],
-                   b"z": ["ZADD", key, "1"]}.get(key, ["RPUSH", key])
+        commands: dict[bytes, list[bytes | str]] = {
+            b"l": ["RPUSH", key], b"s": ["SADD", key], b"h": ["HSET", key, values[0]],
+            b"z": ["ZADD", key, "1"]}
+        command = commands.get(key, ["RPUSH", key])
         self.differ.check(*command, *values[-1:] if key in (b"h", b"z") else values)
 
     @rule(keys=st.lists(KEYS, min_size=1, max_size=3), unlink=st.booleans())
@@ -1048,7 +1050,8 @@ class KeyspaceMachine(DifferentialMachine):
 
     @rule(key=KEYS, amount=SECONDS, flags=EXPIRE_FLAGS, millis=st.booleans())
     def expire(self, key: bytes, amount: int, flags: list[str], millis: bool) -> None:
-        args = ["PEXPIRE", key, amount * 1000] if millis else ["EXPIRE", key, amount]
+        args: list[bytes | str | int] = (["PEXPIRE", key, amount * 1000] if millis
+                                         else ["EXPIRE", key, amount])
         current = parse_reply(self.differ.godis.call("PEXPIRETIME", key))
         assert isinstance(current, int)
         wanted = self.differ.godis.server.keyspace.now_ms() + amount * 1000

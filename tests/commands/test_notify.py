@@ -22,7 +22,7 @@ from godis.keyspace.events import (
 from godis.protocol.writer import Reply, encode
 from tests.support.differential import Differ, GodisDirect
 from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
-from tests.support.resp import RespConnection, parse_reply
+from tests.support.resp import RespConnection, as_list, parse_reply
 from tests.support.server_thread import ServerThread
 
 SETTINGS = ["", "KEA", "AKE", "A", "g", "gK", "Kx", "xK", "Em", "KEg$lshzxetd", "KEg$lshzxet",
@@ -99,6 +99,13 @@ class Subscriber:
         return [parse_reply(raw) for raw in taken]
 
 
+def _push(message: object) -> tuple[object, list[object]]:
+    """A parsed RESP3 push message: (">", its items)."""
+    assert isinstance(message, tuple), message
+    kind, items = message
+    return kind, as_list(items)
+
+
 def _godis(setting: str) -> GodisDirect:
     godis = GodisDirect()
     godis.server.config._values["notify-keyspace-events"] = setting  # as CONFIG SET stores it
@@ -152,16 +159,21 @@ def test_classes_and_kinds_filter(setting: str, expected: list[bytes]) -> None:
     subscriber.run(b"PSUBSCRIBE", b"*")
     execute(godis.client, [b"SET", b"s", b"v"])
     execute(godis.client, [b"DEL", b"s"])
-    received = subscriber.messages()
-    assert [message[1][2] for message in received] == expected  # type: ignore[index]
-    assert all(message[0] == ">" for message in received)  # type: ignore[index]
+    received = [_push(message) for message in subscriber.messages()]
+    assert [items[2] for _, items in received] == expected
+    assert all(kind == ">" for kind, _ in received)
 
 
 def test_nothing_is_published_without_subscribers(monkeypatch: pytest.MonkeyPatch) -> None:
     import godis.commands.pubsub as pubsub
 
     calls: list[object] = []
-    monkeypatch.setattr(pubsub, "publish_message", lambda *args: calls.append(args) or 0)
+
+    def publish_message(*args: object) -> int:
+        calls.append(args)
+        return 0
+
+    monkeypatch.setattr(pubsub, "publish_message", publish_message)
     godis = _godis("KEA")  # binds the patched function
     execute(godis.client, [b"SET", b"k", b"v"])
     assert calls == []

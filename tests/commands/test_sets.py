@@ -106,6 +106,7 @@ def test_srem(differ: Differ) -> None:
 
 def test_arity_and_wrongtype(differ: Differ) -> None:
     differ.check("HSET", "h", "f", "v")
+    args: tuple[str, ...]
     for args in (("SADD", "h", "a"), ("SREM", "h", "a"), ("SCARD", "h"), ("SISMEMBER", "h", "a"),
                  ("SMISMEMBER", "h", "a"), ("SMEMBERS", "h"), ("SINTER", "h"),
                  ("SINTERSTORE", "d", "h"), ("SINTERCARD", "1", "h"), ("SUNION", "h"),
@@ -374,7 +375,7 @@ def test_spop_properties(differ: Differ, size: int) -> None:
         remaining = set(original)
         single = parse_reply(side("SPOP", "t"))
         assert single in remaining
-        remaining.discard(single)  # type: ignore[arg-type]
+        remaining.discard(single)
         for count in (1, 3, size // 2):
             popped = parse_reply(side("SPOP", "t", count))
             items = popped[1] if isinstance(popped, tuple) else popped
@@ -506,7 +507,8 @@ def test_sscan_hashtable(diff: Differ) -> None:
             seen: set[bytes] = set()
             cursor = b"0"
             while True:
-                args = ["SSCAN", "s", cursor, "COUNT", "25"] + (["MATCH", match] if match else [])
+                args: list[bytes | str] = ["SSCAN", "s", cursor, "COUNT", "25"]
+                args += ["MATCH", match] if match else []
                 reply = parse_reply(call(*args))
                 assert isinstance(reply, list)
                 cursor, found = reply

@@ -1105,3 +1105,19 @@ def test_node_sizes_with_id_deltas(differ: Differ) -> None:
     info_stream(differ)
     differ.check("XTRIM", "s", "MAXLEN", "~", "20")
     info_stream(differ)
+
+
+def test_streams_from_scripts(differ: Differ) -> None:
+    """Stream commands through redis.call; XREAD/XREADGROUP BLOCK refused there (7.0.15)."""
+    script(differ, """
+        EVAL "return redis.call('XADD', KEYS[1], '1-1', 'f', 'v')" 1 s
+        EVAL "return redis.call('XRANGE', KEYS[1], '-', '+')" 1 s
+        EVAL "return redis.call('xread', 'BLOCK', '0', 'STREAMS', KEYS[1], '$')" 1 s
+        EVAL "return redis.pcall('XREAD', 'BLOCK', '0', 'STREAMS', KEYS[1], '0')" 1 s
+        EVAL "return redis.call('XREAD', 'STREAMS', KEYS[1], '0')" 1 s
+        XGROUP CREATE s g 0
+        EVAL "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '10', 'STREAMS', KEYS[1], '>')" 1 s
+        EVAL "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', KEYS[1], '>')" 1 s
+        EVAL "return redis.call('XPENDING', KEYS[1], 'g')" 1 s
+        EVAL "return redis.call('XINFO', 'GROUPS', KEYS[1])" 1 s
+    """)

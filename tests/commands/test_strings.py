@@ -18,6 +18,7 @@ from godis.commands.strings import string_encoding
 from tests.support.differential import Differ, GodisDirect, script
 from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.resp import RespConnection
+from tests.support.server_thread import ServerThread
 from tests.support.stateful import run_with_differ
 
 LONG_MAX = "9223372036854775807"
@@ -708,7 +709,8 @@ def test_values_are_stored_as_expected(godis: GodisDirect) -> None:
     """SET keeps the argument bytes; in-place edits leave a bytearray that replies copy."""
     run(godis, "SET k abc", "APPEND k d")
     db = godis.server.keyspace.databases[0]
-    assert type(db.data[b"k"]) is bytearray
+    appended = db.data[b"k"]  # a local: mypy would keep the narrowing past the next SET
+    assert type(appended) is bytearray
     assert godis.call("GET", "k") == b"$4\r\nabcd\r\n"
     assert godis.call("MGET", "k") == b"*1\r\n$4\r\nabcd\r\n"
     run(godis, "SET k abc")
@@ -829,6 +831,6 @@ NOTIFIED = [
 ]
 
 
-def test_keyspace_events_match_redis(redis_port: int, godis_thread: object) -> None:
+def test_keyspace_events_match_redis(redis_port: int, godis_thread: ServerThread) -> None:
     """Every class (with ``new`` and ``keymiss``), in Redis's order."""
     compare_streams(redis_port, godis_thread, "KEAnm", NOTIFIED)

@@ -18,7 +18,7 @@ from godis.errors import CommandError
 from godis.keyspace.values import ZSetValue
 from godis.protocol.writer import encode
 from godis.util import parse_float, parse_range_bound, parse_timeout_ms
-from tests.support.differential import Differ, GodisDirect, propagated
+from tests.support.differential import Differ, GodisDirect, execute_now, propagated
 from tests.support.resp import RespConnection, encode_command, parse_reply
 from tests.support.server_thread import ServerThread, running_server
 from tests.support.stateful import DifferentialMachine, run_machine
@@ -682,8 +682,8 @@ def test_blocking_returns_request_or_denies(diff: Differ) -> None:
     assert encode(reply.timeout_reply, 2) == b"*-1\r\n"
     other = Client(diff.godis.server)
     other.deny_blocking = True  # inside EXEC: the timeout reply at once
-    assert encode(execute(other, [b"BZMPOP", b"0", b"1", b"a", b"MIN"]), 2) == b"*-1\r\n"
-    assert encode(execute(other, [b"BZPOPMAX", b"a", b"0"]), 2) == b"*-1\r\n"
+    assert encode(execute_now(other, [b"BZMPOP", b"0", b"1", b"a", b"MIN"]), 2) == b"*-1\r\n"
+    assert encode(execute_now(other, [b"BZPOPMAX", b"a", b"0"]), 2) == b"*-1\r\n"
 
 
 def test_blocked_client_served_in_process(diff: Differ) -> None:
@@ -810,7 +810,8 @@ def test_zscan_strtoul_cursors(differ: Differ, cursor: str) -> None:
     differ.check("ZSCAN", "z", cursor)
 
 
-def scan_all(conn: GodisDirect | RespConnection, key: str, *options: str) -> dict[bytes, bytes]:
+def scan_all(conn: GodisDirect | RespConnection, key: bytes | str,
+             *options: str) -> dict[bytes, bytes]:
     """A full ZSCAN iteration: member -> score text."""
     seen: dict[bytes, bytes] = {}
     cursor = b"0"
@@ -935,7 +936,7 @@ def test_store_commands_touch_only_the_destination(differ: Differ, redis_port: i
     other_godis = Client(differ.godis.server)
     for watched in ("src", "dst"):
         differ.check("WATCH", watched)
-        assert encode(execute(other_godis, [c.encode() for c in command]), 2) == \
+        assert encode(execute_now(other_godis, [c.encode() for c in command]), 2) == \
             other_redis.call(*command)
         differ.check("MULTI")
         differ.check("ZCARD", "src")

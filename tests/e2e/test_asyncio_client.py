@@ -7,6 +7,7 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
+from tests.support import redispy
 from tests.support.server_thread import ServerThread
 
 
@@ -20,7 +21,9 @@ def test_asyncio_client(godis_server: ServerThread, protocol: int) -> None:
         await r.hset("h", mapping={"a": "1", "b": "2"})
         assert await r.hgetall("h") == {"a": "1", "b": "2"}
         async with r.pipeline(transaction=True) as pipe:
-            pipe.incr("n").incr("n").rpush("l", "x")
+            pipe.incr("n")
+            pipe.incr("n")
+            pipe.rpush("l", "x")
             assert await pipe.execute() == [1, 2, 1]
         pubsub = r.pubsub()
         await pubsub.subscribe("news")
@@ -32,7 +35,7 @@ def test_asyncio_client(godis_server: ServerThread, protocol: int) -> None:
                 messages.append(message["data"])
                 break
         assert messages == ["hello"]
-        await pubsub.aclose()
+        await redispy.aclose(pubsub)
         results = await asyncio.gather(*(r.incr("counter") for _ in range(100)))
         assert sorted(results) == list(range(1, 101))
         await r.aclose()

@@ -7,7 +7,9 @@ import threading
 import time
 
 import redis
+from redis.typing import BlockingListPopResponse
 
+from tests.support import redispy
 from tests.support.resp import RespConnection, encode_command
 from tests.support.server_thread import ServerThread
 
@@ -87,10 +89,10 @@ def test_timeout(godis_server: ServerThread) -> None:
 
 
 def _blpop_served_by(server: ServerThread, *setup_and_trigger: tuple[str, ...],
-                     db: int = 0) -> tuple[bytes, bytes] | None:
+                     db: int = 0) -> BlockingListPopResponse:
     """A redis-py BLPOP on ``dst`` (db ``db``) in a thread, then the commands from another
     client; the BLPOP's reply (None when it timed out)."""
-    result: list[tuple[bytes, bytes] | None] = []
+    result: list[BlockingListPopResponse] = []
 
     def consumer() -> None:
         client = redis.Redis(port=server.port, db=db)
@@ -102,7 +104,7 @@ def _blpop_served_by(server: ServerThread, *setup_and_trigger: tuple[str, ...],
     _wait_blocked(server, 1)
     r = redis.Redis(port=server.port)
     for command in setup_and_trigger:
-        r.execute_command(*command)
+        redispy.execute_command(r, *command)
     thread.join(10)
     r.close()
     assert len(result) == 1

@@ -11,6 +11,7 @@ from typing import Any
 import redis
 
 from godis.commands.notify import configure
+from tests.support import redispy
 from tests.support.resp import RespConnection, encode_command, reply_end
 from tests.support.server_thread import ServerThread, running_server
 
@@ -21,7 +22,8 @@ def next_message(pubsub: redis.client.PubSub, timeout: float = 2.0) -> dict[str,
     while time.monotonic() < deadline:
         message = pubsub.get_message(timeout=0.1)
         if message is not None:
-            return message  # type: ignore[no-any-return]
+            assert isinstance(message, dict), message
+            return message
     raise AssertionError("no message")
 
 
@@ -36,7 +38,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 def test_subscribe_publish_unsubscribe(client: redis.Redis) -> None:
-    pubsub = client.pubsub()
+    pubsub = redispy.pubsub(client)
     pubsub.subscribe("news", "sport")
     assert next_message(pubsub) == {"type": "subscribe", "pattern": None, "channel": "news",
                                     "data": 1}
@@ -48,7 +50,7 @@ def test_subscribe_publish_unsubscribe(client: redis.Redis) -> None:
     assert client.pubsub_numsub("news", "sport", "nobody") == [("news", 1), ("sport", 1),
                                                                ("nobody", 0)]
     assert sorted(client.pubsub_channels()) == ["news", "sport"]
-    pubsub.unsubscribe("news")
+    redispy.unsubscribe(pubsub, "news")
     assert next_message(pubsub) == {"type": "unsubscribe", "pattern": None, "channel": "news",
                                     "data": 1}
     assert client.publish("news", "gone") == 0
@@ -57,7 +59,7 @@ def test_subscribe_publish_unsubscribe(client: redis.Redis) -> None:
 
 
 def test_psubscribe_and_pattern_messages(client: redis.Redis) -> None:
-    pubsub = client.pubsub()
+    pubsub = redispy.pubsub(client)
     pubsub.psubscribe("news.*")
     assert next_message(pubsub)["type"] == "psubscribe"
     pubsub.subscribe("news.tech")
@@ -69,7 +71,7 @@ def test_psubscribe_and_pattern_messages(client: redis.Redis) -> None:
         {"type": "pmessage", "pattern": "news.*", "channel": "news.tech", "data": "both"},
     ]
     assert client.pubsub_numpat() == 1
-    pubsub.punsubscribe()
+    redispy.punsubscribe(pubsub)
     assert next_message(pubsub) == {"type": "punsubscribe", "pattern": None,
                                     "channel": "news.*", "data": 1}
     pubsub.close()
@@ -77,7 +79,7 @@ def test_psubscribe_and_pattern_messages(client: redis.Redis) -> None:
 
 def test_handlers_and_run_in_thread(client: redis.Redis) -> None:
     received: list[str] = []
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub = redispy.pubsub(client, ignore_subscribe_messages=True)
     pubsub.subscribe(jobs=lambda message: received.append(message["data"]))
     thread = pubsub.run_in_thread(sleep_time=0.01, daemon=True)
     try:
@@ -93,7 +95,7 @@ def test_handlers_and_run_in_thread(client: redis.Redis) -> None:
 
 
 def test_shard_channels(client: redis.Redis) -> None:
-    pubsub = client.pubsub()
+    pubsub = redispy.pubsub(client)
     pubsub.ssubscribe("orders")
     assert next_message(pubsub) == {"type": "ssubscribe", "pattern": None, "channel": "orders",
                                     "data": 1}
@@ -101,7 +103,7 @@ def test_shard_channels(client: redis.Redis) -> None:
     assert client.publish("orders", "not for shard subscribers") == 0
     assert next_message(pubsub) == {"type": "smessage", "pattern": None, "channel": "orders",
                                     "data": "o1"}
-    assert client.execute_command("PUBSUB", "SHARDNUMSUB", "orders") == ["orders", 1]
+    assert redispy.execute_command(client, "PUBSUB", "SHARDNUMSUB", "orders") == ["orders", 1]
     pubsub.close()
 
 
@@ -109,14 +111,14 @@ def test_keyspace_notifications(client: redis.Redis, godis_server: ServerThread)
     client.config_set("notify-keyspace-events", "KEA")
     assert godis_server.state is not None
     godis_server.call(configure, godis_server.state)  # until CONFIG SET does (see report)
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub = redispy.pubsub(client, ignore_subscribe_messages=True)
     pubsub.psubscribe("__keyspace@0__:*")
     pubsub.subscribe("__keyevent@0__:expired")
     wait_for(lambda: client.pubsub_numpat() == 1)
     client.set("user", "ada")
     client.hset("profile", "lang", "python")
     client.set("token", "t", px=1)
-    events = []
+    events: list[tuple[str, str]] = []
     deadline = time.monotonic() + 5
     while len(events) < 6 and time.monotonic() < deadline:
         message = pubsub.get_message(timeout=0.1)

@@ -7,12 +7,13 @@ import threading
 import pytest
 import redis
 
+from tests.support import redispy
 from tests.support.server_thread import ServerThread
 
 
 def test_default_protocol_is_resp3_and_works(r: redis.Redis) -> None:
     assert r.ping() is True
-    hello = r.execute_command("HELLO", "3")
+    hello = redispy.execute_command(r, "HELLO", "3")
     assert hello["proto"] == 3
     assert hello["version"] == "7.0.15"
     assert hello["server"] == "redis"
@@ -36,8 +37,8 @@ def test_hgetall_is_a_map_in_resp3_and_flat_in_resp2(godis_server: ServerThread)
     raw3 = redis.Redis(port=godis_server.port, protocol=3)
     raw2 = redis.Redis(port=godis_server.port, protocol=2)
     raw3.hset("h", "f", "v")
-    assert raw3.execute_command("HGETALL", "h") == {b"f": b"v"}
-    assert raw2.execute_command("HGETALL", "h") in ([b"f", b"v"], {b"f": b"v"})
+    assert redispy.execute_command(raw3, "HGETALL", "h") == {b"f": b"v"}
+    assert redispy.execute_command(raw2, "HGETALL", "h") in ([b"f", b"v"], {b"f": b"v"})
     raw3.close()
     raw2.close()
 
@@ -72,27 +73,27 @@ def test_set_options_and_expiry(godis_server: ServerThread, protocol: int) -> No
 def test_select_dbsize_flush(r: redis.Redis) -> None:
     r.set("a", "1")
     assert r.dbsize() == 1
-    r.select(3) if hasattr(r, "select") else r.execute_command("SELECT", "3")
-    r.execute_command("SELECT", "3")
+    r.select(3) if hasattr(r, "select") else redispy.execute_command(r, "SELECT", "3")
+    redispy.execute_command(r, "SELECT", "3")
     assert r.dbsize() == 0
     r.set("b", "2")
-    r.execute_command("SELECT", "0")
+    redispy.execute_command(r, "SELECT", "0")
     assert r.dbsize() == 1
     assert r.flushdb() is True
     assert r.dbsize() == 0
-    r.execute_command("SELECT", "3")
+    redispy.execute_command(r, "SELECT", "3")
     assert r.dbsize() == 1
     assert r.flushall() is True
     assert r.dbsize() == 0
     with pytest.raises(redis.ResponseError, match="DB index is out of range"):
-        r.execute_command("SELECT", "16")
+        redispy.execute_command(r, "SELECT", "16")
 
 
 def test_errors_keep_the_connection(r: redis.Redis) -> None:
     with pytest.raises(redis.ResponseError, match="unknown command 'FOO', with args beginning with: 'a'"):
-        r.execute_command("FOO", "a")
+        redispy.execute_command(r, "FOO", "a")
     with pytest.raises(redis.ResponseError, match="wrong number of arguments for 'get' command"):
-        r.execute_command("GET")
+        redispy.execute_command(r, "GET")
     r.hset("h", "f", "v")
     with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
         r.get("h")
@@ -115,7 +116,9 @@ def test_config_get(r: redis.Redis) -> None:
     got = r.config_get("append*")
     assert got["appendfsync"] == "everysec"
     assert r.config_get("databases") == {"databases": "16"}
-    assert int(r.config_get("port")["port"]) > 0
+    port = r.config_get("port")["port"]
+    assert port is not None
+    assert int(port) > 0
 
 
 def test_info(r: redis.Redis) -> None:
@@ -135,7 +138,7 @@ def test_info(r: redis.Redis) -> None:
 def test_command_introspection(r: redis.Redis) -> None:
     count = r.command_count()
     assert count > 15
-    info = r.execute_command("COMMAND", "INFO", "get")
+    info = redispy.execute_command(r, "COMMAND", "INFO", "get")
     assert info["get"]["arity"] == 2
     assert info["get"]["first_key_pos"] == 1
     assert sorted(info["get"]["flags"]) == ["fast", "readonly"]

@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from godis.persistence.aof import encode_command
+from tests.support import redispy
 from tests.support.resp import RespConnection
 from tests.support.server_thread import ServerThread, running_server
 
@@ -22,19 +23,29 @@ def _other(server: ServerThread) -> redis.Redis:
 def test_pipeline_transaction(client: redis.Redis) -> None:
     client.hset("h", "f", "v")
     pipe = client.pipeline(transaction=True)
-    pipe.set("a", "1").incr("a").hgetall("h").get("missing").lpush("a", "x").get("a")
+    pipe.set("a", "1")
+    pipe.incr("a")
+    pipe.hgetall("h")
+    pipe.get("missing")
+    pipe.lpush("a", "x")
+    pipe.get("a")
     results = pipe.execute(raise_on_error=False)
     assert results[:4] == [True, 2, {"f": "v"}, None]
     assert isinstance(results[4], redis.ResponseError)
     assert results[5] == "2"  # the error did not stop the rest
+    failing = client.pipeline(transaction=True)
+    failing.incr("a")
+    failing.lpush("a", "x")  # queued on the client side: nothing is sent before execute()
     with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
-        client.pipeline(transaction=True).incr("a").lpush("a", "x").execute()
+        failing.execute()
     assert client.get("a") == "3"  # no rollback
 
 
 def test_queueing_error_discards_everything(client: redis.Redis) -> None:
     pipe = client.pipeline(transaction=True)
-    pipe.set("a", "1").execute_command("NOSUCHCOMMAND").set("b", "1")
+    pipe.set("a", "1")
+    redispy.execute_command(pipe, "NOSUCHCOMMAND")
+    pipe.set("b", "1")
     with pytest.raises(redis.ResponseError):
         pipe.execute()
     assert client.exists("a", "b") == 0
@@ -44,7 +55,7 @@ def test_watch_race_makes_exec_fail(client: redis.Redis, godis_server: ServerThr
     other = _other(godis_server)
     client.set("k", "1")
     with client.pipeline() as pipe:
-        pipe.watch("k")
+        redispy.watch(pipe, "k")
         assert pipe.get("k") == "1"
         other.set("k", "2")  # between WATCH and EXEC
         pipe.multi()
@@ -53,7 +64,7 @@ def test_watch_race_makes_exec_fail(client: redis.Redis, godis_server: ServerThr
             pipe.execute()
     assert client.get("k") == "2"
     with client.pipeline() as pipe:  # unrelated writes leave the WATCH intact
-        pipe.watch("k")
+        redispy.watch(pipe, "k")
         other.set("unrelated", "x")
         pipe.multi()
         pipe.set("k", "4")
@@ -111,7 +122,9 @@ def test_isolation_of_concurrent_transactions(godis_server: ServerThread) -> Non
         connection = redis.Redis(port=godis_server.port)
         while not done.is_set():
             pipe = connection.pipeline(transaction=True)
-            x, y = pipe.llen("x").llen("y").execute()
+            pipe.llen("x")
+            pipe.llen("y")
+            x, y = pipe.execute()
             if x != y:
                 mismatches.append((x, y))
         connection.close()
@@ -168,7 +181,7 @@ def test_blocked_client_is_served_after_exec(godis_server: ServerThread) -> None
 def test_watched_key_expiring_fails_exec(client: redis.Redis) -> None:
     client.set("k", "v", px=80)
     with client.pipeline() as pipe:
-        pipe.watch("k")
+        redispy.watch(pipe, "k")
         time.sleep(0.15)
         pipe.multi()
         pipe.set("other", "1")
@@ -208,8 +221,15 @@ def test_aof_holds_the_block_and_replays_it(tmp_path: Path) -> None:
     with running_server(dir=str(tmp_path), appendonly=True) as server:
         connection = redis.Redis(port=server.port, decode_responses=True)
         pipe = connection.pipeline(transaction=True)
-        pipe.set("a", "1").rpush("l", "x", "y").get("a").incr("a").execute()  # INCRBY a 1
-        connection.pipeline(transaction=True).set("single", "1").get("single").execute()
+        pipe.set("a", "1")
+        pipe.rpush("l", "x", "y")
+        pipe.get("a")
+        pipe.incr("a")  # INCRBY a 1
+        pipe.execute()
+        single = connection.pipeline(transaction=True)
+        single.set("single", "1")
+        single.get("single")
+        single.execute()
         connection.close()
         assert server.state is not None
         path = Path(server.state.config.aof_path)

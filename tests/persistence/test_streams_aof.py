@@ -13,7 +13,7 @@ import redis
 from godis.config import Config
 from tests.support.differential import GodisDirect
 from tests.support.redis_server import REDIS_SERVER, free_port, wait_for_port
-from tests.support.resp import parse_reply
+from tests.support.resp import RespConnection, parse_reply
 from tests.support.server_thread import running_server
 
 WORKLOAD = [
@@ -129,3 +129,53 @@ def test_restart_replays_propagated_stream_commands(tmp_path: Path) -> None:
         rewritten = {key: _full(r.execute_command, key) for key in ("s", "empty", "fresh")}
         r.close()
     assert rewritten == before
+
+
+def test_dump_and_restore_across_godis_and_redis(redis_port: int) -> None:
+    """The RDB stream encoding (RDB_TYPE_STREAM_LISTPACKS_2, rdbSaveObject's layout): a DUMP
+    of either server RESTOREs on the other to the same XINFO STREAM FULL (tombstones, node
+    boundaries, groups, PELs and consumers included)."""
+    godis = GodisDirect(Config(appendonly=False))
+    redis_conn = RespConnection("127.0.0.1", redis_port)
+    try:
+        redis_conn.call("FLUSHALL")
+        redis_conn.call("CONFIG", "SET", "stream-node-max-entries", "3")
+        godis.call("CONFIG", "SET", "stream-node-max-entries", "3")
+        workload = [*WORKLOAD, "XADD s 10-0 1 2 3 4", "XADD s 11-0 a 99999999999 b -5",
+                    "XADD s 12-0 a", "XDEL s 11-0"]
+        for line in workload:
+            args = line.split()
+            godis.call(*args)
+            redis_conn.call(*args)
+        for key in ("s", "empty", "fresh"):
+            mine = parse_reply(godis.call("DUMP", key))
+            theirs = parse_reply(redis_conn.call("DUMP", key))
+            assert isinstance(mine, bytes)
+            assert isinstance(theirs, bytes)
+            assert redis_conn.call("RESTORE", f"{key}:from-godis", "0", mine) == b"+OK\r\n"
+            assert godis.call("RESTORE", f"{key}:from-redis", "0", theirs) == b"+OK\r\n"
+            expected = _times_masked(_full(godis.call, key))
+            assert _times_masked(_full(godis.call, f"{key}:from-redis")) == expected
+            assert _times_masked(_full(redis_conn.call, f"{key}:from-godis")) == expected
+            assert _times_masked(_full(redis_conn.call, key)) == expected
+    finally:
+        redis_conn.call("FLUSHALL")
+        redis_conn.call("CONFIG", "SET", "stream-node-max-entries", "100")
+        redis_conn.close()
+
+
+def test_save_and_restart_from_the_rdb(tmp_path: Path) -> None:
+    """SAVE writes streams into dump.rdb; a server started without an AOF loads them back."""
+    with running_server(dir=str(tmp_path), appendonly=False) as server:
+        r = redis.Redis(port=server.port, protocol=2)
+        _workload(r)
+        before = {key: _full(r.execute_command, key)
+                  for key in ("s", "empty", "fresh")}
+        assert r.save()
+        r.close()
+    with running_server(dir=str(tmp_path), appendonly=False) as server:
+        r = redis.Redis(port=server.port, protocol=2)
+        after = {key: _full(r.execute_command, key)
+                 for key in ("s", "empty", "fresh")}
+        r.close()
+    assert after == before

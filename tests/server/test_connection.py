@@ -41,7 +41,7 @@ def _connection(peer: tuple[str, int], **settings: Any) -> tuple[Connection, Fak
     load_all()
     server = ServerState(Config(appendonly=False, **settings))
     sock = FakeSocket(peer)
-    return Connection(server, sock, None), sock  # type: ignore[arg-type]
+    return Connection(server, sock), sock  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("host", "local"), [("127.0.0.1", True), ("127.9.9.9", True),

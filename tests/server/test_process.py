@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from tests.support.process import godis_process
+from tests.support.redispy import no_retry
 
 pytestmark = pytest.mark.slow
 
@@ -141,3 +142,36 @@ def test_redis_cli(tmp_path: Path) -> None:
         assert cli("--no-raw", "HGETALL", "h") == '1) "f"\n2) "hello world"\n'
         # redis-cli --stat/INFO parsing
         assert "redis_version:7.0.15" in cli("INFO", "server")
+
+
+@pytest.mark.slow
+def test_clients_get_loading_while_the_aof_loads(tmp_path: Path) -> None:
+    """The listener opens before the dataset loads (issue 11, item 5): a client meanwhile gets
+    -LOADING, INFO says loading:1 with progress, and afterwards every key is there."""
+    from godis.persistence.aof import encode_command
+
+    count = 400_000
+    with open(tmp_path / "appendonly.aof", "wb") as handle:
+        handle.write(encode_command([b"SELECT", b"0"]))
+        for start in range(0, count, 10_000):
+            handle.write(b"".join(encode_command([b"SET", b"k%d" % n, b"v"])
+                                  for n in range(start, start + 10_000)))
+    with godis_process(tmp_path, "--appendonly") as (_proc, port):
+        r = redis.Redis(port=port, retry=no_retry())
+        with pytest.raises(redis.BusyLoadingError, match="Redis is loading the dataset"):
+            r.ping()
+        info = r.info("persistence")
+        assert info["loading"] == 1
+        assert info["loading_total_bytes"] == (tmp_path / "appendonly.aof").stat().st_size
+        assert 0 <= info["loading_loaded_perc"] <= 100
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert r.ping()
+                break
+            except redis.BusyLoadingError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert r.dbsize() == count
+        assert r.info("persistence")["loading"] == 0
+        r.close()

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import shlex
 
+from godis.blocking import BlockRequest
 from godis.client import Client
 from godis.commands import load_all
 from godis.config import Config
 from godis.dispatch import execute
-from godis.protocol.writer import encode
+from godis.protocol.writer import Reply, encode
 from godis.state import ServerState
 from tests.support.resp import RespConnection, parse_reply
+
+
+def execute_now(client: Client, argv: list[bytes]) -> Reply:
+    """``execute`` for a command that must answer at once: a ``BlockRequest`` (the client
+    would block, which needs a connection to wait on) fails the test."""
+    reply = execute(client, argv)
+    assert not isinstance(reply, BlockRequest), f"{argv!r} blocked"
+    return reply
 
 
 def _arg(value: bytes | str | int | float) -> bytes:
@@ -35,7 +44,7 @@ class GodisDirect:
     def call(self, *args: bytes | str | int | float) -> bytes:
         keyspace = self.server.keyspace
         keyspace.lru_clock_ms = keyspace.now_ms()  # as the connection does per batch
-        reply = execute(self.client, [_arg(a) for a in args])
+        reply = execute_now(self.client, [_arg(a) for a in args])
         return encode(reply, self.client.resp)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from godis.commands.notify import configure
-from tests.support.resp import RespConnection, parse_reply
+from tests.support.resp import RespConnection, as_list, parse_reply
 from tests.support.server_thread import ServerThread, running_server
 
 
@@ -46,13 +46,15 @@ def key_events(port: int, setting: str, commands: Sequence[Sequence[str | bytes]
             events: list[object] = []
             while True:
                 raw = subscriber.read_reply()
-                message = parse_reply(raw)
+                parsed = parse_reply(raw)
                 if resp == 3:
                     assert raw.startswith(b">")
-                    message = message[1]  # type: ignore[index]
-                if message[1] == b"sync":  # type: ignore[index]
+                    assert isinstance(parsed, tuple)
+                    parsed = parsed[1]  # (">", items)
+                message = as_list(parsed)
+                if message[1] == b"sync":
                     break
-                events.append(message[2:])  # type: ignore[index]
+                events.append(message[2:])
             streams.append(events)
         return streams
     finally:
@@ -70,10 +72,11 @@ def godis_thread_fixture() -> Iterator[ServerThread]:
 
 
 def compare_streams(redis_port: int, godis_thread: ServerThread, setting: str,
-                    commands: Sequence[Sequence[str | bytes]], **options: object) -> None:
-    theirs = key_events(redis_port, setting, commands, None, **options)  # type: ignore[arg-type]
-    mine = key_events(godis_thread.port, setting, commands, godis_thread,
-                       **options)  # type: ignore[arg-type]
+                    commands: Sequence[Sequence[str | bytes]], *, pattern: str = "__key*__:*",
+                    resp: int = 2) -> None:
+    theirs = key_events(redis_port, setting, commands, None, pattern=pattern, resp=resp)
+    mine = key_events(godis_thread.port, setting, commands, godis_thread, pattern=pattern,
+                      resp=resp)
     mismatches = [(command, a, b) for command, a, b in zip(commands, mine, theirs, strict=True)
                   if a != b]
     assert not mismatches, "\n".join(f"{' '.join(map(str, c))}: godis {a} != redis {b}"

@@ -55,6 +55,24 @@ def parse_reply(raw: bytes) -> object:
     return value
 
 
+def as_list(value: object) -> list[object]:
+    """A parsed value that must be an array (RESP2 ``*``), typed as one."""
+    assert isinstance(value, list), f"not an array: {value!r}"
+    return value
+
+
+def parse_list(raw: bytes) -> list[object]:
+    """A raw reply that must be an array, parsed."""
+    return as_list(parse_reply(raw))
+
+
+def parse_bytes(raw: bytes) -> bytes:
+    """A raw reply that must be a bulk (or verbatim) string, parsed."""
+    value = parse_reply(raw)
+    assert isinstance(value, bytes), f"not a bulk string: {value!r}"
+    return value
+
+
 def _parse(buf: bytes, pos: int) -> tuple[object, int]:
     line_end = buf.find(b"\r\n", pos)
     kind = buf[pos : pos + 1]

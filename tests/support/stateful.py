@@ -7,11 +7,21 @@ own redis-server connection per example and picks the protocol itself (:func:`ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import hypothesis
 from hypothesis import settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 
 from tests.support.differential import Differ, GodisDirect, config_values
 from tests.support.resp import RespConnection
+
+
+def run_as_test(machine: Callable[[], RuleBasedStateMachine], *,
+                settings: hypothesis.settings | None = None) -> None:
+    """hypothesis's ``run_state_machine_as_test``, which carries no annotations, typed."""
+    runner: Callable[..., None] = run_state_machine_as_test
+    runner(machine, settings=settings)
 
 
 def run_with_differ(machine: type[RuleBasedStateMachine], redis_port: int, resp: int,
@@ -29,7 +39,7 @@ def run_with_differ(machine: type[RuleBasedStateMachine], redis_port: int, resp:
             self.differ = Differ(redis, godis)
 
     try:
-        run_state_machine_as_test(  # type: ignore[no-untyped-call]
+        run_as_test(
             Machine,
             settings=settings(max_examples=max_examples, stateful_step_count=30, deadline=None))
     finally:
@@ -67,7 +77,7 @@ def run_machine(machine: type[DifferentialMachine], redis_port: int,
                 max_examples: int = 40) -> None:
     """Run ``machine`` against the redis-server on ``redis_port``."""
     machine.port = redis_port
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]
+    run_as_test(
         machine,
         settings=settings(max_examples=max_examples, stateful_step_count=30, deadline=None),
     )
