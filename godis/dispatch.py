@@ -301,13 +301,18 @@ def _serve_key(server: ServerState, blocked: BlockedClients, slot: tuple[int, by
     keyspace = server.keyspace
     db_index, key = slot
     db = keyspace.databases[db_index]
+    value = db.get(key)
+    gone = [request for request in waiters if request.gone_reply is not None
+            and (value is None or type(value) is not request.value_type)]
+    for request in gone:  # XREADGROUP on a deleted or retyped key: unblocked with an error
+        blocked.wake(request, request.gone_reply)
     for _ in range(len(waiters)):
         if not waiters:
             return
         value = db.get(key)
-        if value is None or not len(value):
-            return
         request = next(iter(waiters))
+        if value is None or not (len(value) or request.rerun_if_empty):
+            return
         argv = request.argv if request.argv_for_key is None else request.argv_for_key(key)
         spec = lookup(argv)
         if (request.value_type is not None and type(value) is not request.value_type) or (

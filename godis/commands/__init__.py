@@ -27,6 +27,7 @@ GROUP_MODULES = (
     "sets",
     "zsets",
     "geo",
+    "streams",
     "hyperloglog",
     "pubsub",
     "transactions",

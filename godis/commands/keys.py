@@ -27,6 +27,7 @@ from godis.keyspace.values import (
     HashValue,
     ListValue,
     SetValue,
+    StreamValue,
     Value,
 )
 from godis.protocol.writer import OK, Reply, Status
@@ -47,7 +48,10 @@ _NONE_STATUS = Status("none")
 
 
 def unlink(db: Database, key: bytes) -> None:
-    """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out."""
+    """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out.
+    A stream's blocked XREADGROUP clients are told (dbGenericDelete signals the key)."""
+    if type(db.data[key]) is StreamValue:
+        db.keyspace.signal_key_as_ready(db.index, key)
     del db.data[key]
     db.access.pop(key, None)
     if db.expires:
@@ -95,6 +99,8 @@ def duplicate_value(value: Value) -> Value:
     if isinstance(value, bytearray):
         return bytearray(value)
     kind = type(value)
+    if kind is StreamValue:
+        return value.copy()  # type: ignore[union-attr,return-value]
     duplicate: Any = kind()
     if kind is HashValue:
         duplicate.update(value)
@@ -123,10 +129,13 @@ def del_generic(client: Client, argv: list[bytes]) -> int:
     index = db.index
     deleted = 0
     for key in islice(argv, 1, None):
+        stream = type(db.data.get(key)) is StreamValue
         if db.delete(key):
             modified(db, key)
             notify(index, "g", "del", key)
             deleted += 1
+            if stream:  # dbGenericDelete: a blocked XREADGROUP must learn the key is gone
+                keyspace.signal_key_as_ready(index, key)
     keyspace.dirty += deleted
     return deleted
 

@@ -41,6 +41,7 @@ def _flush_mode(argv: list[bytes]) -> None:
 def flushdb_command(client: Client, argv: list[bytes]) -> Reply:
     """FLUSHDB [ASYNC|SYNC]. Always logged to the AOF, even when the db was empty."""
     _flush_mode(argv)
+    client.server.blocked.scan_database_for_deleted_streams(client.db.index, None)
     client.db.clear()
     client.keyspace.dirty += 1
     return OK
@@ -52,6 +53,8 @@ def flushdb_command(client: Client, argv: list[bytes]) -> Reply:
 def flushall_command(client: Client, argv: list[bytes]) -> Reply:
     """FLUSHALL [ASYNC|SYNC]."""
     _flush_mode(argv)
+    for db in client.keyspace.databases:
+        client.server.blocked.scan_database_for_deleted_streams(db.index, None)
     client.keyspace.flush_all()
     client.keyspace.dirty += 1
     return OK
@@ -67,6 +70,9 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     if not (0 <= first < len(databases) and 0 <= second < len(databases)):
         raise CommandError("ERR DB index is out of range")
     a, b = databases[first], databases[second]
+    blocked = client.server.blocked
+    blocked.scan_database_for_deleted_streams(a.index, b.data)
+    blocked.scan_database_for_deleted_streams(b.index, a.data)
     if a.watched:
         a.signal_flushed(b)
     if b.watched:

@@ -243,7 +243,7 @@ def _array(marker: bytes, items: Sequence[Any], resp: int, out: bytearray) -> No
             out += b"\r\n"
         elif kind is int:
             out += _INTEGERS[item] if 0 <= item < _SMALL else b":%d\r\n" % item
-        elif kind is list:
+        elif kind is list or kind is tuple:
             _array(b"*", item, resp, out)
         elif kind is Double:
             _double(item, resp, out)
