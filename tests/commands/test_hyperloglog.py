@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from godis.commands import load_all
+from godis.commands import hyperloglog as h, load_all
 from godis.commands.hyperloglog import (
     HLL_DENSE_SIZE,
     _pack_dense,
@@ -330,3 +330,63 @@ def test_pfcount_cache_update_signals_the_key() -> None:
     assert watcher.touched == 1
     godis.call("PFCOUNT", "h")  # cached now: nothing changes
     assert watcher.touched == 1
+
+
+# -- many elements in one PFADD: the opcode list gives hllSparseSet's bytes -----------------------
+
+def _one_by_one(hll: bytearray, pairs: list[tuple[int, int]], max_bytes: int) -> int:
+    updated = 0
+    for index, count in pairs:
+        if hll[4] == h.HLL_DENSE:
+            updated += h._dense_add(hll, index, count)
+        else:
+            updated += h._sparse_set(hll, index, count, max_bytes)
+    return updated
+
+
+def _through_opcodes(hll: bytearray, pairs: list[tuple[int, int]], max_bytes: int) -> int:
+    sparse = h.SparseOpcodes.decode(hll)
+    assert sparse is not None
+    updated = 0
+    for position, (index, count) in enumerate(pairs):
+        changed = sparse.set(index, count, max_bytes)
+        if changed is None:
+            hll[h.HLL_HDR_SIZE:] = sparse.encode()
+            h._promote(hll, index, count)
+            return updated + 1 + _one_by_one(hll, pairs[position + 1:], max_bytes)
+        updated += changed
+    hll[h.HLL_HDR_SIZE:] = sparse.encode()
+    return updated
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=st.lists(st.tuples(st.integers(0, 16383), st.integers(1, 34)), max_size=40),
+       pairs=st.lists(st.tuples(st.one_of(st.integers(0, 16383), st.integers(0, 40)),
+                                st.integers(1, 34)), min_size=1, max_size=120),
+       max_bytes=st.sampled_from([40, 120, 3000]))
+def test_opcode_list_updates_match_hllsparseset(before: list[tuple[int, int]],
+                                                pairs: list[tuple[int, int]],
+                                                max_bytes: int) -> None:
+    """Property: PFADD's opcode-list path leaves the same bytes (and the same count of changed
+    registers) as one hllSparseSet per element, promotion to dense included."""
+    start = bytearray(h._EMPTY_SPARSE)
+    _one_by_one(start, before, 3000)
+    if start[4] == h.HLL_DENSE:
+        return
+    expected, got = bytearray(start), bytearray(start)
+    updated = _one_by_one(expected, pairs, max_bytes)
+    assert _through_opcodes(got, pairs, max_bytes) == updated
+    if updated:  # PFADD invalidates the cached cardinality after its updates, either way
+        h._invalidate_cache(expected)
+        h._invalidate_cache(got)
+    assert got == expected
+
+
+def test_a_big_pfadd_matches_redis(differ: Differ) -> None:
+    """One PFADD of 2,000 elements (sparse until it grows past hll-sparse-max-bytes), then
+    more: the same bytes as Redis's, and the same count."""
+    differ.check("PFADD", "big", *[f"e{n}" for n in range(300)])
+    differ.check("GET", "big")
+    differ.check("PFADD", "big", *[f"e{n}" for n in range(200, 2000)])
+    differ.check("GET", "big")
+    differ.check("PFCOUNT", "big")
