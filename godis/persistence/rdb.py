@@ -773,7 +773,7 @@ _SIZE_ESTIMATE_OVERHEAD = 8
 _PACKED_THRESHOLD = 1 << 30
 
 
-def _quicklist_nodes(items: Iterable[bytes | bytearray], fill: int) -> list[tuple[int, bytes]]:
+def quicklist_nodes(items: Iterable[bytes | bytearray], fill: int) -> list[tuple[int, bytes]]:
     """The nodes ``quicklistPushTail`` builds for ``items``: (container, listpack or element).
 
     ``_quicklistNodeAllowInsert``: a node takes an element while its listpack plus the element
@@ -822,7 +822,7 @@ def encode_value(value: Value, options: Encodings = DEFAULT_ENCODINGS) -> tuple[
     if kind is bytes or kind is bytearray:
         return RDB_TYPE_STRING, encode_string(value, compress)  # type: ignore[arg-type]
     if kind is ListValue:
-        nodes = _quicklist_nodes(value, options.list_max_listpack_size)  # type: ignore[arg-type]
+        nodes = quicklist_nodes(value, options.list_max_listpack_size)  # type: ignore[arg-type]
         parts = [encode_length(len(nodes))]
         for container, blob in nodes:
             parts.append(encode_length(container))
@@ -1344,6 +1344,7 @@ __all__ = [
     "lzf_compress",
     "lzf_decompress",
     "parse_rdb",
+    "quicklist_nodes",
     "restore_payload",
     "save_rdb",
     "verify_payload",

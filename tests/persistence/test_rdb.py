@@ -490,3 +490,22 @@ def test_idle_and_expire_opcodes() -> None:
     keyspace.lru_clock_ms = 100_000
     load_into_keyspace(parsed, keyspace, now_ms=0)
     assert keyspace.databases[0].access[b"k"] == 70_000
+
+
+def test_debug_object_sizes_equal_redis(diff: Differ) -> None:
+    """DEBUG OBJECT's serializedlength (``rdbSavedObjectLen``) and quicklist node figures."""
+    for argv in (("SET", "s", "x" * 100), ("SET", "i", "12345"), ("SET", "b", bytes(range(50))),
+                 ("RPUSH", "l", *[f"item{i}" for i in range(3000)]), ("RPUSH", "m", "a", "b"),
+                 ("SADD", "is", "1", "2"), ("ZADD", "z", "1", "a", "2", "b"),
+                 ("ZADD", "zz", *[x for i in range(300) for x in (str(i), f"m{i}")]),
+                 ("HSET", "h", "f", "v"), ("SADD", "hs", *[f"s{i}" for i in range(100)])):
+        diff.check(*argv)
+    for key in ("s", "i", "b", "l", "m", "is", "z", "zz", "h", "hs"):
+        mine, theirs = diff.both("DEBUG", "OBJECT", key)
+        assert _stable_fields(mine) == _stable_fields(theirs), key
+
+
+def _stable_fields(reply: bytes) -> list[bytes]:
+    """DEBUG OBJECT's fields without the address and the LRU clock."""
+    return [part for part in reply.split()
+            if not part.startswith((b"+Value", b"at:", b"lru:", b"lru_seconds_idle:"))]
