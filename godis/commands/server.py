@@ -15,6 +15,7 @@ from godis import REDIS_COMPAT_VERSION, __version__
 from godis.client import Client
 from godis.commands import notify
 from godis.errors import SYNTAX, CommandError, ConfigError
+from godis.persistence.snapshot import save_snapshot
 from godis.protocol.writer import OK, Map, Raw, Reply, Status, Verbatim
 from godis.state import ServerState, parse_output_limits
 from godis.table import command, container
@@ -432,7 +433,9 @@ def lastsave_command(client: Client, argv: list[bytes]) -> Reply:
          "then shut down the server", complexity="O(N) when saving, where N is the total "
          "number of keys in all databases when saving data, otherwise O(1)")
 def shutdown_command(client: Client, argv: list[bytes]) -> Reply:
-    """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: graceful stop (the AOF is always synced)."""
+    """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: graceful stop (the AOF is always synced).
+
+    SAVE writes the RDB file first (as does a configured ``save`` point unless NOSAVE)."""
     options = {arg.lower() for arg in argv[1:]}
     if not options <= {b"nosave", b"save", b"now", b"force", b"abort"} or (
             b"nosave" in options and b"save" in options):
@@ -441,6 +444,13 @@ def shutdown_command(client: Client, argv: list[bytes]) -> Reply:
         if len(options) > 1:
             raise CommandError(SYNTAX)
         raise CommandError("ERR No shutdown in progress.")
-    client.server.request_shutdown()
+    server = client.server
+    if b"save" in options or (b"nosave" not in options and str(server.config["save"]).strip()):
+        try:  # prepareForShutdown: the RDB first; a failure stops the shutdown unless FORCE
+            save_snapshot(server)
+        except OSError:
+            if b"force" not in options:
+                raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.") from None
+    server.request_shutdown()
     client.close_after_reply = True
     return Raw(b"")  # no reply: the connection closes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,3 +144,25 @@ def test_debug_reload_options(rdiff: Differ) -> None:
                  ("DEBUG", "RELOAD", "FOO"), ("LRANGE", "l", 0, -1)):
         rdiff.check(*argv)
     assert parse_reply(rdiff.godis.call("INFO", "persistence")) is not None
+
+
+def test_shutdown_save(tmp_path: Path) -> None:
+    with running_server(dir=str(tmp_path)) as server:
+        conn = redis.Redis(port=server.port)
+        conn.set("k", "kept")
+        conn.close()
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(b"SHUTDOWN SAVE\r\n")
+            assert sock.recv(100) == b""  # no reply: closed once the file is written
+    assert parse_rdb((tmp_path / "dump.rdb").read_bytes()).keys[0].value == b"kept"
+
+
+def test_shutdown_save_failure_keeps_running(tmp_path: Path) -> None:
+    godis = GodisDirect(Config(appendonly=False, dir=str(tmp_path / "missing")))
+    stopped: list[bool] = []
+    godis.server.request_shutdown = lambda: stopped.append(True)
+    assert godis.call("SHUTDOWN", "SAVE") == b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+    assert godis.call("SAVE") == b"-ERR\r\n"
+    assert stopped == []
+    assert godis.call("SHUTDOWN", "NOSAVE") == b""
+    assert stopped == [True]
