@@ -93,6 +93,13 @@ def _text(text: str) -> str:
     return text
 
 
+def _file_name(text: str) -> str:
+    """``isValidDBfilename``: a name inside ``dir``, not a path."""
+    if os.path.basename(text) != text:
+        raise ValueError("dbfilename can't be a path, just a filename")
+    return text
+
+
 def _show_bool(value: Any) -> str:
     return "yes" if value else "no"
 
@@ -141,7 +148,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("save", "", _text, _show),  # godis has no RDB snapshots: no save points
     _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads and RDB files
     _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
-    Parameter("dbfilename", "dump.rdb", _text, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
+    Parameter("dbfilename", "dump.rdb", _file_name, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
     Parameter("requirepass", "", _text, _show),
     _int_param("maxclients", 10000, 1),
     _int_param("timeout", 0, 0),
@@ -168,6 +175,8 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+PROTECTED = frozenset({"dbfilename"})
+"""PROTECTED_CONFIG parameters: CONFIG SET refuses them (``enable-protected-configs no``)."""
 ALIASES = {"hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
            "list-max-ziplist-size": "list-max-listpack-size",
@@ -231,6 +240,8 @@ class Config:
         param = BY_NAME[canonical]
         if not at_start and not param.mutable:
             raise ConfigError("can't set immutable config")
+        if not at_start and canonical in PROTECTED:
+            raise ConfigError("can't set protected config")
         try:
             value = param.parse(text)
         except ValueError as error:

@@ -96,7 +96,7 @@ def test_checksum_and_compression_settings(tmp_path: Path) -> None:
     assert data[-8:] == bytes(8)
     assert b"abab" not in data  # LZF by default
     assert godis.call("CONFIG", "SET", "rdbcompression", "no") == b"+OK\r\n"
-    assert godis.call("CONFIG", "SET", "dbfilename", "other.rdb") == b"+OK\r\n"
+    godis.server.config.set_text("dbfilename", "other.rdb", at_start=True)
     assert godis.call("SAVE") == b"+OK\r\n"
     assert b"ab" * 100 in (tmp_path / "other.rdb").read_bytes()
     assert parse_rdb((tmp_path / "other.rdb").read_bytes()).keys[0].value == b"ab" * 100
@@ -166,3 +166,12 @@ def test_shutdown_save_failure_keeps_running(tmp_path: Path) -> None:
     assert stopped == []
     assert godis.call("SHUTDOWN", "NOSAVE") == b""
     assert stopped == [True]
+
+
+def test_config_matches_redis(rdiff: Differ) -> None:
+    for argv in (("CONFIG", "GET", "rdbchecksum"), ("CONFIG", "GET", "dbfilename"),
+                 ("CONFIG", "SET", "dbfilename", "a/b.rdb"), ("CONFIG", "SET", "rdbchecksum", "no"),
+                 ("CONFIG", "SET", "rdbcompression", "maybe"),
+                 ("CONFIG", "SET", "rdbcompression", "no"), ("CONFIG", "GET", "rdbcompression"),
+                 ("CONFIG", "SET", "rdbcompression", "yes")):
+        rdiff.check(*argv)
