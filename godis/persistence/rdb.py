@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -861,14 +861,7 @@ def encode_value(value: Value, options: Encodings = DEFAULT_ENCODINGS) -> tuple[
             parts.append(encode_string(name, compress))
             parts.append(encode_string(content, compress))
         return RDB_TYPE_HASH, b"".join(parts)
-    raise TypeError(f"no RDB encoding for {kind.__name__}")
-
-
-ValueDecoder = Callable[[int, Reader, Encodings], Value]
-"""Decodes one RDB type: (type, reader positioned after the type byte, settings) -> value."""
-
-EXTRA_DECODERS: dict[int, ValueDecoder] = {}
-"""Decoders for types this module leaves to others (streams: 15 and 19), by RDB type."""
+    raise TypeError(f"no RDB encoding for {kind.__name__}")  # streams: to come, as a branch
 
 
 def _new_hash(pairs: Iterable[tuple[bytes, bytes]], encoding: str) -> HashValue:
@@ -963,9 +956,7 @@ def decode_value(kind: int, reader: Reader, options: Encodings = DEFAULT_ENCODIN
                 RDB_TYPE_ZSET_ZIPLIST, RDB_TYPE_ZSET_LISTPACK, RDB_TYPE_HASH_ZIPLIST,
                 RDB_TYPE_HASH_LISTPACK):
         return _decode_blob(kind, reader.string(), options)
-    if kind in EXTRA_DECODERS:
-        return EXTRA_DECODERS[kind](kind, reader, options)
-    if kind in (RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2):
+    if kind in (RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2):  # streams: to come
         raise RDBError("Stream values are not supported by this build")
     if kind in (RDB_TYPE_MODULE, RDB_TYPE_MODULE_2):
         raise RDBError("The RDB file contains module data I can't load: godis has no modules")
@@ -1319,7 +1310,6 @@ def load_into_keyspace(parsed: RDBFile, keyspace: Keyspace, now_ms: int, *,
 
 __all__ = [
     "DEFAULT_ENCODINGS",
-    "EXTRA_DECODERS",
     "RDB_VERSION",
     "DumpPayloadError",
     "EmptyKeyError",
