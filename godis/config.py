@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,30 @@ def _text(text: str) -> str:
     return text
 
 
+_STRTOLL = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
+
+
+def _save_points(text: str) -> str:
+    """``save``: pairs of seconds (>= 1) and changes (>= 0), split on single spaces and read
+    with ``strtoll`` as ``setConfigSaveOption`` does (so ``"5 "`` is ``5 0``)."""
+    words = text.split(" ") if text else []
+    numbers = []
+    for word in words:
+        if word and not _STRTOLL.fullmatch(word):
+            raise ValueError("Invalid save parameters")
+        numbers.append(int(word) if word else 0)
+    if len(numbers) % 2 or any(number < (0 if index % 2 else 1)
+                               for index, number in enumerate(numbers)):
+        raise ValueError("Invalid save parameters")
+    return " ".join(map(str, numbers))
+
+
+def parse_save_points(text: str) -> list[tuple[int, int]]:
+    """The (seconds, changes) pairs of a validated ``save`` value."""
+    numbers = [int(word) for word in text.split()]
+    return list(zip(numbers[0::2], numbers[1::2], strict=True))
+
+
 def _file_name(text: str) -> str:
     """``isValidDBfilename``: a name inside ``dir``, not a path."""
     if os.path.basename(text) != text:
@@ -145,7 +170,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("databases", 16, 1, 1_000_000, mutable=False),
     Parameter("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
     Parameter("logfile", "", _text, _show, mutable=False),
-    Parameter("save", "", _text, _show),  # godis has no RDB snapshots: no save points
+    Parameter("save", "", _save_points, _show),  # none by default, as redis-server --save ""
     _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads and RDB files
     _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
     Parameter("dbfilename", "dump.rdb", _file_name, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up

@@ -86,6 +86,8 @@ class ServerState:
         self.output_buffer_limits = parse_output_limits(
             str(self.config["client-output-buffer-limit"]))
         self.last_save = int(time.time())
+        self.last_bgsave_ok = True  # rdb_last_bgsave_status; a failed one delays save points
+        self.last_bgsave_try = 0
         # pub/sub registry: channel/pattern -> subscribed clients (in subscription order)
         self.channels: dict[bytes, dict[Client, None]] = {}
         self.patterns: dict[bytes, dict[Client, None]] = {}

@@ -15,7 +15,7 @@ from godis.client import Client
 from godis.commands.server import help_lines
 from godis.errors import CommandError
 from godis.persistence.rewrite import rewrite_aof
-from godis.persistence.snapshot import save_snapshot
+from godis.persistence.snapshot import background_save, save_snapshot
 from godis.protocol.writer import (
     OK,
     Raw,
@@ -158,7 +158,8 @@ def bgsave_command(client: Client, argv: list[bytes]) -> Reply:
     """BGSAVE [SCHEDULE]: as SAVE, done before replying (there is no child process)."""
     if len(argv) > 2 or (len(argv) == 2 and argv[1].lower() != b"schedule"):
         raise CommandError("ERR syntax error")
-    _save(client)
+    if not background_save(client.server):
+        raise CommandError("ERR")
     return Status("Background saving started")
 
 

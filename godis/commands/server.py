@@ -281,7 +281,7 @@ def _info_persistence(client: Client) -> list[str]:
         "rdb_changes_since_last_save:" + str(client.keyspace.dirty),
         "rdb_bgsave_in_progress:0",
         f"rdb_last_save_time:{server.last_save}",
-        "rdb_last_bgsave_status:ok",
+        f"rdb_last_bgsave_status:{'ok' if server.last_bgsave_ok else 'err'}",
         f"aof_enabled:{int(bool(server.config.appendonly))}",
         "aof_rewrite_in_progress:0",
         "aof_rewrite_scheduled:0",

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterable
 
+from godis.config import parse_save_points
 from godis.errors import GodisError
 from godis.persistence.files import write_atomically
 from godis.persistence.rdb import (
@@ -61,6 +62,39 @@ def save_snapshot(server: ServerState, functions: Iterable[bytes] = ()) -> str:
     server.last_save = int(time.time())
     log.info("DB saved on disk")
     return path
+
+
+BGSAVE_RETRY_DELAY = 5  # CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed save is retried
+
+
+def background_save(server: ServerState, functions: Iterable[bytes] = (),
+                    now: float | None = None) -> bool:
+    """BGSAVE and the save points: as :func:`save_snapshot` (synchronously: godis does not
+    fork yet), recording the outcome for ``rdb_last_bgsave_status``; whether it worked."""
+    server.last_bgsave_try = int(time.time() if now is None else now)
+    try:
+        save_snapshot(server, functions)
+    except OSError:
+        server.last_bgsave_ok = False
+        log.warning("Background saving error")
+        return False
+    server.last_bgsave_ok = True
+    log.info("Background saving terminated with success")
+    return True
+
+
+def save_if_due(server: ServerState, now: float | None = None) -> bool:
+    """serverCron's save points: the first ``save`` pair whose changes and seconds have passed
+    triggers a save (not sooner than 5 s after a failed one); whether one ran."""
+    now = time.time() if now is None else now
+    dirty = server.keyspace.dirty
+    for seconds, changes in parse_save_points(str(server.config["save"])):
+        if (dirty >= changes and now - server.last_save > seconds
+                and (now - server.last_bgsave_try > BGSAVE_RETRY_DELAY or server.last_bgsave_ok)):
+            log.info("%d changes in %d seconds. Saving...", changes, seconds)
+            background_save(server, now=now)
+            return True
+    return False
 
 
 def load_snapshot(server: ServerState, *, flush: bool = False,

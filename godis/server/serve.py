@@ -32,7 +32,7 @@ from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
-from godis.persistence.snapshot import load_snapshot
+from godis.persistence.snapshot import load_snapshot, save_if_due
 from godis.server.connection import Connection
 from godis.state import ServerState
 
@@ -55,6 +55,7 @@ async def _server_cron(server: ServerState) -> None:
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
+            save_if_due(server)  # the ``save`` points
 
 
 async def _close_idle_clients(server: ServerState) -> None:

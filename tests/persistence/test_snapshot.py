@@ -14,7 +14,7 @@ import redis
 
 from godis.config import Config
 from godis.persistence.rdb import parse_rdb
-from godis.persistence.snapshot import SnapshotError, load_snapshot
+from godis.persistence.snapshot import SnapshotError, load_snapshot, save_if_due
 from godis.state import ServerState
 from tests.support import redispy
 from tests.support.differential import Differ, GodisDirect
@@ -175,3 +175,35 @@ def test_config_matches_redis(rdiff: Differ) -> None:
                  ("CONFIG", "SET", "rdbcompression", "no"), ("CONFIG", "GET", "rdbcompression"),
                  ("CONFIG", "SET", "rdbcompression", "yes")):
         rdiff.check(*argv)
+
+
+def test_save_points(tmp_path: Path) -> None:
+    godis = GodisDirect(Config(appendonly=False, dir=str(tmp_path)))
+    server = godis.server
+    assert godis.call("CONFIG", "SET", "save", "10 2 100 1") == b"+OK\r\n"
+    godis.call("SET", "a", "1")
+    now = server.last_save + 11
+    assert not save_if_due(server, now)  # 1 change: the 10 s point wants 2
+    godis.call("SET", "b", "2")
+    assert save_if_due(server, now)
+    assert server.keyspace.dirty == 0
+    assert len(parse_rdb((tmp_path / "dump.rdb").read_bytes()).keys) == 2
+    godis.call("SET", "c", "3")
+    assert not save_if_due(server, server.last_save + 50)
+    assert save_if_due(server, server.last_save + 101)
+    server.config.set_text("dir", str(tmp_path / "missing"), at_start=True)
+    godis.call("SET", "d", "4")
+    assert save_if_due(server, server.last_save + 200)  # tried, and failed
+    assert not server.last_bgsave_ok
+    assert b"rdb_last_bgsave_status:err" in godis.call("INFO", "persistence")
+    assert not save_if_due(server, server.last_bgsave_try + 2)  # retried only after 5 s
+    server.config.set_text("dir", str(tmp_path), at_start=True)
+    assert save_if_due(server, server.last_bgsave_try + 6)
+    assert server.last_bgsave_ok
+
+
+def test_save_config_matches_redis(rdiff: Differ) -> None:
+    for value in ("3600 1 300 100 60 10000", "", "1", "0 1", "1 -1", "a b", "5 0", " 7   3 ", "5 ", "+5 1", "-", "5 1 "):
+        rdiff.check("CONFIG", "SET", "save", value)
+        rdiff.check("CONFIG", "GET", "save")
+    rdiff.check("CONFIG", "SET", "save", "")
