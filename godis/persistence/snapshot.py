@@ -20,6 +20,7 @@ from godis.persistence.rdb import (
     Encodings,
     LoadStats,
     RDBError,
+    RDBFile,
     load_into_keyspace,
     parse_rdb,
     save_rdb,
@@ -97,12 +98,11 @@ def save_if_due(server: ServerState, now: float | None = None) -> bool:
     return False
 
 
-def load_snapshot(server: ServerState, *, flush: bool = False,
-                  allow_duplicates: bool = False) -> LoadStats | None:
-    """``rdbLoad`` of ``dir/dbfilename`` into the keyspace; None when there is no file.
+def read_snapshot(server: ServerState) -> RDBFile | None:
+    """Read and parse ``dir/dbfilename`` without touching the keyspace (so it may run in a
+    worker thread while the server answers -LOADING); None when there is no file.
 
-    Keys already expired are dropped (a master loading an RDB). SnapshotError, with Redis's
-    log text, when the file is damaged; the keyspace may then hold part of it."""
+    SnapshotError, with Redis's log text, when the file is damaged."""
     path = rdb_path(server)
     try:
         with open(path, "rb") as handle:
@@ -111,26 +111,46 @@ def load_snapshot(server: ServerState, *, flush: bool = False,
         return None
     except OSError as error:
         raise SnapshotError(f"Fatal error loading the DB: {error.strerror}. Exiting.") from None
-    keyspace = server.keyspace
-    started = time.monotonic()
-    loading = keyspace.loading
-    keyspace.loading = True
+    server.loading_total_bytes = len(data)
+    server.loading_loaded_bytes = 0
+    server.loading_started_at = time.time()
     try:
         parsed = parse_rdb(data, options=Encodings.from_config(server.config),
-                           databases=len(keyspace.databases),
+                           databases=len(server.keyspace.databases),
                            verify_checksum=bool(server.config["rdbchecksum"]))
-        if flush:
-            keyspace.flush_all()
+    except RDBError as error:
+        raise SnapshotError(f"Internal error in RDB reading: {error}") from None
+    server.loading_loaded_bytes = len(data)
+    version = parsed.aux.get(b"redis-ver")
+    if version is not None:
+        log.info("Loading RDB produced by version %s", version.decode(errors="replace"))
+    return parsed
+
+
+def apply_snapshot(server: ServerState, parsed: RDBFile, *, flush: bool = False,
+                   allow_duplicates: bool = False) -> LoadStats:
+    """Put a parsed file's keys in the keyspace (keys already expired are dropped, as a master
+    loading an RDB drops them); ``flush`` empties the databases first (DEBUG RELOAD)."""
+    keyspace = server.keyspace
+    if flush:
+        keyspace.flush_all()
+    try:
         stats = load_into_keyspace(parsed, keyspace, keyspace.now_ms(),
                                    allow_duplicates=allow_duplicates)
     except RDBError as error:
         raise SnapshotError(f"Internal error in RDB reading: {error}") from None
-    finally:
-        keyspace.loading = loading
-    version = parsed.aux.get(b"redis-ver")
-    if version is not None:
-        log.info("Loading RDB produced by version %s", version.decode(errors="replace"))
     log.info("Done loading RDB, keys loaded: %d, keys expired: %d.", stats.loaded, stats.expired)
+    return stats
+
+
+def load_snapshot(server: ServerState, *, flush: bool = False,
+                  allow_duplicates: bool = False) -> LoadStats | None:
+    """``rdbLoad``: :func:`read_snapshot` then :func:`apply_snapshot`; None without a file."""
+    started = time.monotonic()
+    parsed = read_snapshot(server)
+    if parsed is None:
+        return None
+    stats = apply_snapshot(server, parsed, flush=flush, allow_duplicates=allow_duplicates)
     log.info("DB loaded from disk: %.3f seconds", time.monotonic() - started)
     return stats
 

@@ -32,7 +32,7 @@ from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
-from godis.persistence.snapshot import load_snapshot, save_if_due
+from godis.persistence.snapshot import apply_snapshot, read_snapshot, save_if_due
 from godis.server.connection import Connection
 from godis.state import ServerState
 
@@ -194,8 +194,15 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
     """Replay the AOF (if enabled) in steps, serving -LOADING between them, then open it for
     appending; raise ``AofError`` on damage."""
     config = server.config
-    if not config.appendonly:
-        load_snapshot(server)  # dir/dbfilename, when there is one (loadDataFromDisk)
+    if not config.appendonly:  # dir/dbfilename, when there is one (loadDataFromDisk)
+        server.loading = True  # parsed in a thread: clients meanwhile get -LOADING
+        try:
+            parsed = await trio.to_thread.run_sync(read_snapshot, server)
+            if parsed is not None:
+                async with server.keyspace.locked():
+                    apply_snapshot(server, parsed)
+        finally:
+            server.loading = False
         return None
     try:
         os.makedirs(config.dir, exist_ok=True)

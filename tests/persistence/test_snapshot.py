@@ -6,18 +6,23 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from godis.config import Config
-from godis.persistence.rdb import parse_rdb
+from godis.keyspace.keyspace import Keyspace
+from godis.persistence.rdb import Encodings, parse_rdb, save_rdb
 from godis.persistence.snapshot import SnapshotError, load_snapshot, save_if_due
 from godis.state import ServerState
 from tests.support import redispy
 from tests.support.differential import Differ, GodisDirect
+from tests.support.process import godis_process
 from tests.support.redis_server import REDIS_SERVER, SKIP_REASON, redis_server
 from tests.support.resp import RespConnection, parse_reply
 from tests.support.server_thread import running_server
@@ -207,3 +212,28 @@ def test_save_config_matches_redis(rdiff: Differ) -> None:
         rdiff.check("CONFIG", "SET", "save", value)
         rdiff.check("CONFIG", "GET", "save")
     rdiff.check("CONFIG", "SET", "save", "")
+
+
+@pytest.mark.slow
+def test_clients_get_loading_while_the_rdb_loads(tmp_path: Path) -> None:
+    """With the AOF off the RDB is parsed in a thread: clients meanwhile get -LOADING."""
+    keyspace = Keyspace()
+    data = keyspace.databases[0].data
+    for n in range(300_000):
+        data[b"k%d" % n] = b"v"
+    (tmp_path / "dump.rdb").write_bytes(save_rdb(keyspace, options=Encodings(compression=False)))
+    with godis_process(tmp_path, "--no-appendonly") as (_proc, port):
+        conn = redis.Redis(port=port, retry=Retry(NoBackoff(), 0))
+        with pytest.raises(redis.BusyLoadingError, match="Redis is loading the dataset"):
+            conn.ping()
+        assert conn.info("persistence")["loading"] == 1
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                assert conn.ping()
+                break
+            except redis.BusyLoadingError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert conn.dbsize() == 300_000
+        conn.close()
