@@ -1189,6 +1189,7 @@ class RDBFile:
     keys: list[LoadedKey] = field(default_factory=list)
     empty_keys_skipped: int = 0
     checksum: int = 0  # as stored; 0 when the writer had rdbchecksum off
+    end: int = 0  # the offset after the checksum: where an AOF tail follows an RDB preamble
     resize_hints: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -1265,6 +1266,7 @@ def parse_rdb(data: bytes, *, options: Encodings = DEFAULT_ENCODINGS, databases:
         result.checksum = stored
         if verify_checksum and stored and stored != crc64(memoryview(data)[:end]):
             raise RDBError("RDB CRC error")
+    result.end = reader.pos
     return result
 
 
