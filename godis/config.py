@@ -301,6 +301,7 @@ class Config:
         except OSError as error:
             raise ConfigError(f"Fatal error, can't open config file '{path}': "
                               f"{error.strerror}") from None
+        saves: list[str] = []  # "save" lines add up, as Redis's (save "" clears them)
         for number, line in enumerate(lines, 1):
             stripped = line.strip()
             if not stripped or stripped.startswith("#"):
@@ -310,6 +311,9 @@ class Config:
             except ValueError:
                 raise ConfigError(f"{path}:{number}: unbalanced quotes in configuration line") from None
             name, args = words[0], words[1:]
+            if name.lower() == "save":
+                saves = [] if args in ([], [""]) else saves + args
+                args = saves
             try:
                 self.set_text(name, " ".join(args), at_start=True)
             except ConfigError as error:

@@ -445,7 +445,7 @@ def shutdown_command(client: Client, argv: list[bytes]) -> Reply:
             raise CommandError(SYNTAX)
         raise CommandError("ERR No shutdown in progress.")
     server = client.server
-    if b"save" in options or (b"nosave" not in options and str(server.config["save"]).strip()):
+    if b"save" in options or (b"nosave" not in options and str(server.config["save"])):
         try:  # prepareForShutdown: the RDB first; a failure stops the shutdown unless FORCE
             save_snapshot(server)
         except OSError:

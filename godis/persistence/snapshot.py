@@ -98,6 +98,20 @@ def save_if_due(server: ServerState, now: float | None = None) -> bool:
     return False
 
 
+def final_save(server: ServerState) -> bool:
+    """``prepareForShutdown`` on a signal: with save points configured, save the RDB first;
+    whether the shutdown may go on (False: the save failed and the server keeps running)."""
+    if not parse_save_points(str(server.config["save"])):
+        return True
+    log.info("Saving the final RDB snapshot before exiting.")
+    try:
+        save_snapshot(server)
+    except OSError:
+        log.warning("Error trying to save the DB, can't exit.")
+        return False
+    return True
+
+
 def read_snapshot(server: ServerState) -> RDBFile | None:
     """Read and parse ``dir/dbfilename`` without touching the keyspace (so it may run in a
     worker thread while the server answers -LOADING); None when there is no file.

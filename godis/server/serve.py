@@ -32,7 +32,7 @@ from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
-from godis.persistence.snapshot import apply_snapshot, read_snapshot, save_if_due
+from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot, save_if_due
 from godis.server.connection import Connection
 from godis.state import ServerState
 
@@ -79,6 +79,12 @@ async def _watch_signals(server: ServerState) -> None:
         async for signum in signals:
             name = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
             log.warning("Received %s scheduling shutdown...", name)
+            async with server.keyspace.locked():
+                saved = final_save(server)  # with save points, the RDB first
+            if not saved:
+                log.warning("Errors trying to shut down the server. Check the logs for more "
+                            "information.")
+                continue
             server.request_shutdown()
             return
 

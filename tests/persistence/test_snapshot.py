@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -237,3 +238,17 @@ def test_clients_get_loading_while_the_rdb_loads(tmp_path: Path) -> None:
                 time.sleep(0.05)
         assert conn.dbsize() == 300_000
         conn.close()
+
+
+@pytest.mark.slow
+def test_sigterm_saves_with_save_points(tmp_path: Path) -> None:
+    conf = tmp_path / "godis.conf"
+    conf.write_text("appendonly no\nsave 3600 1\nsave 300 100\n")
+    with godis_process(tmp_path, "--config", str(conf)) as (proc, port):
+        conn = redis.Redis(port=port)
+        assert conn.config_get("save") == {"save": "3600 1 300 100"}
+        conn.set("k", "saved on SIGTERM")
+        conn.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    assert parse_rdb((tmp_path / "dump.rdb").read_bytes()).keys[0].value == b"saved on SIGTERM"
