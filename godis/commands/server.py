@@ -50,10 +50,16 @@ def flushdb_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Remove all keys from all databases",
          complexity="O(N) where N is the total number of keys in all databases")
 def flushall_command(client: Client, argv: list[bytes]) -> Reply:
-    """FLUSHALL [ASYNC|SYNC]."""
+    """FLUSHALL [ASYNC|SYNC]: with save points, the emptied dataset is saved at once
+    (``flushAllDataAndResetRDB``)."""
     _flush_mode(argv)
     client.keyspace.flush_all()
-    client.keyspace.dirty += 1
+    if str(client.server.config["save"]):
+        try:
+            save_snapshot(client.server)
+        except OSError:
+            pass  # logged; Redis ignores it too
+    client.keyspace.dirty += 1  # forceCommandPropagation
     return OK
 
 

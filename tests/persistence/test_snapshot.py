@@ -252,3 +252,15 @@ def test_sigterm_saves_with_save_points(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
     assert parse_rdb((tmp_path / "dump.rdb").read_bytes()).keys[0].value == b"saved on SIGTERM"
+
+
+def test_flushall_saves_with_save_points(tmp_path: Path) -> None:
+    godis = GodisDirect(Config(appendonly=False, dir=str(tmp_path)))
+    godis.call("SET", "k", "v")
+    godis.call("SAVE")
+    godis.call("FLUSHALL")  # no save points: the file keeps k
+    assert len(parse_rdb((tmp_path / "dump.rdb").read_bytes()).keys) == 1
+    godis.call("CONFIG", "SET", "save", "100 1")
+    godis.call("SET", "k", "v")
+    godis.call("FLUSHALL")
+    assert parse_rdb((tmp_path / "dump.rdb").read_bytes()).keys == []
