@@ -368,3 +368,12 @@ def test_restore_while_loading_keeps_expired_keys() -> None:
     assert godis.call("RESTORE", "k", 1, dump_payload(b"v"), "ABSTTL") == b"+OK\r\n"
     keyspace.loading = False
     assert keyspace.databases[0].expires == {b"k": 1}
+
+
+@pytest.mark.parametrize("fill", [-1, -3, -5, 1, 5, 128])
+def test_list_nodes_follow_list_max_listpack_size(diff: Differ, fill: int) -> None:
+    diff.check("CONFIG", "SET", "list-max-listpack-size", fill)
+    diff.check("RPUSH", "l", *[f"element-{i}" * (i % 7) for i in range(1500)])
+    diff.check("RPUSH", "big", "x" * 9000, "y", "z" * 5000)
+    diff.check("DUMP", "l")
+    diff.check("DUMP", "big")
