@@ -7,6 +7,8 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -264,3 +266,13 @@ def test_flushall_saves_with_save_points(tmp_path: Path) -> None:
     godis.call("SET", "k", "v")
     godis.call("FLUSHALL")
     assert parse_rdb((tmp_path / "dump.rdb").read_bytes()).keys == []
+
+
+@pytest.mark.slow
+def test_damaged_file_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "dump.rdb").write_bytes(b"REDIS0010\xfe")
+    result = subprocess.run([sys.executable, "-m", "godis", "serve", "--port", "0", "--dir",
+                             str(tmp_path), "--no-appendonly"], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 1
+    assert "Unexpected EOF reading RDB file" in result.stderr + result.stdout
