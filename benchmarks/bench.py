@@ -2,7 +2,7 @@
 
 Usage (``nox -s bench -- ARGS`` runs the same in a fresh virtualenv)::
 
-    python benchmarks/bench.py [--tests ping,set,get,incr,hset] [--pipelines 1,16]
+    python benchmarks/bench.py [--tests ping,set,get,incr,hset,evalsha_incr] [--pipelines 1,16]
                                [--clients 50] [--repeat 3] [--seconds 2] [--aof]
                                [--markdown FILE]
 
@@ -45,7 +45,7 @@ from harness import (
     start_server,
 )
 
-DEFAULT_TESTS = "ping,set,get,incr,hset"
+DEFAULT_TESTS = "ping,set,get,incr,hset,evalsha_incr,evalsha_lock_release"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--tests",
         default=DEFAULT_TESTS,
-        help="comma list of redis-benchmark -t names (default: %(default)s)",
+        help="comma list of redis-benchmark -t names, or evalsha_incr / evalsha_lock_release "
+        "(EVALSHA of a preloaded script) (default: %(default)s)",
     )
     parser.add_argument(
         "--pipelines", default="1,16", help="comma list of -P depths (default: %(default)s)"

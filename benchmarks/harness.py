@@ -20,6 +20,7 @@ Nothing here asserts on speed: only harness failures (a server that does not sta
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import shutil
@@ -249,6 +250,37 @@ class BenchResult:
     errors: list[str] = field(default_factory=list)
 
 
+SCRIPT_TESTS = {
+    "evalsha_incr": "return redis.call('incr', KEYS[1])",
+    # redis-py's Lock release (LUA_RELEASE_SCRIPT), on a lock held by someone else
+    "evalsha_lock_release": (
+        "local token = redis.call('get', KEYS[1]) "
+        "if not token or token ~= ARGV[1] then return 0 end "
+        "redis.call('del', KEYS[1]) return 1"
+    ),
+}
+"""Script benchmarks: the script is loaded (SCRIPT LOAD) on each server first, then
+redis-benchmark sends ``EVALSHA <sha> 1 <key> <token>``: a cached script, no compile."""
+
+
+def load_script(port: int, test: str) -> str:
+    """SCRIPT LOAD the body of a script test on the server at ``port``; its sha."""
+    body = SCRIPT_TESTS[test].encode()
+    command = b"*3\r\n$6\r\nSCRIPT\r\n$4\r\nLOAD\r\n$%d\r\n%s\r\n" % (len(body), body)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(command)
+        reply = b""
+        while not reply.endswith(b"\r\n") or reply.count(b"\r\n") < 2:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    sha = hashlib.sha1(body).hexdigest()
+    if sha.encode() not in reply:
+        raise HarnessError(f"SCRIPT LOAD failed on port {port}: {reply[:200]!r}")
+    return sha
+
+
 def run_redis_benchmark(
     port: int,
     test: str,
@@ -269,8 +301,7 @@ def run_redis_benchmark(
         "127.0.0.1",
         "-p",
         str(port),
-        "-t",
-        test,
+        *(["-t", test] if test not in SCRIPT_TESTS else []),
         "-c",
         str(clients),
         "-n",
@@ -280,6 +311,8 @@ def run_redis_benchmark(
         "-q",
         "--csv",
     ]
+    if test in SCRIPT_TESTS:
+        argv += ["EVALSHA", load_script(port, test), "1", "bench:key", "token"]
     started = time.monotonic()
     try:
         done = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
@@ -300,7 +333,7 @@ def run_redis_benchmark(
     for row in csv.reader(io.StringIO(out)):
         if len(row) >= 2 and row[0] != "test":
             try:
-                rps[row[0]] = float(row[1])
+                rps[test.upper() if test in SCRIPT_TESTS else row[0]] = float(row[1])
             except ValueError:
                 errors.append(",".join(row))
         elif row and row[0] != "test":

@@ -11,6 +11,8 @@ Map of the package (layers: core <- commands <- shell; the core never imports
                         ``godis.acl`` hold the state it consults.
 - ``godis.client``, ``godis.state``  one connection's state; the server-wide state.
 - ``godis.keyspace``    the databases, their values, expiry and event flags.
+- ``godis.scripting``   the Lua engines behind EVAL and FCALL (lupa's Lua 5.1, Redis's sandbox
+                        and libraries) and the context of one run.
 - ``godis.commands``    one module per Redis source file; importing one registers its commands.
 - ``godis.server``      the only code that touches sockets: ``serve`` (nursery, listener,
                         background tasks, shutdown), ``connection`` (one task per client, the

@@ -381,6 +381,13 @@ def noperm_text(reason: str, obj: str) -> str:
     return _NOPERM[reason]
 
 
+_SCRIPT_DENIALS = {
+    "command": "can't run this command or subcommand",
+    "key": "can't access at least one of the keys mentioned in the command arguments",
+    "channel": "can't publish to the channel mentioned in the command",
+}
+
+
 def dryrun_text(reason: str, obj: str) -> str:
     if reason == "command":
         return f"This user has no permissions to run the '{obj}' command"
@@ -426,9 +433,11 @@ class AclRegistry:
             else:
                 default.nopass = True
 
-    def add_log(self, client: Client, reason: str, obj: str, username: str) -> None:
+    def add_log(self, client: Client, reason: str, obj: str, username: str,
+                context: str | None = None) -> None:
         """Group with a recent identical entry (within 60 s), as ACLAddLogEntry."""
-        context = "multi" if client.in_multi else "toplevel"
+        if context is None:
+            context = "multi" if client.in_multi else "toplevel"
         now = time.time()
         for entry in self.log:
             if (entry.reason == reason and entry.context == context and entry.obj == obj
@@ -448,19 +457,41 @@ class AclRegistry:
         """Recompute the fast-path flag after users changed."""
         self.any_restricted = any(not user.unrestricted for user in self.users.values())
 
-    def check(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
-        """None when ``client`` may run this, else the -NOPERM text (logged in ACL LOG)."""
+    def denial(self, client: Client, spec: CommandSpec,
+               argv: list[bytes]) -> tuple[str, str, str] | None:
+        """Why ``client``'s user may not run argv: (reason, object, user), or None."""
         if not self.any_restricted:
             return None
         user = self.users.get(client.user)
         if user is None or user.unrestricted:
             return None
         denied = user.denial(spec, argv)
+        return None if denied is None else (*denied, user.name)
+
+    def check(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
+        """None when ``client`` may run this, else the -NOPERM text (logged in ACL LOG)."""
+        if not self.any_restricted:
+            return None
+        denied = self.denial(client, spec, argv)
         if denied is None:
             return None
-        reason, obj = denied
-        self.add_log(client, reason, obj, user.name)
+        reason, obj, username = denied
+        self.add_log(client, reason, obj, username)
         return noperm_text(reason, obj)
+
+    def check_script(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
+        """A command a script calls (scriptVerifyACL): None, or why not in the words that
+        follow "The user executing the script " (getAclErrorMessage); logged as "lua"."""
+        denied = self.denial(client, spec, argv)
+        if denied is None:
+            return None
+        reason, obj, username = denied
+        self.add_log(client, reason, obj, username, context="lua")
+        return _SCRIPT_DENIALS[reason]
+
+    def permits(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> bool:
+        """Whether ``client``'s user may run argv (redis.acl_check_cmd; nothing is logged)."""
+        return self.denial(client, spec, argv) is None
 
     def authenticate(self, client: Client, username: bytes, password: bytes) -> bool:
         """Check a username/password pair; on success the client becomes that user."""

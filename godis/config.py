@@ -184,6 +184,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("notify-keyspace-events", "", parse_keyspace_events, flags_to_string),
     _int_param("slowlog-log-slower-than", 10000),
     _int_param("slowlog-max-len", 128, 0),
+    _int_param("busy-reply-threshold", 5000, 0),
     _int_param("hash-max-listpack-entries", 512, 0),
     _int_param("hash-max-listpack-value", 64, 0),
     _int_param("list-max-listpack-size", -2),
@@ -202,7 +203,8 @@ PARAMETERS: tuple[Parameter, ...] = (
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
 PROTECTED = frozenset({"dbfilename"})
 """PROTECTED_CONFIG parameters: CONFIG SET refuses them (``enable-protected-configs no``)."""
-ALIASES = {"hash-max-ziplist-entries": "hash-max-listpack-entries",
+ALIASES = {"lua-time-limit": "busy-reply-threshold",
+           "hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
            "list-max-ziplist-size": "list-max-listpack-size",
            "zset-max-ziplist-entries": "zset-max-listpack-entries",
@@ -254,6 +256,11 @@ class Config:
     @property
     def databases(self) -> int:
         return int(self._values["databases"])
+
+    @property
+    def busy_reply_threshold(self) -> int:
+        """Milliseconds a script runs before other clients get -BUSY (lua-time-limit)."""
+        return int(self._values["busy-reply-threshold"])
 
     @property
     def aof_path(self) -> str:

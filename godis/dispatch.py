@@ -18,6 +18,7 @@ from godis.client import Client
 from godis.errors import CommandError
 from godis.multi import exec_abort
 from godis.protocol.writer import QUEUED, ErrorReply, Reply, Status
+from godis.scripting.busy import BUSY_FUNCTION, BUSY_SCRIPT
 
 if TYPE_CHECKING:
     from godis.state import ServerState
@@ -104,6 +105,20 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     if client.keyspace.ready_keys:
         serve_ready_keys(client.server)
     return reply
+
+
+def execute_while_busy(client: Client, argv: list[bytes]) -> Reply:
+    """A command that arrives while a script runs past busy-reply-threshold: only
+    ``allow_busy`` commands run (SCRIPT KILL, FUNCTION KILL, SHUTDOWN...), the others get
+    -BUSY, as processCommand answers inside a yielding script."""
+    spec = resolve(argv)
+    if isinstance(spec, CommandSpec) and "allow_busy" in spec.flags:
+        return cast("Reply", execute(client, argv))
+    run = client.server.scripting.current
+    message = BUSY_SCRIPT if run is None or run.eval_mode else BUSY_FUNCTION
+    if isinstance(spec, CommandSpec):
+        return _reject(client, spec, message)
+    return ErrorReply(message)
 
 
 def paused_for(server: ServerState, commands: list[list[bytes]]) -> bool:

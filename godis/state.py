@@ -18,6 +18,7 @@ from godis.acl import AclRegistry
 from godis.blocking import BlockedClients
 from godis.config import Config, parse_memory
 from godis.keyspace.keyspace import Keyspace
+from godis.scripting.engine import Scripting
 
 if TYPE_CHECKING:
     from godis.client import Client
@@ -61,6 +62,8 @@ class ServerState:
         self.port = self.config.port  # the bound port, set once listening
         self.run_id = os.urandom(20).hex()
         self.aof: AofLike | None = None
+        self.background: Any = None  # BGSAVE / BGREWRITEAOF children (persistence.background)
+        self.fork_children = False  # set by the shell: background work may fork
         self.loading = False  # the dataset is being loaded: -LOADING for most commands
         self.loading_started_at = 0.0
         self.loading_total_bytes = 0
@@ -86,8 +89,6 @@ class ServerState:
         self.output_buffer_limits = parse_output_limits(
             str(self.config["client-output-buffer-limit"]))
         self.last_save = int(time.time())
-        self.last_bgsave_ok = True  # rdb_last_bgsave_status; a failed one delays save points
-        self.last_bgsave_try = 0
         # pub/sub registry: channel/pattern -> subscribed clients (in subscription order)
         self.channels: dict[bytes, dict[Client, None]] = {}
         self.patterns: dict[bytes, dict[Client, None]] = {}
@@ -105,6 +106,7 @@ class ServerState:
         self.blocked = BlockedClients(self.keyspace)
         self.on_client_close.append(self.blocked.forget)
         self.acl = AclRegistry(self)
+        self.scripting = Scripting(self)  # EVAL's and FUNCTION's Lua states, the script cache
         # slow log (SLOWLOG GET/LEN/RESET)
         self.slowlog: deque[tuple[int, int, int, list[bytes], str, bytes]] = deque()
         self.slowlog_next_id = 0

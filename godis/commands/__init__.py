@@ -34,6 +34,7 @@ GROUP_MODULES = (
     "replication",
     "module",
     "scripting",
+    "functions",
     "acl",
 )
 """The command group modules under ``godis.commands``; importing one registers its commands."""

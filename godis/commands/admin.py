@@ -14,8 +14,9 @@ import logging
 from godis.client import Client
 from godis.commands.server import help_lines
 from godis.errors import CommandError
+from godis.persistence import background
 from godis.persistence.rewrite import rewrite_aof
-from godis.persistence.snapshot import background_save, save_snapshot
+from godis.persistence.snapshot import save_snapshot
 from godis.protocol.writer import (
     OK,
     Raw,
@@ -147,6 +148,9 @@ def _save(client: Client) -> None:
          complexity="O(N) where N is the total number of keys in all databases")
 def save_command(client: Client, argv: list[bytes]) -> Reply:
     """SAVE: write the RDB file; the change counter and LASTSAVE are reset."""
+    child = background.state_of(client.server).child
+    if child is not None and child.kind == "rdb":
+        raise CommandError("ERR Background save already in progress")
     _save(client)
     return OK
 
@@ -155,11 +159,29 @@ def save_command(client: Client, argv: list[bytes]) -> Reply:
          since="1.0.0", summary="Asynchronously save the dataset to disk",
          complexity="O(N) where N is the total number of keys in all databases")
 def bgsave_command(client: Client, argv: list[bytes]) -> Reply:
-    """BGSAVE [SCHEDULE]: as SAVE, done before replying (there is no child process)."""
-    if len(argv) > 2 or (len(argv) == 2 and argv[1].lower() != b"schedule"):
+    """BGSAVE [SCHEDULE]: a forked child writes the RDB file (bgsaveCommand); without the
+    shell or fork, the file is written before the reply."""
+    schedule = len(argv) == 2 and argv[1].lower() == b"schedule"
+    if len(argv) > 2 or (len(argv) == 2 and not schedule):
         raise CommandError("ERR syntax error")
-    if not background_save(client.server):
-        raise CommandError("ERR")
+    server = client.server
+    state = background.state_of(server)
+    if state.child is not None and state.child.kind == "rdb":
+        raise CommandError("ERR Background save already in progress")
+    if state.child is not None:
+        if not schedule:
+            raise CommandError("ERR Another child process is active (AOF?): can't BGSAVE "
+                               "right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE "
+                               "whenever possible.")
+        state.save_scheduled = True
+        return Status("Background saving scheduled")
+    if not (server.fork_children and background.FORK_AVAILABLE):
+        _save(client)
+        return Status("Background saving started")
+    try:
+        background.start_bgsave(server)
+    except OSError as error:
+        raise CommandError(f"ERR Can't BGSAVE: fork failed: {error.strerror}") from None
     return Status("Background saving started")
 
 
@@ -167,9 +189,26 @@ def bgsave_command(client: Client, argv: list[bytes]) -> Reply:
          since="1.0.0", summary="Asynchronously rewrite the append-only file",
          complexity="O(1)")
 def bgrewriteaof_command(client: Client, argv: list[bytes]) -> Reply:
-    """BGREWRITEAOF: rewrite the AOF from the dataset, synchronously (no fork)."""
+    """BGREWRITEAOF: a forked child writes the dataset as commands; the parent adds what was
+    written meanwhile and swaps the file in (bgrewriteaofCommand). Without the shell or fork,
+    the rewrite happens before the reply."""
+    server = client.server
+    state = background.state_of(server)
+    if state.child is not None and state.child.kind == "aof":
+        raise CommandError("ERR Background append only file rewriting already in progress")
+    if state.child is not None:
+        state.rewrite_scheduled = True
+        return Status("Background append only file rewriting scheduled")
+    if server.fork_children and background.FORK_AVAILABLE:
+        try:
+            background.start_rewrite(server)
+        except OSError as error:
+            raise CommandError(f"ERR Can't execute an AOF background rewriting. Please check "
+                               f"the server logs for more information. ({error.strerror})"
+                               ) from None
+        return Status("Background append only file rewriting started")
     try:
-        rewrite_aof(client.server)
+        rewrite_aof(server)
     except OSError as error:
         raise CommandError(f"ERR Background append only file rewriting failed: "
                            f"{error.strerror}") from None

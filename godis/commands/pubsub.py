@@ -305,7 +305,7 @@ def sunsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
     return _unsubscribe_generic(client, argv, SHARD_CHANNELS)
 
 
-@command("publish", arity=3, flags="pubsub loading stale fast", group="pubsub", since="2.0.0",
+@command("publish", arity=3, flags="pubsub loading stale fast may_replicate", group="pubsub", since="2.0.0",
          channels="first",
          summary="Post a message to a channel",
          complexity="O(N+M) where N is the number of clients subscribed to the receiving "
@@ -316,7 +316,7 @@ def publish_command(client: Client, argv: list[bytes]) -> Reply:
     return publish_message(client.server, argv[1], argv[2])
 
 
-@command("spublish", arity=3, flags="pubsub loading stale fast", keys=(1, 1, 1),
+@command("spublish", arity=3, flags="pubsub loading stale fast may_replicate", keys=(1, 1, 1),
          channels="first", keys_are_channels=True,
          group="pubsub", since="7.0.0", summary="Post a message to a shard channel",
          complexity="O(N) where N is the number of clients subscribed to the receiving shard "

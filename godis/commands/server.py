@@ -15,6 +15,7 @@ from godis import REDIS_COMPAT_VERSION, __version__
 from godis.client import Client
 from godis.commands import notify
 from godis.errors import SYNTAX, CommandError, ConfigError
+from godis.persistence import background
 from godis.persistence.snapshot import save_snapshot
 from godis.protocol.writer import OK, Map, Raw, Reply, Status, Verbatim
 from godis.state import ServerState, parse_output_limits
@@ -55,6 +56,9 @@ def flushall_command(client: Client, argv: list[bytes]) -> Reply:
     _flush_mode(argv)
     client.keyspace.flush_all()
     if str(client.server.config["save"]):
+        child = background.state_of(client.server).child
+        if child is not None and child.kind == "rdb":
+            background.kill_child(client.server)  # killRDBChild: its image is stale now
         try:
             save_snapshot(client.server)
         except OSError:
@@ -280,21 +284,55 @@ def _info_memory(client: Client) -> list[str]:
 
 
 def _info_persistence(client: Client) -> list[str]:
+    """INFO persistence in Redis 7.0's order (genRedisInfoString); godis has no copy-on-write
+    figures (0) and no modules."""
     server = client.server
     aof = server.aof
-    return [
+    state = background.state_of(server)
+    child = state.child
+    now = time.monotonic()
+    saving = child is not None and child.kind == "rdb"
+    rewriting = child is not None and child.kind == "aof"
+    lines = [
         f"loading:{int(server.loading)}",
+        "async_loading:0",
+        "current_cow_peak:0",
+        "current_cow_size:0",
+        "current_cow_size_age:0",
+        "current_fork_perc:0.00",
+        "current_save_keys_processed:0",
+        "current_save_keys_total:0",
         "rdb_changes_since_last_save:" + str(client.keyspace.dirty),
-        "rdb_bgsave_in_progress:0",
+        f"rdb_bgsave_in_progress:{int(saving)}",
         f"rdb_last_save_time:{server.last_save}",
-        f"rdb_last_bgsave_status:{'ok' if server.last_bgsave_ok else 'err'}",
+        f"rdb_last_bgsave_status:{'ok' if state.last_bgsave_ok else 'err'}",
+        f"rdb_last_bgsave_time_sec:{state.last_bgsave_seconds}",
+        f"rdb_current_bgsave_time_sec:{int(now - child.started) if saving and child else -1}",
+        f"rdb_saves:{state.bgsaves}",
+        "rdb_last_cow_size:0",
+        "rdb_last_load_keys_expired:0",
+        "rdb_last_load_keys_loaded:0",
         f"aof_enabled:{int(bool(server.config.appendonly))}",
-        "aof_rewrite_in_progress:0",
-        "aof_rewrite_scheduled:0",
+        f"aof_rewrite_in_progress:{int(rewriting)}",
+        f"aof_rewrite_scheduled:{int(state.rewrite_scheduled)}",
+        f"aof_last_rewrite_time_sec:{state.last_rewrite_seconds}",
+        f"aof_current_rewrite_time_sec:{int(now - child.started) if rewriting and child else -1}",
+        f"aof_last_bgrewrite_status:{'ok' if state.last_rewrite_ok else 'err'}",
+        f"aof_rewrites:{state.rewrites}",
+        f"aof_rewrites_consecutive_failures:{state.rewrite_failures}",
         f"aof_last_write_status:{'ok' if aof is None or aof.last_write_ok else 'err'}",
-        f"aof_current_size:{aof.size if aof is not None else 0}",
-        *(_info_loading(server) if server.loading else []),
+        "aof_last_cow_size:0",
+        "module_fork_in_progress:0",
+        "module_fork_last_cow_size:0",
     ]
+    if aof is not None:
+        lines += [f"aof_current_size:{aof.size}", f"aof_base_size:{aof.size}",
+                  f"aof_pending_rewrite:{int(state.rewrite_scheduled)}",
+                  f"aof_buffer_length:{len(getattr(aof, 'buffer', b''))}",
+                  "aof_pending_bio_fsync:0", "aof_delayed_fsync:0"]
+    if server.loading:
+        lines += _info_loading(server)
+    return lines
 
 
 def _info_loading(server: ServerState) -> list[str]:
@@ -452,7 +490,8 @@ def shutdown_command(client: Client, argv: list[bytes]) -> Reply:
         raise CommandError("ERR No shutdown in progress.")
     server = client.server
     if b"save" in options or (b"nosave" not in options and str(server.config["save"])):
-        try:  # prepareForShutdown: the RDB first; a failure stops the shutdown unless FORCE
+        background.kill_child(server)  # prepareForShutdown kills a child before saving
+        try:  # the RDB first; a failure stops the shutdown unless FORCE
             save_snapshot(server)
         except OSError:
             if b"force" not in options:

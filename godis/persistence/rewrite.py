@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from godis.keyspace.keyspace import Keyspace
 from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
@@ -46,13 +46,16 @@ def key_commands(key: bytes, value: Value) -> Iterator[list[bytes]]:
         raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def dataset_as_commands(keyspace: Keyspace) -> bytes:
-    """The whole dataset as an AOF: SELECT per non-empty db, the key's commands, PEXPIREAT.
+def dataset_as_commands(keyspace: Keyspace, function_codes: Iterable[bytes] = ()) -> bytes:
+    """The whole dataset as an AOF: a FUNCTION LOAD per function library (rewriteFunctions),
+    then SELECT per non-empty db, the key's commands, PEXPIREAT.
 
     Keys already expired are left out, as Redis's rewrite does.
     """
     now = keyspace.now_ms()
     out = bytearray()
+    for code in function_codes:
+        out += encode_command([b"FUNCTION", b"LOAD", code])
     for db in keyspace.databases:
         if not db.data:
             continue
@@ -76,7 +79,8 @@ def rewrite_aof(server: ServerState) -> str:
     with it off, the file is still written where ``appendfilename`` says, as Redis's
     BGREWRITEAOF does.
     """
-    data = dataset_as_commands(server.keyspace)
+    data = dataset_as_commands(server.keyspace,
+                               [library.code for library in server.scripting.libraries.values()])
     aof = server.aof
     if isinstance(aof, AppendOnlyFile):
         aof.replace(data)
@@ -90,6 +94,8 @@ def reload_from(server: ServerState, path: str) -> None:
     """Empty every database and replay ``path`` into them, logging nothing to the AOF."""
     keyspace = server.keyspace
     keyspace.flush_all()
+    server.scripting.libraries.clear()  # the file loads them again
+    server.scripting.functions.clear()
     propagate = keyspace.propagate
     dirty = keyspace.dirty
     monitors = server.monitors
@@ -109,7 +115,8 @@ def reload_from(server: ServerState, path: str) -> None:
 
 def reload_through_temp_file(server: ServerState) -> None:
     """DEBUG RELOAD without an AOF: the dataset through a temporary file and back."""
-    data = dataset_as_commands(server.keyspace)
+    data = dataset_as_commands(server.keyspace,
+                               [library.code for library in server.scripting.libraries.values()])
     fd, temp = tempfile.mkstemp(prefix="godis-reload-", suffix=".aof")
     try:
         with os.fdopen(fd, "wb") as handle:

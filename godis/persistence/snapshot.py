@@ -13,7 +13,9 @@ import os
 import time
 from collections.abc import Iterable
 
+from godis.client import Client
 from godis.config import parse_save_points
+from godis.dispatch import execute
 from godis.errors import GodisError
 from godis.persistence.files import write_atomically
 from godis.persistence.rdb import (
@@ -25,6 +27,7 @@ from godis.persistence.rdb import (
     parse_rdb,
     save_rdb,
 )
+from godis.protocol.writer import ErrorReply
 from godis.state import ServerState
 
 log = logging.getLogger("godis.rdb")
@@ -40,15 +43,17 @@ def rdb_path(server: ServerState) -> str:
     return os.path.join(config.dir, str(config["dbfilename"]))
 
 
-def snapshot_bytes(server: ServerState, functions: Iterable[bytes] = ()) -> bytes:
-    """The whole RDB file for the current dataset (``rdbSaveRio``)."""
+def snapshot_bytes(server: ServerState, functions: Iterable[bytes] | None = None) -> bytes:
+    """The whole RDB file for the current dataset and function libraries (``rdbSaveRio``)."""
     config = server.config
+    if functions is None:
+        functions = [library.code for library in server.scripting.libraries.values()]
     return save_rdb(server.keyspace, options=Encodings.from_config(config), functions=functions,
                     ctime=int(time.time()), used_mem=_used_memory(),
                     checksum=bool(config["rdbchecksum"]))
 
 
-def save_snapshot(server: ServerState, functions: Iterable[bytes] = ()) -> str:
+def save_snapshot(server: ServerState, functions: Iterable[bytes] | None = None) -> str:
     """``rdbSave``: write the file, then reset the dirty counter and ``lastsave``; the path.
 
     OSError when the file cannot be written (logged as Redis logs it)."""
@@ -63,39 +68,6 @@ def save_snapshot(server: ServerState, functions: Iterable[bytes] = ()) -> str:
     server.last_save = int(time.time())
     log.info("DB saved on disk")
     return path
-
-
-BGSAVE_RETRY_DELAY = 5  # CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed save is retried
-
-
-def background_save(server: ServerState, functions: Iterable[bytes] = (),
-                    now: float | None = None) -> bool:
-    """BGSAVE and the save points: as :func:`save_snapshot` (synchronously: godis does not
-    fork yet), recording the outcome for ``rdb_last_bgsave_status``; whether it worked."""
-    server.last_bgsave_try = int(time.time() if now is None else now)
-    try:
-        save_snapshot(server, functions)
-    except OSError:
-        server.last_bgsave_ok = False
-        log.warning("Background saving error")
-        return False
-    server.last_bgsave_ok = True
-    log.info("Background saving terminated with success")
-    return True
-
-
-def save_if_due(server: ServerState, now: float | None = None) -> bool:
-    """serverCron's save points: the first ``save`` pair whose changes and seconds have passed
-    triggers a save (not sooner than 5 s after a failed one); whether one ran."""
-    now = time.time() if now is None else now
-    dirty = server.keyspace.dirty
-    for seconds, changes in parse_save_points(str(server.config["save"])):
-        if (dirty >= changes and now - server.last_save > seconds
-                and (now - server.last_bgsave_try > BGSAVE_RETRY_DELAY or server.last_bgsave_ok)):
-            log.info("%d changes in %d seconds. Saving...", changes, seconds)
-            background_save(server, now=now)
-            return True
-    return False
 
 
 def final_save(server: ServerState) -> bool:
@@ -143,16 +115,24 @@ def read_snapshot(server: ServerState) -> RDBFile | None:
 
 def apply_snapshot(server: ServerState, parsed: RDBFile, *, flush: bool = False,
                    allow_duplicates: bool = False) -> LoadStats:
-    """Put a parsed file's keys in the keyspace (keys already expired are dropped, as a master
-    loading an RDB drops them); ``flush`` empties the databases first (DEBUG RELOAD)."""
+    """Put a parsed file's function libraries and keys in the server (keys already expired are
+    dropped, as a master loading an RDB drops them); ``flush`` empties the databases and the
+    libraries first (DEBUG RELOAD's emptyData)."""
     keyspace = server.keyspace
-    if flush:
-        keyspace.flush_all()
+    loading = keyspace.loading
+    keyspace.loading = True
     try:
+        if flush:
+            keyspace.flush_all()
+            server.scripting.libraries.clear()  # emptyData drops the functions too
+            server.scripting.functions.clear()
+        _load_functions(server, parsed.functions, replace=allow_duplicates)
         stats = load_into_keyspace(parsed, keyspace, keyspace.now_ms(),
                                    allow_duplicates=allow_duplicates)
     except RDBError as error:
         raise SnapshotError(f"Internal error in RDB reading: {error}") from None
+    finally:
+        keyspace.loading = loading
     log.info("Done loading RDB, keys loaded: %d, keys expired: %d.", stats.loaded, stats.expired)
     return stats
 
@@ -167,6 +147,20 @@ def load_snapshot(server: ServerState, *, flush: bool = False,
     stats = apply_snapshot(server, parsed, flush=flush, allow_duplicates=allow_duplicates)
     log.info("DB loaded from disk: %.3f seconds", time.monotonic() - started)
     return stats
+
+
+def _load_functions(server: ServerState, codes: list[bytes], *, replace: bool) -> None:
+    """rdbFunctionLoad: each library as its FUNCTION LOAD, run by a fake client."""
+    if not codes:
+        return
+    client = Client(server, address="rdb")
+    client.is_fake = True
+    client.authenticated = True
+    for code in codes:
+        argv = [b"FUNCTION", b"LOAD", *([b"REPLACE"] if replace else []), code]
+        reply = execute(client, argv)
+        if isinstance(reply, ErrorReply):
+            raise SnapshotError(f"Failed loading library: {reply}")
 
 
 def _used_memory() -> int:

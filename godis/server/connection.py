@@ -25,7 +25,7 @@ import trio
 
 from godis.blocking import BlockRequest
 from godis.client import Client
-from godis.dispatch import execute, paused_for, serve_ready_keys
+from godis.dispatch import execute, execute_while_busy, paused_for, serve_ready_keys
 from godis.errors import ProtocolError
 from godis.protocol.reader import RequestReader
 from godis.protocol.writer import ErrorReply, Reply, error_bytes, write_reply
@@ -66,6 +66,7 @@ class Connection:
         # input buffer (so ``GET / HTTP/1.1`` + ``Host:`` gets 0 bytes, like Redis).
         self._held: bytearray | None = None
         self._dropped = False
+        self.idle = False  # waiting for input, no batch in flight
 
     @property
     def aof(self) -> AppendOnlyFile | None:
@@ -231,12 +232,16 @@ class Connection:
         while True:
             if self.outbuf:
                 await self._drain()  # backpressure: no new input until our output is taken
-            if client.subscribed or client.monitor:
-                with trio.CancelScope() as self._idle_scope:
+            self.idle = True  # nothing in flight: a busy script may answer its input
+            try:
+                if client.subscribed or client.monitor:
+                    with trio.CancelScope() as self._idle_scope:
+                        await trio.lowlevel.wait_readable(sock)
+                    self._idle_scope = None
+                else:
                     await trio.lowlevel.wait_readable(sock)
-                self._idle_scope = None
-            else:
-                await trio.lowlevel.wait_readable(sock)
+            finally:
+                self.idle = False
             try:
                 data = sock.recv(RECV_BYTES)
             except BlockingIOError:
@@ -276,6 +281,35 @@ class Connection:
                         self._release_held()
                     return
             self._release_held()
+
+    def answer_while_busy(self) -> None:
+        """Read and answer what this idle client sent while a script runs past
+        busy-reply-threshold (processEventsWhileBlocked): -BUSY, or the allow_busy commands
+        (SCRIPT KILL, FUNCTION KILL, SHUTDOWN...). Synchronous: the script's task holds the
+        lock and is waiting for this to return."""
+        try:
+            data = self.sock.recv(RECV_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            return
+        if not data:
+            self.kill()
+            return
+        self.server.net_input_bytes += len(data)
+        self.reader.feed(data)
+        client = self.client
+        out = bytearray()
+        try:
+            commands = self.reader.read_commands()
+        except ProtocolError as error:
+            self._protocol_error(error)
+            self.kill()
+            return
+        for argv in commands:
+            write_reply(execute_while_busy(client, argv), client.resp, out)
+        if out:
+            self.send_now(out)
 
     def _release_held(self) -> None:
         held, self._held = self._held, None

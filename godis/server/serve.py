@@ -30,9 +30,10 @@ from godis.config import Config
 from godis.errors import AofError, ConfigError, GodisError
 from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
+from godis.persistence import background
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
-from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot, save_if_due
+from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot
 from godis.server.connection import Connection
 from godis.state import ServerState
 
@@ -55,7 +56,9 @@ async def _server_cron(server: ServerState) -> None:
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
-            save_if_due(server)  # the ``save`` points
+            if server.background is not None:
+                background.check_children(server)  # reap BGSAVE / BGREWRITEAOF children
+            background.save_if_due(server)  # the ``save`` points
 
 
 async def _close_idle_clients(server: ServerState) -> None:
@@ -80,6 +83,8 @@ async def _watch_signals(server: ServerState) -> None:
             name = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
             log.warning("Received %s scheduling shutdown...", name)
             async with server.keyspace.locked():
+                if str(server.config["save"]):
+                    background.kill_child(server)  # prepareForShutdown, before saving
                 saved = final_save(server)  # with save points, the RDB first
             if not saved:
                 log.warning("Errors trying to shut down the server. Check the logs for more "
@@ -115,6 +120,15 @@ async def serve(
 
     server.request_shutdown = request_shutdown
     connections: set[Connection] = set()
+
+    def answer_while_busy() -> None:
+        """A script runs past busy-reply-threshold: answer the idle clients (-BUSY, KILL)."""
+        for connection in list(connections):
+            if connection.idle and not connection.closed:
+                connection.answer_while_busy()
+
+    server.scripting.while_busy = answer_while_busy
+    server.fork_children = background.FORK_AVAILABLE
 
     async def handle(stream: trio.SocketStream) -> None:
         # Take the socket out of the stream: the connection drives it directly.
@@ -162,6 +176,7 @@ async def serve(
                 connection.scope.cancel()
             handlers.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE_S
     finally:
+        background.kill_child(server)  # a rewrite or save still running is abandoned
         if isinstance(server.aof, AppendOnlyFile):
             log.info("Calling fsync() on the AOF file.")
             server.aof.close()

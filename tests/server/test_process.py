@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from tests.support.process import godis_process
+from tests.support.redispy import no_retry
 
 pytestmark = pytest.mark.slow
 
@@ -156,7 +157,7 @@ def test_clients_get_loading_while_the_aof_loads(tmp_path: Path) -> None:
             handle.write(b"".join(encode_command([b"SET", b"k%d" % n, b"v"])
                                   for n in range(start, start + 10_000)))
     with godis_process(tmp_path, "--appendonly") as (_proc, port):
-        r = redis.Redis(port=port, retry=None)
+        r = redis.Redis(port=port, retry=no_retry())
         with pytest.raises(redis.BusyLoadingError, match="Redis is loading the dataset"):
             r.ping()
         info = r.info("persistence")
