@@ -279,3 +279,20 @@ def test_damaged_file_exits_1(tmp_path: Path) -> None:
                             timeout=60, check=False)
     assert result.returncode == 1
     assert "Unexpected EOF reading RDB file" in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_save_point_forks_a_background_save(tmp_path: Path) -> None:
+    with running_server(dir=str(tmp_path)) as server:
+        conn = redis.Redis(port=server.port)
+        conn.config_set("save", "1 1")
+        conn.set("k", "in the background")
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "dump.rdb").exists() or conn.info("persistence")[
+                "rdb_changes_since_last_save"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert conn.info("persistence")["rdb_saves"] >= 1
+        conn.config_set("save", "")
+        conn.close()
+    assert parse_rdb((tmp_path / "dump.rdb").read_bytes()).keys[0].value == b"in the background"
