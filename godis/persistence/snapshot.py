@@ -133,6 +133,7 @@ def apply_snapshot(server: ServerState, parsed: RDBFile, *, flush: bool = False,
         raise SnapshotError(f"Internal error in RDB reading: {error}") from None
     finally:
         keyspace.loading = loading
+    server.rdb_last_load = (stats.loaded, stats.expired)
     log.info("Done loading RDB, keys loaded: %d, keys expired: %d.", stats.loaded, stats.expired)
     return stats
 

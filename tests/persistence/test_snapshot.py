@@ -70,6 +70,7 @@ def test_save_restart_and_load(tmp_path: Path) -> None:
     with running_server(dir=str(tmp_path)) as server:
         conn = redis.Redis(port=server.port)
         assert redispy.execute_command(conn, "DEBUG", "DIGEST") == digest
+        assert conn.info("persistence")["rdb_last_load_keys_loaded"] == 7
         assert conn.get("after") is None
         assert 0 < conn.pttl("ttl") <= 10_000_000
         conn.close()
