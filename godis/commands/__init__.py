@@ -26,6 +26,8 @@ GROUP_MODULES = (
     "lists",
     "sets",
     "zsets",
+    "geo",
+    "streams",
     "hyperloglog",
     "pubsub",
     "transactions",

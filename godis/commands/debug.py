@@ -18,7 +18,8 @@ from godis.commands.object import encoding_of, idle_seconds, refcount_of
 from godis.commands.server import help_lines
 from godis.errors import CommandError
 from godis.keyspace.keyspace import Database, Keyspace
-from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
+from godis.keyspace.stream import format_id
+from godis.keyspace.values import HashValue, ListValue, SetValue, StreamValue, Value, ZSetValue
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.rdb import Encodings, encode_value, quicklist_nodes
 from godis.persistence.rewrite import reload_from
@@ -176,7 +177,8 @@ def _c_atoi(text: bytes) -> int:
 # ---- DEBUG DIGEST: Redis's exact algorithm (debug.c), so digests compare across servers.
 
 _ZERO_DIGEST = bytes(20)
-_TYPE_CODES = {bytes: 0, bytearray: 0, ListValue: 1, SetValue: 2, ZSetValue: 3, HashValue: 4}
+_TYPE_CODES = {bytes: 0, bytearray: 0, ListValue: 1, SetValue: 2, ZSetValue: 3, HashValue: 4,
+               StreamValue: 6}
 
 
 def _xor_digest(digest: bytearray, data: bytes) -> None:
@@ -222,6 +224,11 @@ def value_digest(db: Database, key: bytes, value: Value,
             _mix_digest(element, field)
             _mix_digest(element, field_value)
             _xor_digest(digest, bytes(element))
+    elif isinstance(value, StreamValue):
+        for stream_id, fields in value.range():
+            _mix_digest(digest, format_id(stream_id).replace(b"-", b"."))
+            for item in fields:
+                _mix_digest(digest, item)
     if key in db.expires:
         _xor_digest(digest, b"!!expire!!")
     return digest

@@ -308,7 +308,7 @@ def function_list_command(client: Client, argv: list[bytes]) -> Reply:
         index += 1
     out: list[Reply] = []
     for library in client.server.scripting.libraries.values():
-        if pattern is not None and not glob_match(pattern.lower(), library.name.lower()):
+        if pattern is not None and not glob_match(pattern, library.name, nocase=True):
             continue
         functions: list[Reply] = [
             Map([(b"name", function.name), (b"description", function.description),

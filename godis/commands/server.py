@@ -42,6 +42,7 @@ def _flush_mode(argv: list[bytes]) -> None:
 def flushdb_command(client: Client, argv: list[bytes]) -> Reply:
     """FLUSHDB [ASYNC|SYNC]. Always logged to the AOF, even when the db was empty."""
     _flush_mode(argv)
+    client.server.blocked.scan_database_for_deleted_streams(client.db.index, None)
     client.db.clear()
     client.keyspace.dirty += 1
     return OK
@@ -54,6 +55,8 @@ def flushall_command(client: Client, argv: list[bytes]) -> Reply:
     """FLUSHALL [ASYNC|SYNC]: with save points, the emptied dataset is saved at once
     (``flushAllDataAndResetRDB``)."""
     _flush_mode(argv)
+    for db in client.keyspace.databases:
+        client.server.blocked.scan_database_for_deleted_streams(db.index, None)
     client.keyspace.flush_all()
     if str(client.server.config["save"]):
         child = background.state_of(client.server).child
@@ -77,6 +80,9 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     if not (0 <= first < len(databases) and 0 <= second < len(databases)):
         raise CommandError("ERR DB index is out of range")
     a, b = databases[first], databases[second]
+    blocked = client.server.blocked
+    blocked.scan_database_for_deleted_streams(a.index, b.data)
+    blocked.scan_database_for_deleted_streams(b.index, a.data)
     if a.watched:
         a.signal_flushed(b)
     if b.watched:
@@ -326,7 +332,7 @@ def _info_persistence(client: Client) -> list[str]:
         "module_fork_last_cow_size:0",
     ]
     if aof is not None:
-        lines += [f"aof_current_size:{aof.size}", f"aof_base_size:{aof.size}",
+        lines += [f"aof_current_size:{aof.size}", f"aof_base_size:{getattr(aof, 'base_size', 0)}",
                   f"aof_pending_rewrite:{int(state.rewrite_scheduled)}",
                   f"aof_buffer_length:{len(getattr(aof, 'buffer', b''))}",
                   "aof_pending_bio_fsync:0", "aof_delayed_fsync:0"]

@@ -48,6 +48,7 @@ class AppendOnlyFile:
         self.selected_db = -1  # the db the file's last SELECT chose
         self.written = os.fstat(self.fd).st_size  # bytes handed to the kernel
         self.synced = self.written  # bytes known to be on disk
+        self.base_size = self.written  # the size after the last rewrite (auto-aof-rewrite-*)
         # Writes are refused (-MISCONF) while the last write or the last fsync failed, as
         # Redis's writeCommandsDeniedByDiskError (aof_last_write_status, aof_bio_fsync_status).
         self.last_write_ok = True
@@ -188,6 +189,7 @@ class AppendOnlyFile:
         os.close(old_fd)
         self.rewrite_buffer = None
         self.written = self.synced = os.fstat(self.fd).st_size
+        self.base_size = self.written
         self.write_failed = False
         self.last_fsync_ok = True
         self._refresh_status()
@@ -207,7 +209,7 @@ class AppendOnlyFile:
         os.close(old_fd)
         self.buffer.clear()
         self.selected_db = -1
-        self.written = self.synced = len(data)
+        self.written = self.synced = self.base_size = len(data)
         # the new file is written and fsynced: any earlier write or fsync error is over
         self.write_failed = False
         self.last_fsync_ok = True

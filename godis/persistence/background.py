@@ -188,6 +188,23 @@ def check_children(server: ServerState) -> None:
         _start_quietly(server, "rdb")
 
 
+def maybe_auto_rewrite(server: ServerState) -> None:
+    """serverCron's automatic rewrite: the AOF grew ``auto-aof-rewrite-percentage`` past its
+    size after the last rewrite (or start), and is at least ``auto-aof-rewrite-min-size``."""
+    aof = server.aof
+    config = server.config
+    if not isinstance(aof, AppendOnlyFile) or state_of(server).child is not None:
+        return
+    percentage = int(config["auto-aof-rewrite-percentage"])
+    if not percentage or aof.written < int(config["auto-aof-rewrite-min-size"]):
+        return
+    base = aof.base_size or 1
+    growth = (aof.written - base) * 100 // base
+    if growth >= percentage:
+        log.info("Starting automatic rewriting of AOF on %d%% growth", growth)
+        _start_quietly(server, "aof")
+
+
 def _start_quietly(server: ServerState, kind: str) -> None:
     try:
         _fork(server, kind)

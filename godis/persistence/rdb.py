@@ -21,6 +21,7 @@ enough for DUMP and for datasets of a few hundred megabytes.
 
 from __future__ import annotations
 
+import marshal
 import math
 import struct
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,13 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from godis import REDIS_COMPAT_VERSION
+from godis.keyspace.stream import (
+    MASK64,
+    ConsumerGroup,
+    PendingEntry,
+    StreamNode,
+    StreamValue,
+)
 from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
 from godis.protocol.reader import strict_int
 
@@ -876,7 +884,203 @@ def encode_value(value: Value, options: Encodings = DEFAULT_ENCODINGS) -> tuple[
             parts.append(encode_string(name, compress))
             parts.append(encode_string(content, compress))
         return RDB_TYPE_HASH, b"".join(parts)
-    raise TypeError(f"no RDB encoding for {kind.__name__}")  # streams: to come, as a branch
+    if kind is StreamValue:
+        assert isinstance(value, StreamValue)
+        return RDB_TYPE_STREAM_LISTPACKS_2, encode_stream(value, compress)
+    raise TypeError(f"no RDB encoding for {kind.__name__}")
+
+
+# -- streams (rdbSaveObject / rdbLoadObject for OBJ_STREAM) ---------------------------------------
+
+_STREAM_DELETED = 1  # STREAM_ITEM_FLAG_DELETED
+_STREAM_SAMEFIELDS = 2  # STREAM_ITEM_FLAG_SAMEFIELDS
+
+
+def _stream_node_listpack(node: StreamNode) -> bytes:
+    """A node as the listpack Redis keeps (streamAppendItem's layout): the master entry
+    (count, deleted, fields, 0), then per entry flags, ms and seq deltas from the master ID,
+    [field count and fields,] values, lp-count. A tombstone keeps its place and ID with empty
+    values (godis does not keep deleted contents; nothing reads them)."""
+    master = node.master_fields
+    first = node.first_id()
+    master_ms, master_seq = first >> 64, first & MASK64
+    elements: list[bytes | int] = [node.live, node.deleted, len(master), *master, 0]
+    for position in range(len(node)):
+        ms = node.ms[position]
+        seq = node.seq[position]
+        ms_delta = _signed(ms - master_ms)
+        seq_delta = _signed(seq - master_seq)
+        fields = node.fields_at(position)
+        if fields is None:
+            elements += [_STREAM_DELETED | _STREAM_SAMEFIELDS, ms_delta, seq_delta,
+                         *([b""] * len(master)), len(master) + 3]
+        elif fields[0::2] == master:
+            elements += [_STREAM_SAMEFIELDS, ms_delta, seq_delta, *fields[1::2],
+                         len(master) + 3]
+        else:
+            pairs = len(fields) // 2
+            elements += [0, ms_delta, seq_delta, pairs, *fields, 2 * pairs + 4]
+    return encode_listpack(elements)
+
+
+def _signed(value: int) -> int:
+    """A uint64 difference as the int64 lpAppendInteger stores."""
+    value &= MASK64
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _stream_id_bytes(stream_id: int) -> bytes:
+    return stream_id.to_bytes(16, "big")
+
+
+def encode_stream(stream: StreamValue, compress: bool = True) -> bytes:
+    """RDB_TYPE_STREAM_LISTPACKS_2: the nodes (master ID, listpack), length, last, first and
+    max deleted IDs, entries added, then the groups with their PEL (ID, delivery time and
+    count) and consumers (name, seen time, their PEL's IDs)."""
+    parts = [encode_length(len(stream.nodes))]
+    for node in stream.nodes:
+        parts.append(encode_string(_stream_id_bytes(node.first_id()), compress))
+        parts.append(encode_string(_stream_node_listpack(node), compress))
+    parts.append(encode_length(stream.length))
+    for stream_id in (stream.last_id, stream.first_id, stream.max_deleted_id):
+        parts.append(encode_length(stream_id >> 64))
+        parts.append(encode_length(stream_id & MASK64))
+    parts.append(encode_length(stream.entries_added))
+    groups = stream.sorted_groups()
+    parts.append(encode_length(len(groups)))
+    for name, group in groups:
+        parts.append(encode_string(name, compress))
+        parts.append(encode_length(group.last_id >> 64))
+        parts.append(encode_length(group.last_id & MASK64))
+        parts.append(encode_length(group.entries_read & MASK64))
+        parts.append(encode_length(len(group.pel)))
+        for stream_id, nack in group.pel.items():
+            parts.append(_stream_id_bytes(stream_id))
+            parts.append(nack.delivery_time.to_bytes(8, "little", signed=True))
+            parts.append(encode_length(nack.delivery_count))
+        consumers = group.sorted_consumers()
+        parts.append(encode_length(len(consumers)))
+        for consumer in consumers:
+            parts.append(encode_string(consumer.name, compress))
+            parts.append(consumer.seen_time.to_bytes(8, "little", signed=True))
+            parts.append(encode_length(len(consumer.pel)))
+            parts.extend(_stream_id_bytes(stream_id) for stream_id in consumer.pel)
+    return b"".join(parts)
+
+
+def _as_field(element: bytes | int) -> bytes:
+    return element if isinstance(element, bytes) else b"%d" % element
+
+
+def _load_stream_node(stream: StreamValue, key: bytes, blob: bytes) -> None:
+    """One listpack node back into ``stream`` (its entries, tombstones in place)."""
+    if len(key) != 16:
+        raise RDBError("Stream node key entry is not the size of a stream ID")
+    elements = decode_listpack(blob)
+    if not elements:
+        raise RDBError("Empty listpack inside stream")
+    master_id = int.from_bytes(key, "big")
+    try:
+        live, deleted, nfields = (int(elements[0]), int(elements[1]), int(elements[2]))
+        master = tuple(_as_field(e) for e in elements[3:3 + nfields])
+        pos = 3 + nfields + 1  # past the master terminator
+        node = StreamNode(master)
+        count = 0
+        while pos < len(elements):
+            flags = int(elements[pos])
+            ms = ((master_id >> 64) + int(elements[pos + 1])) & MASK64
+            seq = ((master_id & MASK64) + int(elements[pos + 2])) & MASK64
+            pos += 3
+            if flags & _STREAM_SAMEFIELDS:
+                values = [_as_field(e) for e in elements[pos:pos + nfields]]
+                pos += nfields
+                fields: tuple[bytes, ...] = tuple(
+                    item for pair in zip(master, values, strict=True) for item in pair)
+            else:
+                pairs = int(elements[pos])
+                fields = tuple(_as_field(e) for e in elements[pos + 1:pos + 1 + 2 * pairs])
+                pos += 1 + 2 * pairs
+            pos += 1  # lp-count
+            node.ms.append(ms)
+            node.seq.append(seq)
+            node.entries.append(None if flags & _STREAM_DELETED else
+                                _entry_blob(fields, master))
+            count += 1
+    except (IndexError, ValueError) as error:
+        raise RDBError("Stream listpack integrity check failed.") from error
+    if count != live + deleted or sum(e is None for e in node.entries) != deleted:
+        raise RDBError("Stream listpack integrity check failed.")
+    node.live = live
+    node.deleted = deleted
+    node.fixed_bytes = len(blob) - node.nbytes() + node.fixed_bytes
+    if stream.nodes and master_id <= stream.firsts[-1]:
+        raise RDBError("Stream node keys are not in order")
+    stream.nodes.append(node)
+    stream.firsts.append(master_id)
+
+
+def _entry_blob(fields: tuple[bytes, ...], master: tuple[bytes, ...]) -> bytes:
+    """How StreamNode stores an entry: its values when the fields are the master's."""
+    if fields[0::2] == master:
+        return marshal.dumps(fields[1::2])
+    return marshal.dumps(list(fields))
+
+
+def _stream_id(reader: Reader) -> int:
+    return (reader.length() << 64) | reader.length()
+
+
+def decode_stream(kind: int, reader: Reader) -> StreamValue:
+    """rdbLoadObject for RDB_TYPE_STREAM_LISTPACKS(_2): the layout encode_stream writes (the
+    older type lacks the first and max deleted IDs, entries added and the read counters,
+    which are estimated as Redis does)."""
+    stream = StreamValue()
+    for _ in range(reader.length()):
+        node_key = reader.string()
+        _load_stream_node(stream, node_key, reader.string())
+    stream.length = reader.length()
+    if stream.length != sum(node.live for node in stream.nodes):
+        raise RDBError("Stream length inconsistent with its listpacks")
+    stream.last_id = _stream_id(reader)
+    if kind == RDB_TYPE_STREAM_LISTPACKS_2:
+        stream.first_id = _stream_id(reader)
+        stream.max_deleted_id = _stream_id(reader)
+        stream.entries_added = reader.length()
+    else:
+        first = stream.first_entry()
+        stream.first_id = first[0] if first is not None else 0
+        stream.entries_added = stream.length
+    for _ in range(reader.length()):
+        name = reader.string()
+        last_id = _stream_id(reader)
+        if kind == RDB_TYPE_STREAM_LISTPACKS_2:
+            entries_read = reader.length()
+            entries_read = -1 if entries_read == MASK64 else entries_read
+        else:
+            entries_read = stream.estimate_distance(last_id)
+        if name in stream.groups:
+            raise RDBError("Duplicated consumer group name")
+        group = stream.groups[name] = ConsumerGroup(last_id, entries_read)
+        for _ in range(reader.length()):
+            stream_id = int.from_bytes(reader.read(16), "big")
+            delivery_time = reader.millis()
+            group.pel[stream_id] = PendingEntry(None, delivery_time, reader.length())
+        for _ in range(reader.length()):
+            consumer_name = reader.string()
+            consumer = group.create_consumer(consumer_name, reader.millis())
+            if consumer is None:
+                raise RDBError("Duplicate stream consumer detected.")
+            for _ in range(reader.length()):
+                stream_id = int.from_bytes(reader.read(16), "big")
+                nack = group.pel.get(stream_id)
+                if nack is None:
+                    raise RDBError("Consumer entry not found in group global PEL")
+                nack.consumer = consumer
+                consumer.pel[stream_id] = nack
+        for _, nack in group.pel.items():
+            if nack.consumer is None:
+                raise RDBError("Stream CG PEL entry without consumer")
+    return stream
 
 
 def _new_hash(pairs: Iterable[tuple[bytes, bytes]], encoding: str) -> HashValue:
@@ -971,8 +1175,8 @@ def decode_value(kind: int, reader: Reader, options: Encodings = DEFAULT_ENCODIN
                 RDB_TYPE_ZSET_ZIPLIST, RDB_TYPE_ZSET_LISTPACK, RDB_TYPE_HASH_ZIPLIST,
                 RDB_TYPE_HASH_LISTPACK):
         return _decode_blob(kind, reader.string(), options)
-    if kind in (RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2):  # streams: to come
-        raise RDBError("Stream values are not supported by this build")
+    if kind in (RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2):
+        return decode_stream(kind, reader)
     if kind in (RDB_TYPE_MODULE, RDB_TYPE_MODULE_2):
         raise RDBError("The RDB file contains module data I can't load: godis has no modules")
     raise RDBError(f"Unknown RDB encoding type {kind}")

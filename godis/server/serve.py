@@ -27,6 +27,7 @@ import trio
 from godis import REDIS_COMPAT_VERSION, __version__
 from godis.commands import load_all, notify
 from godis.config import Config
+from godis.dispatch import serve_ready_keys
 from godis.errors import AofError, ConfigError, GodisError
 from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
@@ -53,11 +54,15 @@ async def _server_cron(server: ServerState) -> None:
             keyspace.lru_clock_ms = keyspace.now_ms()
             if server.active_expire_enabled:
                 active_expire_cycle(keyspace)
+                if keyspace.ready_keys:  # an expired stream unblocks its XREADGROUP clients
+                    serve_ready_keys(server)
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
             if server.background is not None:
                 background.check_children(server)  # reap BGSAVE / BGREWRITEAOF children
+            if aof is not None and server.fork_children:
+                background.maybe_auto_rewrite(server)
             background.save_if_due(server)  # the ``save`` points
 
 

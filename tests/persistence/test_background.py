@@ -130,3 +130,28 @@ def test_kill_9_during_a_background_rewrite_loses_no_acknowledged_write(tmp_path
         assert int(r.get("counter") or 0) == acknowledged
         assert r.dbsize() == 20_001
         r.close()
+
+
+def test_the_aof_is_rewritten_automatically_when_it_doubles(tmp_path: Path) -> None:
+    """auto-aof-rewrite-percentage / -min-size: overwrites of one key, past 100% growth over a
+    1 kB minimum, start a rewrite that shrinks the file to that one key."""
+    with running_server(dir=str(tmp_path), appendonly=True) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        assert r.config_get("auto-aof-rewrite-percentage") == {"auto-aof-rewrite-percentage":
+                                                               "100"}
+        assert r.config_get("auto-aof-rewrite-min-size") == {"auto-aof-rewrite-min-size":
+                                                             "67108864"}
+        r.config_set("auto-aof-rewrite-min-size", 1024)
+        for n in range(200):  # until the cron starts a rewrite: then no more writes
+            r.set("same", "x" * 50 + str(n))
+            persistence = r.info("persistence")
+            if persistence["aof_rewrite_in_progress"] or persistence["aof_rewrites"]:
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("no automatic rewrite")
+        info = redispy.wait_for_background(r)
+        assert info["aof_rewrites"] == 1
+        assert info["aof_current_size"] == info["aof_base_size"] < 1024
+        assert r.get("same") == "x" * 50 + str(n)
+        r.close()
