@@ -58,10 +58,10 @@ def flushall_command(client: Client, argv: list[bytes]) -> Reply:
     for db in client.keyspace.databases:
         client.server.blocked.scan_database_for_deleted_streams(db.index, None)
     client.keyspace.flush_all()
+    child = background.state_of(client.server).child
+    if child is not None and child.kind == "rdb":
+        background.kill_child(client.server)  # killRDBChild: its image is stale now
     if str(client.server.config["save"]):
-        child = background.state_of(client.server).child
-        if child is not None and child.kind == "rdb":
-            background.kill_child(client.server)  # killRDBChild: its image is stale now
         try:
             save_snapshot(client.server)
         except OSError:
