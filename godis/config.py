@@ -9,6 +9,7 @@ no effect would mislead the operator.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,37 @@ def _text(text: str) -> str:
     return text
 
 
+_STRTOLL = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
+
+
+def _save_points(text: str) -> str:
+    """``save``: pairs of seconds (>= 1) and changes (>= 0), split on single spaces and read
+    with ``strtoll`` as ``setConfigSaveOption`` does (so ``"5 "`` is ``5 0``)."""
+    words = text.split(" ") if text else []
+    numbers = []
+    for word in words:
+        if word and not _STRTOLL.fullmatch(word):
+            raise ValueError("Invalid save parameters")
+        numbers.append(int(word) if word else 0)
+    if len(numbers) % 2 or any(number < (0 if index % 2 else 1)
+                               for index, number in enumerate(numbers)):
+        raise ValueError("Invalid save parameters")
+    return " ".join(map(str, numbers))
+
+
+def parse_save_points(text: str) -> list[tuple[int, int]]:
+    """The (seconds, changes) pairs of a validated ``save`` value."""
+    numbers = [int(word) for word in text.split()]
+    return list(zip(numbers[0::2], numbers[1::2], strict=True))
+
+
+def _file_name(text: str) -> str:
+    """``isValidDBfilename``: a name inside ``dir``, not a path."""
+    if os.path.basename(text) != text:
+        raise ValueError("dbfilename can't be a path, just a filename")
+    return text
+
+
 def _show_bool(value: Any) -> str:
     return "yes" if value else "no"
 
@@ -138,10 +170,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("databases", 16, 1, 1_000_000, mutable=False),
     Parameter("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
     Parameter("logfile", "", _text, _show, mutable=False),
-    Parameter("save", "", _text, _show),  # godis has no RDB snapshots: no save points
+    Parameter("save", "", _save_points, _show),  # none by default, as redis-server --save ""
     _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads and RDB files
     _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
-    Parameter("dbfilename", "dump.rdb", _text, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
+    Parameter("dbfilename", "dump.rdb", _file_name, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
     Parameter("requirepass", "", _text, _show),
     _int_param("maxclients", 10000, 1),
     _int_param("timeout", 0, 0),
@@ -173,6 +205,8 @@ PARAMETERS: tuple[Parameter, ...] = (
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+PROTECTED = frozenset({"dbfilename"})
+"""PROTECTED_CONFIG parameters: CONFIG SET refuses them (``enable-protected-configs no``)."""
 ALIASES = {"lua-time-limit": "busy-reply-threshold",
            "hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
@@ -242,6 +276,8 @@ class Config:
         param = BY_NAME[canonical]
         if not at_start and not param.mutable:
             raise ConfigError("can't set immutable config")
+        if not at_start and canonical in PROTECTED:
+            raise ConfigError("can't set protected config")
         try:
             value = param.parse(text)
         except ValueError as error:
@@ -279,6 +315,7 @@ class Config:
         except OSError as error:
             raise ConfigError(f"Fatal error, can't open config file '{path}': "
                               f"{error.strerror}") from None
+        saves: list[str] = []  # "save" lines add up, as Redis's (save "" clears them)
         for number, line in enumerate(lines, 1):
             stripped = line.strip()
             if not stripped or stripped.startswith("#"):
@@ -288,6 +325,9 @@ class Config:
             except ValueError:
                 raise ConfigError(f"{path}:{number}: unbalanced quotes in configuration line") from None
             name, args = words[0], words[1:]
+            if name.lower() == "save":
+                saves = [] if args in ([], [""]) else saves + args
+                args = saves
             try:
                 self.set_text(name, " ".join(args), at_start=True)
             except ConfigError as error:

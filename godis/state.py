@@ -89,6 +89,7 @@ class ServerState:
         self.output_buffer_limits = parse_output_limits(
             str(self.config["client-output-buffer-limit"]))
         self.last_save = int(time.time())
+        self.rdb_last_load = (0, 0)  # keys loaded, keys expired by the last RDB load (INFO)
         # pub/sub registry: channel/pattern -> subscribed clients (in subscription order)
         self.channels: dict[bytes, dict[Client, None]] = {}
         self.patterns: dict[bytes, dict[Client, None]] = {}

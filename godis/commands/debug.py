@@ -21,6 +21,7 @@ from godis.keyspace.keyspace import Database, Keyspace
 from godis.keyspace.stream import format_id
 from godis.keyspace.values import HashValue, ListValue, SetValue, StreamValue, Value, ZSetValue
 from godis.persistence.aof import AppendOnlyFile
+from godis.persistence.rdb import Encodings, encode_value, quicklist_nodes
 from godis.persistence.rewrite import reload_from
 from godis.persistence.snapshot import SnapshotError, load_snapshot, save_snapshot
 from godis.protocol.writer import (
@@ -295,25 +296,6 @@ def debug_loadaof(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-def _serialized_length(value: Value) -> int:
-    """An estimate of ``rdbSavedObjectLen`` (godis has no RDB encoding to measure)."""
-    if isinstance(value, (bytes, bytearray)):
-        return len(value) + 1 if len(value) > 11 or not value.isdigit() else 3
-    if isinstance(value, (ListValue, SetValue)):
-        return 11 + sum(len(item) + 2 for item in value)
-    if isinstance(value, HashValue):
-        return 11 + sum(len(f) + len(v) + 4 for f, v in value.items())
-    if isinstance(value, StreamValue):
-        return 11 + sum(node.nbytes() for node in value.nodes)
-    return 11 + sum(len(m) + 10 for m in value.scores)
-
-
-def _listpack_entry_size(item: bytes) -> int:
-    size = len(item)
-    encoded = 1 + size if size <= 63 else (2 + size if size <= 4095 else 5 + size)
-    return encoded + (1 if encoded <= 127 else 2)
-
-
 def debug_object(client: Client, argv: list[bytes]) -> Reply:
     """DEBUG OBJECT key: a raw dictionary lookup, so an expired key not yet deleted shows."""
 
@@ -325,19 +307,20 @@ def debug_object(client: Client, argv: list[bytes]) -> Reply:
     lru = (int(time.time()) - idle) & 0xFFFFFF
     encoding = encoding_of(value).decode()
     extra = ""
+    options = Encodings.from_config(client.server.config)
     if isinstance(value, ListValue):
         config = client.server.config
-        fill = int(config["list-max-listpack-size"])
-        size = 7 + sum(_listpack_entry_size(item) for item in value)
-        node_bytes = 4096 << min(max(-fill, 1), 5) - 1 if fill < 0 else 0
-        nodes = max(1, -(-size // node_bytes)) if node_bytes else max(1, -(-len(value) // fill))
+        fill = options.list_max_listpack_size
+        blobs = [blob for _, blob in quicklist_nodes(value, fill)]
+        nodes = max(1, len(blobs))
         compressed = int(int(config["list-compress-depth"]) != 0) if _has(config,
                                                                          "list-compress-depth") else 0
         extra = (f" ql_nodes:{nodes} ql_avg_node:{len(value) / nodes:.2f} "
                  f"ql_listpack_max:{fill} ql_compressed:{compressed} "
-                 f"ql_uncompressed_size:{size - 7 * (nodes - 1)}")
+                 f"ql_uncompressed_size:{sum(map(len, blobs))}")
+    serialized = len(encode_value(value, options)[1])  # rdbSavedObjectLen
     return Status(f"Value at:0x{id(value):x} refcount:{refcount_of(value)} encoding:{encoding} "
-                  f"serializedlength:{_serialized_length(value)} lru:{lru} "
+                  f"serializedlength:{serialized} lru:{lru} "
                   f"lru_seconds_idle:{idle}{extra}")
 
 

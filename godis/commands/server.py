@@ -16,6 +16,7 @@ from godis.client import Client
 from godis.commands import notify
 from godis.errors import SYNTAX, CommandError, ConfigError
 from godis.persistence import background
+from godis.persistence.snapshot import save_snapshot
 from godis.protocol.writer import OK, Map, Raw, Reply, Status, Verbatim
 from godis.state import ServerState, parse_output_limits
 from godis.table import command, container
@@ -51,12 +52,21 @@ def flushdb_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Remove all keys from all databases",
          complexity="O(N) where N is the total number of keys in all databases")
 def flushall_command(client: Client, argv: list[bytes]) -> Reply:
-    """FLUSHALL [ASYNC|SYNC]."""
+    """FLUSHALL [ASYNC|SYNC]: with save points, the emptied dataset is saved at once
+    (``flushAllDataAndResetRDB``)."""
     _flush_mode(argv)
     for db in client.keyspace.databases:
         client.server.blocked.scan_database_for_deleted_streams(db.index, None)
     client.keyspace.flush_all()
-    client.keyspace.dirty += 1
+    child = background.state_of(client.server).child
+    if child is not None and child.kind == "rdb":
+        background.kill_child(client.server)  # killRDBChild: its image is stale now
+    if str(client.server.config["save"]):
+        try:
+            save_snapshot(client.server)
+        except OSError:
+            pass  # logged; Redis ignores it too
+    client.keyspace.dirty += 1  # forceCommandPropagation
     return OK
 
 
@@ -306,8 +316,8 @@ def _info_persistence(client: Client) -> list[str]:
         f"rdb_current_bgsave_time_sec:{int(now - child.started) if saving and child else -1}",
         f"rdb_saves:{state.bgsaves}",
         "rdb_last_cow_size:0",
-        "rdb_last_load_keys_expired:0",
-        "rdb_last_load_keys_loaded:0",
+        f"rdb_last_load_keys_expired:{server.rdb_last_load[1]}",
+        f"rdb_last_load_keys_loaded:{server.rdb_last_load[0]}",
         f"aof_enabled:{int(bool(server.config.appendonly))}",
         f"aof_rewrite_in_progress:{int(rewriting)}",
         f"aof_rewrite_scheduled:{int(state.rewrite_scheduled)}",
@@ -473,7 +483,9 @@ def lastsave_command(client: Client, argv: list[bytes]) -> Reply:
          "then shut down the server", complexity="O(N) when saving, where N is the total "
          "number of keys in all databases when saving data, otherwise O(1)")
 def shutdown_command(client: Client, argv: list[bytes]) -> Reply:
-    """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: graceful stop (the AOF is always synced)."""
+    """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: graceful stop (the AOF is always synced).
+
+    SAVE writes the RDB file first (as does a configured ``save`` point unless NOSAVE)."""
     options = {arg.lower() for arg in argv[1:]}
     if not options <= {b"nosave", b"save", b"now", b"force", b"abort"} or (
             b"nosave" in options and b"save" in options):
@@ -482,6 +494,14 @@ def shutdown_command(client: Client, argv: list[bytes]) -> Reply:
         if len(options) > 1:
             raise CommandError(SYNTAX)
         raise CommandError("ERR No shutdown in progress.")
-    client.server.request_shutdown()
+    server = client.server
+    if b"save" in options or (b"nosave" not in options and str(server.config["save"])):
+        background.kill_child(server)  # prepareForShutdown kills a child before saving
+        try:  # the RDB first; a failure stops the shutdown unless FORCE
+            save_snapshot(server)
+        except OSError:
+            if b"force" not in options:
+                raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.") from None
+    server.request_shutdown()
     client.close_after_reply = True
     return Raw(b"")  # no reply: the connection closes

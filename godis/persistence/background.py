@@ -21,10 +21,11 @@ import signal
 import time
 from dataclasses import dataclass
 
+from godis.config import parse_save_points
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.files import fsync_directory, write_atomically
 from godis.persistence.rewrite import dataset_as_commands
-from godis.persistence.snapshot import rdb_path, snapshot_bytes
+from godis.persistence.snapshot import rdb_path, save_snapshot, snapshot_bytes
 from godis.state import ServerState
 
 log = logging.getLogger("godis.persistence")
@@ -53,6 +54,7 @@ class BackgroundState:
     rewrite_scheduled: bool = False
     save_scheduled: bool = False
     last_bgsave_ok: bool = True
+    last_bgsave_try: int = 0  # unix time of the last attempt (save points wait after a failure)
     last_bgsave_seconds: int = -1
     bgsaves: int = 0
     last_rewrite_ok: bool = True
@@ -111,7 +113,46 @@ def _fork(server: ServerState, kind: str) -> Child:
 
 def start_bgsave(server: ServerState) -> None:
     """rdbSaveBackground: fork a child writing the RDB file."""
+    state_of(server).last_bgsave_try = int(time.time())
     _fork(server, "rdb")
+
+
+BGSAVE_RETRY_DELAY = 5  # CONFIG_BGSAVE_RETRY_DELAY: seconds before a failed save is retried
+
+
+def save_if_due(server: ServerState, now: float | None = None) -> bool:
+    """serverCron's save points (keyspace lock held): with no child running, the first
+    ``save`` pair whose changes and seconds have passed starts a background save — in a child
+    where the server may fork, else in place — though not sooner than 5 s after a failed one;
+    whether one started."""
+    state = state_of(server)
+    if state.child is not None:
+        return False
+    now = time.time() if now is None else now
+    dirty = server.keyspace.dirty
+    for seconds, changes in parse_save_points(str(server.config["save"])):
+        if not (dirty >= changes and now - server.last_save > seconds
+                and (now - state.last_bgsave_try > BGSAVE_RETRY_DELAY or state.last_bgsave_ok)):
+            continue
+        log.info("%d changes in %d seconds. Saving...", changes, seconds)
+        if server.fork_children and FORK_AVAILABLE:
+            try:
+                start_bgsave(server)
+            except OSError as error:
+                state.last_bgsave_ok = False
+                log.warning("Can't save in background: fork: %s", error.strerror)
+            return True
+        state.last_bgsave_try = int(now)
+        try:
+            save_snapshot(server)
+        except OSError:
+            state.last_bgsave_ok = False
+            log.warning("Background saving error")
+        else:
+            state.last_bgsave_ok = True
+            state.bgsaves += 1
+        return True
+    return False
 
 
 def start_rewrite(server: ServerState) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import marshal
 import math
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -186,44 +186,52 @@ def lzf_compress(data: bytes | bytearray, out_len: int) -> bytes | None:
     """``lzf_compress(in, in_len, out, out_len)``: the compressed bytes, or None if they would
     not fit in ``out_len`` bytes (Redis then stores the string verbatim).
 
-    A line-by-line transcription, so the output is byte-identical to Redis's: the same hash
-    (``IDX`` of VERY_FAST with HLOG 16), the same rule that offset 0 is never referenced
-    (``ref > in_data``), the same two hash insertions after a match, the same bounds tests.
+    A transcription of ``lzf_c.c`` (HLOG 16, VERY_FAST), so the output is byte-identical to
+    Redis's: the same hash (``IDX``, which only depends on the next 3 bytes), the same rule that
+    offset 0 is never referenced (``ref > in_data``, so 0 can stand for NULL), the same two
+    hash insertions after a match, the same bounds tests. Literal runs are copied as slices when
+    they close instead of byte by byte; ``run`` is where the open run's header byte goes.
     Redis's table starts uninitialised; godis's starts empty, which is what Redis gets unless
     stale stack entries happen to point into the new input.
     """
     in_len = len(data)
     if not in_len or not out_len:
         return None
-    if in_len < 3:  # the main loop does not run; only the final literal run
-        if out_len < 1 + 3:
+    if in_len < 3:
+        if out_len < 4:
             return None
         return bytes([in_len - 1]) + bytes(data)
-    out = bytearray(out_len + 16)
+    out = bytearray(out_len + 40)
     out_end = out_len
-    htab: dict[int, int] = {}
+    big = in_len > 2048
+    htab: list[int] | dict[int, int] = [0] * 65536 if big else {}
     ip = 0
-    op = 1  # start run
+    run = 0          # position of the current literal run's header byte in out
     lit = 0
+    lit_start = 0    # input position of the run's first literal
     in_end = in_len
     limit = in_end - 2
     hval = (data[0] << 8) | data[1]
     while ip < limit:
-        hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFFFF
+        hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFF
         slot = ((hval >> 8) - hval * 5) & 0xFFFF
-        ref = htab.get(slot)
+        ref = htab[slot] if big else htab.get(slot, 0)  # type: ignore[union-attr]
         htab[slot] = ip
-        if (ref is not None and ref > 0 and ip - ref - 1 < _LZF_MAX_OFF
-                and data[ref + 2] == data[ip + 2] and data[ref] == data[ip]
-                and data[ref + 1] == data[ip + 1]):
+        if (ref and ip - ref <= _LZF_MAX_OFF and data[ref + 2] == data[ip + 2]
+                and data[ref] == data[ip] and data[ref + 1] == data[ip + 1]):
+            op = run + 1 + lit
+            if op + 4 >= out_end and op - (0 if lit else 1) + 4 >= out_end:
+                return None
+            if lit:
+                out[run] = lit - 1
+                out[run + 1:op] = data[lit_start:ip]
+            else:
+                op = run
             off = ip - ref - 1
             length = 2
-            maxlen = min(in_end - ip - length, _LZF_MAX_REF)
-            if op + 3 + 1 >= out_end and op - (0 if lit else 1) + 3 + 1 >= out_end:
-                return None
-            out[op - lit - 1] = (lit - 1) & 0xFF  # stop run
-            if not lit:
-                op -= 1  # undo run if length is zero
+            maxlen = in_end - ip - 2
+            if maxlen > _LZF_MAX_REF:
+                maxlen = _LZF_MAX_REF
             mismatch = False
             if maxlen > 16:
                 for _ in range(16):
@@ -236,54 +244,61 @@ def lzf_compress(data: bytes | bytearray, out_len: int) -> bytes | None:
                     length += 1
                     if not (length < maxlen and data[ref + length] == data[ip + length]):
                         break
-            length -= 2  # now #octets - 1
+            length -= 2
             ip += 1
             if length < 7:
                 out[op] = (off >> 8) + (length << 5)
                 op += 1
             else:
-                out[op] = (off >> 8) + (7 << 5)
+                out[op] = (off >> 8) + 224
                 out[op + 1] = length - 7
                 op += 2
             out[op] = off & 0xFF
-            op += 2  # the offset byte, then start a new run
+            run = op + 1
             lit = 0
             ip += length + 1
+            lit_start = ip
             if ip >= limit:
                 break
             ip -= 2
             hval = (data[ip] << 8) | data[ip + 1]
-            hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFFFF
+            hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFF
             htab[((hval >> 8) - hval * 5) & 0xFFFF] = ip
             ip += 1
-            hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFFFF
+            hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFF
             htab[((hval >> 8) - hval * 5) & 0xFFFF] = ip
             ip += 1
+            lit_start = ip
         else:
-            if op >= out_end:
+            if run + 1 + lit >= out_end:
                 return None
             lit += 1
-            out[op] = data[ip]
-            op += 1
             ip += 1
             if lit == _LZF_MAX_LIT:
-                out[op - lit - 1] = lit - 1
+                out[run] = 31
+                out[run + 1:run + 33] = data[lit_start:ip]
+                run += 33
                 lit = 0
-                op += 1
+                lit_start = ip
+    op = run + 1 + lit
     if op + 3 > out_end:
         return None
+    # the tail: the rest as literals
     while ip < in_end:
         lit += 1
-        out[op] = data[ip]
-        op += 1
         ip += 1
         if lit == _LZF_MAX_LIT:
-            out[op - lit - 1] = lit - 1
+            out[run] = 31
+            out[run + 1:run + 33] = data[lit_start:ip]
+            run += 33
             lit = 0
-            op += 1
-    out[op - lit - 1] = (lit - 1) & 0xFF  # end run
-    if not lit:
-        op -= 1
+            lit_start = ip
+    if lit:
+        out[run] = lit - 1
+        out[run + 1:run + 1 + lit] = data[lit_start:ip]
+        op = run + 1 + lit
+    else:
+        op = run
     return bytes(out[:op])
 
 
@@ -781,7 +796,7 @@ _SIZE_ESTIMATE_OVERHEAD = 8
 _PACKED_THRESHOLD = 1 << 30
 
 
-def _quicklist_nodes(items: Iterable[bytes | bytearray], fill: int) -> list[tuple[int, bytes]]:
+def quicklist_nodes(items: Iterable[bytes | bytearray], fill: int) -> list[tuple[int, bytes]]:
     """The nodes ``quicklistPushTail`` builds for ``items``: (container, listpack or element).
 
     ``_quicklistNodeAllowInsert``: a node takes an element while its listpack plus the element
@@ -830,7 +845,7 @@ def encode_value(value: Value, options: Encodings = DEFAULT_ENCODINGS) -> tuple[
     if kind is bytes or kind is bytearray:
         return RDB_TYPE_STRING, encode_string(value, compress)  # type: ignore[arg-type]
     if kind is ListValue:
-        nodes = _quicklist_nodes(value, options.list_max_listpack_size)  # type: ignore[arg-type]
+        nodes = quicklist_nodes(value, options.list_max_listpack_size)  # type: ignore[arg-type]
         parts = [encode_length(len(nodes))]
         for container, blob in nodes:
             parts.append(encode_length(container))
@@ -1068,13 +1083,6 @@ def decode_stream(kind: int, reader: Reader) -> StreamValue:
     return stream
 
 
-ValueDecoder = Callable[[int, Reader, Encodings], Value]
-"""Decodes one RDB type: (type, reader positioned after the type byte, settings) -> value."""
-
-EXTRA_DECODERS: dict[int, ValueDecoder] = {}
-"""Decoders for types this module leaves to others (streams: 15 and 19), by RDB type."""
-
-
 def _new_hash(pairs: Iterable[tuple[bytes, bytes]], encoding: str) -> HashValue:
     value = HashValue()
     for name, content in pairs:
@@ -1167,8 +1175,6 @@ def decode_value(kind: int, reader: Reader, options: Encodings = DEFAULT_ENCODIN
                 RDB_TYPE_ZSET_ZIPLIST, RDB_TYPE_ZSET_LISTPACK, RDB_TYPE_HASH_ZIPLIST,
                 RDB_TYPE_HASH_LISTPACK):
         return _decode_blob(kind, reader.string(), options)
-    if kind in EXTRA_DECODERS:
-        return EXTRA_DECODERS[kind](kind, reader, options)
     if kind in (RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2):
         return decode_stream(kind, reader)
     if kind in (RDB_TYPE_MODULE, RDB_TYPE_MODULE_2):
@@ -1402,6 +1408,7 @@ class RDBFile:
     keys: list[LoadedKey] = field(default_factory=list)
     empty_keys_skipped: int = 0
     checksum: int = 0  # as stored; 0 when the writer had rdbchecksum off
+    end: int = 0  # the offset after the checksum: where an AOF tail follows an RDB preamble
     resize_hints: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -1478,6 +1485,7 @@ def parse_rdb(data: bytes, *, options: Encodings = DEFAULT_ENCODINGS, databases:
         result.checksum = stored
         if verify_checksum and stored and stored != crc64(memoryview(data)[:end]):
             raise RDBError("RDB CRC error")
+    result.end = reader.pos
     return result
 
 
@@ -1523,7 +1531,6 @@ def load_into_keyspace(parsed: RDBFile, keyspace: Keyspace, now_ms: int, *,
 
 __all__ = [
     "DEFAULT_ENCODINGS",
-    "EXTRA_DECODERS",
     "RDB_VERSION",
     "DumpPayloadError",
     "EmptyKeyError",
@@ -1548,6 +1555,7 @@ __all__ = [
     "lzf_compress",
     "lzf_decompress",
     "parse_rdb",
+    "quicklist_nodes",
     "restore_payload",
     "save_rdb",
     "verify_payload",

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 
 from godis.client import Client
+from godis.config import parse_save_points
 from godis.dispatch import execute
 from godis.errors import GodisError
 from godis.persistence.files import write_atomically
@@ -21,6 +22,7 @@ from godis.persistence.rdb import (
     Encodings,
     LoadStats,
     RDBError,
+    RDBFile,
     load_into_keyspace,
     parse_rdb,
     save_rdb,
@@ -68,12 +70,25 @@ def save_snapshot(server: ServerState, functions: Iterable[bytes] | None = None)
     return path
 
 
-def load_snapshot(server: ServerState, *, flush: bool = False,
-                  allow_duplicates: bool = False) -> LoadStats | None:
-    """``rdbLoad`` of ``dir/dbfilename`` into the keyspace; None when there is no file.
+def final_save(server: ServerState) -> bool:
+    """``prepareForShutdown`` on a signal: with save points configured, save the RDB first;
+    whether the shutdown may go on (False: the save failed and the server keeps running)."""
+    if not parse_save_points(str(server.config["save"])):
+        return True
+    log.info("Saving the final RDB snapshot before exiting.")
+    try:
+        save_snapshot(server)
+    except OSError:
+        log.warning("Error trying to save the DB, can't exit.")
+        return False
+    return True
 
-    Keys already expired are dropped (a master loading an RDB). SnapshotError, with Redis's
-    log text, when the file is damaged; the keyspace may then hold part of it."""
+
+def read_snapshot(server: ServerState) -> RDBFile | None:
+    """Read and parse ``dir/dbfilename`` without touching the keyspace (so it may run in a
+    worker thread while the server answers -LOADING); None when there is no file.
+
+    SnapshotError, with Redis's log text, when the file is damaged."""
     path = rdb_path(server)
     try:
         with open(path, "rb") as handle:
@@ -82,14 +97,31 @@ def load_snapshot(server: ServerState, *, flush: bool = False,
         return None
     except OSError as error:
         raise SnapshotError(f"Fatal error loading the DB: {error.strerror}. Exiting.") from None
+    server.loading_total_bytes = len(data)
+    server.loading_loaded_bytes = 0
+    server.loading_started_at = time.time()
+    try:
+        parsed = parse_rdb(data, options=Encodings.from_config(server.config),
+                           databases=len(server.keyspace.databases),
+                           verify_checksum=bool(server.config["rdbchecksum"]))
+    except RDBError as error:
+        raise SnapshotError(f"Internal error in RDB reading: {error}") from None
+    server.loading_loaded_bytes = len(data)
+    version = parsed.aux.get(b"redis-ver")
+    if version is not None:
+        log.info("Loading RDB produced by version %s", version.decode(errors="replace"))
+    return parsed
+
+
+def apply_snapshot(server: ServerState, parsed: RDBFile, *, flush: bool = False,
+                   allow_duplicates: bool = False) -> LoadStats:
+    """Put a parsed file's function libraries and keys in the server (keys already expired are
+    dropped, as a master loading an RDB drops them); ``flush`` empties the databases and the
+    libraries first (DEBUG RELOAD's emptyData)."""
     keyspace = server.keyspace
-    started = time.monotonic()
     loading = keyspace.loading
     keyspace.loading = True
     try:
-        parsed = parse_rdb(data, options=Encodings.from_config(server.config),
-                           databases=len(keyspace.databases),
-                           verify_checksum=bool(server.config["rdbchecksum"]))
         if flush:
             keyspace.flush_all()
             server.scripting.libraries.clear()  # emptyData drops the functions too
@@ -101,10 +133,19 @@ def load_snapshot(server: ServerState, *, flush: bool = False,
         raise SnapshotError(f"Internal error in RDB reading: {error}") from None
     finally:
         keyspace.loading = loading
-    version = parsed.aux.get(b"redis-ver")
-    if version is not None:
-        log.info("Loading RDB produced by version %s", version.decode(errors="replace"))
+    server.rdb_last_load = (stats.loaded, stats.expired)
     log.info("Done loading RDB, keys loaded: %d, keys expired: %d.", stats.loaded, stats.expired)
+    return stats
+
+
+def load_snapshot(server: ServerState, *, flush: bool = False,
+                  allow_duplicates: bool = False) -> LoadStats | None:
+    """``rdbLoad``: :func:`read_snapshot` then :func:`apply_snapshot`; None without a file."""
+    started = time.monotonic()
+    parsed = read_snapshot(server)
+    if parsed is None:
+        return None
+    stats = apply_snapshot(server, parsed, flush=flush, allow_duplicates=allow_duplicates)
     log.info("DB loaded from disk: %.3f seconds", time.monotonic() - started)
     return stats
 

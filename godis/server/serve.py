@@ -34,7 +34,7 @@ from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence import background
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
-from godis.persistence.snapshot import load_snapshot
+from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot
 from godis.server.connection import Connection
 from godis.state import ServerState
 
@@ -63,6 +63,7 @@ async def _server_cron(server: ServerState) -> None:
                 background.check_children(server)  # reap BGSAVE / BGREWRITEAOF children
             if aof is not None and server.fork_children:
                 background.maybe_auto_rewrite(server)
+            background.save_if_due(server)  # the ``save`` points
 
 
 async def _close_idle_clients(server: ServerState) -> None:
@@ -86,6 +87,14 @@ async def _watch_signals(server: ServerState) -> None:
         async for signum in signals:
             name = "SIGINT" if signum == signal.SIGINT else "SIGTERM"
             log.warning("Received %s scheduling shutdown...", name)
+            async with server.keyspace.locked():
+                if str(server.config["save"]):
+                    background.kill_child(server)  # prepareForShutdown, before saving
+                saved = final_save(server)  # with save points, the RDB first
+            if not saved:
+                log.warning("Errors trying to shut down the server. Check the logs for more "
+                            "information.")
+                continue
             server.request_shutdown()
             return
 
@@ -211,8 +220,15 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
     """Replay the AOF (if enabled) in steps, serving -LOADING between them, then open it for
     appending; raise ``AofError`` on damage."""
     config = server.config
-    if not config.appendonly:
-        load_snapshot(server)  # dir/dbfilename, when there is one (loadDataFromDisk)
+    if not config.appendonly:  # dir/dbfilename, when there is one (loadDataFromDisk)
+        server.loading = True  # parsed in a thread: clients meanwhile get -LOADING
+        try:
+            parsed = await trio.to_thread.run_sync(read_snapshot, server)
+            if parsed is not None:
+                async with server.keyspace.locked():
+                    apply_snapshot(server, parsed)
+        finally:
+            server.loading = False
         return None
     try:
         os.makedirs(config.dir, exist_ok=True)

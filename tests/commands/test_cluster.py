@@ -16,6 +16,7 @@ import trio
 import trio.testing
 
 from godis.persistence.rdb import crc64_bytes, dump_payload
+from godis.protocol.reader import strict_int
 from godis.table import COMMANDS
 from tests.commands.test_keys import FAR_MS, FakeClock, Recorder
 from tests.support.differential import Differ, GodisDirect
@@ -316,3 +317,63 @@ def test_dump_reply_is_a_bulk_string(resp: int) -> None:
         godis.call("HELLO", "3")
     godis.call("SET", "k", "v")
     assert godis.call("DUMP", "k") == b"$13\r\n\x00\x01v\n\x00" + dump_payload(b"v")[-8:] + b"\r\n"
+
+
+def _random_value(rng: random.Random) -> bytes:
+    kind = rng.random()
+    if kind < 0.3:
+        return str(rng.choice([rng.randrange(-300, 300), rng.randrange(-2**63, 2**63),
+                               rng.randrange(2**31)])).encode()
+    if kind < 0.5:
+        return _blob(rng.randrange(0, 100))
+    alphabet = rng.choice([b"ab", b"abcdefgh", b"0123456789", bytes(range(256))])
+    return bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 400)))
+
+
+def test_random_values_dump_as_redis(diff: Differ) -> None:
+    """Random members and sizes around every threshold: payloads equal Redis's."""
+    rng = random.Random(99)
+    for round_ in range(60):
+        size = rng.choice([1, 2, 5, 60, 127, 128, 129, 300, 511, 512, 513, 1000])
+        values = [_random_value(rng) for _ in range(size)]
+        key = f"r{round_}"
+        kind = round_ % 4
+        if kind == 0:
+            diff.check("RPUSH", key, *values)
+        elif kind == 1:
+            diff.check("ZADD", key, *[x for v in values
+                                      for x in (repr(rng.choice([rng.random() * 1e6, -0.5, 3.0,
+                                                                 rng.randrange(-99, 99), 1e20])),
+                                                v)])
+        elif kind == 2:
+            diff.check("HSET", key, *[x for v in values for x in (v, _random_value(rng))])
+        else:
+            diff.check("SADD", key, *[v for v in values if strict_int(v) is not None] or [b"1"])
+        mine, theirs = diff.both("DUMP", key)
+        encoding = diff.check("OBJECT", "ENCODING", key)
+        if b"hashtable" not in encoding:
+            assert mine == theirs, key
+        payload = parse_reply(theirs)
+        assert isinstance(payload, bytes)
+        diff.check("RESTORE", key + "-copy", 0, payload)
+        assert _read_content(diff.godis, key + "-copy") == _read_content(diff, key)
+
+
+def test_restore_while_loading_keeps_expired_keys() -> None:
+    """An AOF replay of RESTORE ... ABSTTL with a past time adds the key (checkAlreadyExpired
+    is false while loading); the active expiry removes it afterwards."""
+    godis = GodisDirect()
+    keyspace = godis.server.keyspace
+    keyspace.loading = True
+    assert godis.call("RESTORE", "k", 1, dump_payload(b"v"), "ABSTTL") == b"+OK\r\n"
+    keyspace.loading = False
+    assert keyspace.databases[0].expires == {b"k": 1}
+
+
+@pytest.mark.parametrize("fill", [-1, -3, -5, 1, 5, 128])
+def test_list_nodes_follow_list_max_listpack_size(diff: Differ, fill: int) -> None:
+    diff.check("CONFIG", "SET", "list-max-listpack-size", fill)
+    diff.check("RPUSH", "l", *[f"element-{i}" * (i % 7) for i in range(1500)])
+    diff.check("RPUSH", "big", "x" * 9000, "y", "z" * 5000)
+    diff.check("DUMP", "l")
+    diff.check("DUMP", "big")

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from godis.config import Config
 from godis.keyspace.keyspace import Keyspace
 from godis.keyspace.values import HashValue, ListValue, SetValue, ZSetValue
 from godis.persistence import rdb
@@ -38,7 +41,7 @@ from godis.persistence.rdb import (
     restore_payload,
     save_rdb,
 )
-from tests.support.differential import Differ
+from tests.support.differential import Differ, GodisDirect
 from tests.support.redis_server import REDIS_SERVER, SKIP_REASON, redis_server
 from tests.support.resp import RespConnection, parse_reply
 
@@ -490,3 +493,46 @@ def test_idle_and_expire_opcodes() -> None:
     keyspace.lru_clock_ms = 100_000
     load_into_keyspace(parsed, keyspace, now_ms=0)
     assert keyspace.databases[0].access[b"k"] == 70_000
+
+
+def test_debug_object_sizes_equal_redis(diff: Differ) -> None:
+    """DEBUG OBJECT's serializedlength (``rdbSavedObjectLen``) and quicklist node figures."""
+    for argv in (("SET", "s", "x" * 100), ("SET", "i", "12345"), ("SET", "b", bytes(range(50))),
+                 ("RPUSH", "l", *[f"item{i}" for i in range(3000)]), ("RPUSH", "m", "a", "b"),
+                 ("SADD", "is", "1", "2"), ("ZADD", "z", "1", "a", "2", "b"),
+                 ("ZADD", "zz", *[x for i in range(300) for x in (str(i), f"m{i}")]),
+                 ("HSET", "h", "f", "v"), ("SADD", "hs", *[f"s{i}" for i in range(100)])):
+        diff.check(*argv)
+    for key in ("s", "i", "b", "l", "m", "is", "z", "zz", "h", "hs"):
+        mine, theirs = diff.both("DEBUG", "OBJECT", key)
+        assert _stable_fields(mine) == _stable_fields(theirs), key
+
+
+def _stable_fields(reply: bytes) -> list[bytes]:
+    """DEBUG OBJECT's fields without the address and the LRU clock."""
+    return [part for part in reply.split()
+            if not part.startswith((b"+Value", b"at:", b"lru:", b"lru_seconds_idle:"))]
+
+
+REDIS_CHECK_RDB = shutil.which("redis-check-rdb")
+
+
+@pytest.mark.skipif(REDIS_CHECK_RDB is None, reason="redis-check-rdb is not installed")
+def test_redis_check_rdb_accepts_godis_files(tmp_path: Path) -> None:
+    assert REDIS_CHECK_RDB is not None
+    godis = GodisDirect(Config(appendonly=False, dir=str(tmp_path)))
+    _fill(godis.call)
+    path = tmp_path / "godis.rdb"
+    path.write_bytes(save_rdb(godis.server.keyspace, functions=[LIBRARY]))
+    out = subprocess.run([REDIS_CHECK_RDB, str(path)], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert "RDB looks OK!" in out
+    assert "[info] 13 keys read" in out
+    assert "[info] 2 expires" in out
+
+
+def test_end_offset_for_an_aof_tail() -> None:
+    data = _small_file()
+    tail = b"*1\r\n$4\r\nPING\r\n"
+    parsed = parse_rdb(data + tail)
+    assert parsed.end == len(data)
