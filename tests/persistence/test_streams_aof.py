@@ -46,8 +46,8 @@ def _full(call: object, key: str) -> object:
     return _without_seen_time(parse_reply(raw) if isinstance(raw, bytes) else raw)
 
 
-def test_rewrite_and_reload_keep_xinfo_stream_full() -> None:
-    godis = GodisDirect(Config(appendonly=False))
+def test_rewrite_and_reload_keep_xinfo_stream_full(tmp_path: Path) -> None:
+    godis = GodisDirect(Config(appendonly=False, dir=str(tmp_path)))
     for line in WORKLOAD:
         reply = godis.call(*line.split())
         assert not reply.startswith(b"-"), (line, reply)
