@@ -1,8 +1,8 @@
 """Server time of stream commands on a 1,000,000-entry stream (the streams issue's target: XADD,
 XRANGE of 10 entries and XREADGROUP of 10 entries cost a few µs, not O(N)), in process — dispatch,
 handler, RESP encoding, no sockets — and memory per entry: godis's Python heap growth
-(tracemalloc) next to redis-server's ``used_memory`` growth for the same entries
-(``--no-redis`` skips the redis side)."""
+(tracemalloc) and VmRSS growth next to redis-server's ``used_memory`` growth for the same
+entries (``--no-redis`` skips the redis side)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,26 @@ def godis_figures(entries: int) -> float:
     return per_entry
 
 
+def _rss_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def godis_rss_per_entry(entries: int) -> float:
+    """VmRSS growth of this process for the XADDs into a fresh server, per entry (measured
+    before anything else, so no freed memory is reused; the server is dropped after)."""
+    server = ServerState(Config(appendonly=False))
+    client = Client(server)
+    gc.collect()
+    before = _rss_bytes()
+    _load(lambda argv: execute(client, argv), entries)
+    gc.collect()
+    return (_rss_bytes() - before) / entries
+
+
 def redis_bytes_per_entry(entries: int) -> float | None:
     """``used_memory`` growth of a real redis-server for the same XADDs, per entry."""
     if REDIS_SERVER is None:
@@ -139,13 +159,16 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=ENTRIES)
     parser.add_argument("--no-redis", action="store_true")
     args = parser.parse_args()
+    load_all()
+    godis_rss = godis_rss_per_entry(args.entries)  # first: no freed memory to reuse yet
     godis_bytes = godis_figures(args.entries)
     redis_bytes = None if args.no_redis else redis_bytes_per_entry(args.entries)
     print()
-    print(f"memory per entry (2 small fields): godis {godis_bytes:.0f} B (Python heap)", end="")
+    print(f"memory per entry (2 small fields): godis {godis_bytes:.0f} B (Python heap), "
+          f"{godis_rss:.0f} B (VmRSS growth)", end="")
     if redis_bytes is not None:
-        print(f", redis {redis_bytes:.0f} B (used_memory), godis/redis "
-              f"{godis_bytes / redis_bytes:.1f}x")
+        print(f"; redis {redis_bytes:.0f} B (used_memory); godis/redis "
+              f"{godis_bytes / redis_bytes:.1f}x (heap), {godis_rss / redis_bytes:.1f}x (RSS)")
     else:
         print()
 

@@ -94,16 +94,20 @@ class StreamNode:
     IDs are two ``array('Q')`` (ms and seq: 16 bytes an entry, no objects); an entry is one
     ``marshal`` blob (C-speed both ways): a tuple of values when its field names are the
     master entry's (the listpack's SAMEFIELDS flag), else a list of fields and values; None
-    once deleted (a tombstone). ``fixed_bytes`` is the estimated listpack size without the
-    master entry's two counters (live and deleted), which change width as they grow.
+    once deleted (a tombstone), its contents then kept in ``graveyard`` by position, as the
+    listpack keeps a deleted entry's bytes until the node goes (the RDB and DUMP carry them).
+    ``fixed_bytes`` is the estimated listpack size without the master entry's two counters
+    (live and deleted), which change width as they grow.
     """
 
-    __slots__ = ("deleted", "entries", "fixed_bytes", "live", "master_fields", "ms", "seq")
+    __slots__ = ("deleted", "entries", "fixed_bytes", "graveyard", "live", "master_fields",
+                 "ms", "seq")
 
     def __init__(self, master_fields: Fields) -> None:
         self.ms = array("Q")
         self.seq = array("Q")
         self.entries: list[bytes | None] = []
+        self.graveyard: dict[int, bytes] | None = None  # position -> a deleted entry's blob
         self.live = 0
         self.deleted = 0
         self.master_fields = master_fields
@@ -135,11 +139,24 @@ class StreamNode:
     def bisect_right(self, stream_id: int) -> int:
         return bisect_right(range(len(self.entries)), stream_id, key=self.id_at)
 
+    def bury(self, position: int) -> None:
+        """Make the live entry at ``position`` a tombstone, keeping its contents aside."""
+        blob = self.entries[position]
+        assert blob is not None
+        if self.graveyard is None:
+            self.graveyard = {}
+        self.graveyard[position] = blob
+        self.entries[position] = None
+
     def fields_at(self, position: int) -> Fields | None:
         """The entry's flat (field, value, ...) tuple, None for a tombstone."""
         blob = self.entries[position]
         if blob is None:
             return None
+        return self.decode(blob)
+
+    def decode(self, blob: bytes) -> Fields:
+        """An entry blob as its flat (field, value, ...) tuple."""
         stored = loads(blob)
         if type(stored) is list:
             return tuple(stored)
@@ -153,6 +170,7 @@ class StreamNode:
         twin.ms = array("Q", self.ms)
         twin.seq = array("Q", self.seq)
         twin.entries = list(self.entries)
+        twin.graveyard = None if self.graveyard is None else dict(self.graveyard)
         twin.live = self.live
         twin.deleted = self.deleted
         twin.fixed_bytes = self.fixed_bytes
@@ -545,7 +563,7 @@ class StreamValue:
         if node.live == 1:
             self._drop_node(index)
             return True
-        node.entries[pos] = None
+        node.bury(pos)
         node.live -= 1
         node.deleted += 1
         return True
@@ -584,7 +602,7 @@ class StreamValue:
                 elif node.id_at(position) >= minid:  # type: ignore[operator]
                     break
                 if stored[position] is not None:
-                    stored[position] = None
+                    node.bury(position)
                     removed_here += 1
                     self.length -= 1
             node.live -= removed_here

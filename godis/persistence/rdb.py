@@ -899,8 +899,8 @@ _STREAM_SAMEFIELDS = 2  # STREAM_ITEM_FLAG_SAMEFIELDS
 def _stream_node_listpack(node: StreamNode) -> bytes:
     """A node as the listpack Redis keeps (streamAppendItem's layout): the master entry
     (count, deleted, fields, 0), then per entry flags, ms and seq deltas from the master ID,
-    [field count and fields,] values, lp-count. A tombstone keeps its place and ID with empty
-    values (godis does not keep deleted contents; nothing reads them)."""
+    [field count and fields,] values, lp-count; a deleted entry with its contents and the
+    DELETED flag."""
     master = node.master_fields
     first = node.first_id()
     master_ms, master_seq = first >> 64, first & MASK64
@@ -910,16 +910,19 @@ def _stream_node_listpack(node: StreamNode) -> bytes:
         seq = node.seq[position]
         ms_delta = _signed(ms - master_ms)
         seq_delta = _signed(seq - master_seq)
-        fields = node.fields_at(position)
-        if fields is None:
-            elements += [_STREAM_DELETED | _STREAM_SAMEFIELDS, ms_delta, seq_delta,
-                         *([b""] * len(master)), len(master) + 3]
-        elif fields[0::2] == master:
-            elements += [_STREAM_SAMEFIELDS, ms_delta, seq_delta, *fields[1::2],
+        blob = node.entries[position]
+        flags = 0
+        if blob is None:
+            assert node.graveyard is not None
+            blob = node.graveyard[position]
+            flags = _STREAM_DELETED
+        fields = node.decode(blob)
+        if fields[0::2] == master:
+            elements += [flags | _STREAM_SAMEFIELDS, ms_delta, seq_delta, *fields[1::2],
                          len(master) + 3]
         else:
             pairs = len(fields) // 2
-            elements += [0, ms_delta, seq_delta, pairs, *fields, 2 * pairs + 4]
+            elements += [flags, ms_delta, seq_delta, pairs, *fields, 2 * pairs + 4]
     return encode_listpack(elements)
 
 
@@ -1003,8 +1006,14 @@ def _load_stream_node(stream: StreamValue, key: bytes, blob: bytes) -> None:
             pos += 1  # lp-count
             node.ms.append(ms)
             node.seq.append(seq)
-            node.entries.append(None if flags & _STREAM_DELETED else
-                                _entry_blob(fields, master))
+            blob = _entry_blob(fields, master)
+            if flags & _STREAM_DELETED:
+                if node.graveyard is None:
+                    node.graveyard = {}
+                node.graveyard[count] = blob
+                node.entries.append(None)
+            else:
+                node.entries.append(blob)
             count += 1
     except (IndexError, ValueError) as error:
         raise RDBError("Stream listpack integrity check failed.") from error

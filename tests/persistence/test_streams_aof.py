@@ -179,3 +179,27 @@ def test_save_and_restart_from_the_rdb(tmp_path: Path) -> None:
                  for key in ("s", "empty", "fresh")}
         r.close()
     assert after == before
+
+
+def test_dump_is_byte_identical_to_redis(redis_port: int) -> None:
+    """Without groups (whose times differ between two servers) a stream DUMPs to Redis's very
+    bytes: the same nodes, listpacks (deleted entries keep their contents), LZF and CRC."""
+    godis = GodisDirect(Config(appendonly=False))
+    redis_conn = RespConnection("127.0.0.1", redis_port)
+    try:
+        redis_conn.call("FLUSHALL")
+        commands = []
+        for i in range(1, 260):
+            commands.append(["XADD", "s", f"{i}-{i % 3}", "name", f"job{i}", "n", str(i * 7919)])
+            if i % 17 == 0:
+                commands.append(["XADD", "s", f"{i}-9", "other", "x" * (i % 70)])
+        commands += [["XDEL", "s", "5-2", "100-1", "150-0"], ["XTRIM", "s", "MAXLEN", "200"],
+                     ["XADD", "empty", "MAXLEN", "0", "1-1", "f", "v"],
+                     ["XSETID", "s", "999-0", "ENTRIESADDED", "5000", "MAXDELETEDID", "500-0"]]
+        for argv in commands:
+            assert godis.call(*argv) == redis_conn.call(*argv), argv
+        for key in ("s", "empty"):
+            assert godis.call("DUMP", key) == redis_conn.call("DUMP", key), key
+    finally:
+        redis_conn.call("FLUSHALL")
+        redis_conn.close()
