@@ -292,14 +292,31 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def _pings(host: str, port: int) -> bool:
-    """True once the server answers PING with +PONG (not -LOADING)."""
+def _command(*words: str) -> bytes:
+    """One RESP multibulk request."""
+    parts = [f"*{len(words)}\r\n".encode()]
+    for word in words:
+        data = word.encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(parts)
+
+
+def _serves(host: str, port: int, password: str, pid: int) -> bool:
+    """True once the process ``pid`` answers on ``host:port`` (INFO's ``process_id``; not
+    -LOADING, and not another server that already held the port)."""
+    request = (_command("AUTH", password) if password else b"") + _command("INFO", "server")
     try:
         with socket.create_connection((host, port), timeout=1) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(64).startswith(b"+PONG")
+            conn.sendall(request)
+            received = b""
+            while b"process_id:" not in received or not received.endswith(b"\r\n"):
+                chunk = conn.recv(65536)
+                received += chunk
+                if not chunk or received.startswith((b"-", b"+OK\r\n-")):
+                    break
     except OSError:
         return False
+    return f"process_id:{pid}\r\n".encode() in received
 
 
 class ServerProcess:
@@ -347,7 +364,7 @@ class ServerProcess:
                 [sys.executable, "-m", "godis", "serve", "--config", str(self.config_path)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.start_timeout
-        while not _pings(self.host, self._port):
+        while not _serves(self.host, self._port, self.password, self.process.pid):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 output = self.log_path.read_text(errors="replace").strip()
