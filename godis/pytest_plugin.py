@@ -154,10 +154,11 @@ def _start(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             server = Server(config_file=config_file, **settings)
         return server.start()
     except (StartError, ConfigError) as error:
-        where = f" (pytest-xdist worker {worker})" if worker else ""
-        pytest.fail(f"godis pytest plugin: the {mode}-mode server{where} did not start: "
-                    f"{error}\nIts settings: {settings}; a fixed port comes from --godis-port "
-                    "or the godis_port ini option, port 0 picks a free one.", pytrace=False)
+        reason = str(error)
+    where = f" (pytest-xdist worker {worker})" if worker else ""
+    pytest.fail(f"godis pytest plugin: the {mode}-mode server{where} did not start: {reason}\n"
+                f"Its settings: {settings}; a fixed port comes from --godis-port or the "
+                "godis_port ini option, port 0 picks a free one.", pytrace=False)
 
 
 def _serve(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,

@@ -20,7 +20,7 @@ from tests.support.resp import RespConnection, parse_reply
 from tests.support.server_thread import ServerThread, running_server
 
 # Shared, noisy CI machines: no per-example deadlines, and slow data generation is not a failure.
-pytest_plugins = ["godis.pytest_plugin"]
+pytest_plugins = ["godis.pytest_plugin", "pytester"]
 
 settings.register_profile("godis", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("godis")
