@@ -41,7 +41,7 @@ from typing import Any, Literal
 import pytest
 
 from godis.errors import ConfigError
-from godis.server.embedded import Server, ServerProcess, StartError
+from godis.server.embedded import Server, ServerProcess, StartError, client_kwargs
 
 try:
     import redis
@@ -221,11 +221,7 @@ def _sync_client(server: AnyServer, kwargs: dict[str, Any], do_flush: bool) -> I
 
 def _async_client(server: AnyServer, kwargs: dict[str, Any], do_flush: bool) -> Iterator[Any]:
     _require_redis()
-    kwargs.setdefault("host", server.host)
-    kwargs.setdefault("port", server.port)
-    if server.password:
-        kwargs.setdefault("password", server.password)
-    client = aioredis.Redis(**kwargs)
+    client = aioredis.Redis(**client_kwargs(server.host, server.port, server.password, kwargs))
     try:
         yield client
     finally:

@@ -43,8 +43,12 @@ try:
     import redis
 except ImportError:  # redis-py is optional: only .client() needs it
     redis = None  # type: ignore[assignment]
+try:
+    from redis.driver_info import DriverInfo
+except ImportError:  # redis-py before 7.1, or none
+    DriverInfo = None  # type: ignore[assignment,misc]
 
-__all__ = ["Server", "ServerProcess", "StartError", "make_config"]
+__all__ = ["Server", "ServerProcess", "StartError", "client_kwargs", "make_config"]
 
 T = TypeVar("T")
 
@@ -114,14 +118,26 @@ def _url(host: str, port: int, password: str, db: int = 0) -> str:
     return f"redis://{auth}{netloc}:{port}/{db}"
 
 
-def _redis_client(host: str, port: int, password: str, kwargs: dict[str, Any]) -> Any:
-    if redis is None:
-        raise RuntimeError("Server.client() needs redis-py: pip install redis")
+# redis-py 7.1+ reads its own version from the package metadata for every client it builds
+# (2 ms: most of a test fixture's set-up); one DriverInfo, made once, says the same thing.
+_DRIVER_INFO = DriverInfo() if DriverInfo is not None else None
+
+
+def client_kwargs(host: str, port: int, password: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` for a redis-py client (sync or asyncio) of the server at ``host:port``."""
     kwargs.setdefault("host", host)
     kwargs.setdefault("port", port)
     if password:
         kwargs.setdefault("password", password)
-    return redis.Redis(**kwargs)
+    if _DRIVER_INFO is not None and "lib_name" not in kwargs and "lib_version" not in kwargs:
+        kwargs.setdefault("driver_info", _DRIVER_INFO)
+    return kwargs
+
+
+def _redis_client(host: str, port: int, password: str, kwargs: dict[str, Any]) -> Any:
+    if redis is None:
+        raise RuntimeError("Server.client() needs redis-py: pip install redis")
+    return redis.Redis(**client_kwargs(host, port, password, kwargs))
 
 
 class _Started:
