@@ -23,9 +23,9 @@ that name is the fixture's)::
     godis_aof_client = godis_client_factory("godis_aof", decode_responses=True)
 
 Options (command line, or ini without the dashes and with ``_``: ``godis_port = 7000``):
-``--godis-mode``, ``--godis-port``, ``--godis-host``, ``--godis-dir``, ``--godis-appendonly``,
-``--godis-appendfsync``, ``--godis-databases``, ``--godis-password``, ``--godis-config``,
-``--godis-decode``. A fixed port is offset by the xdist worker number (``gw2`` gets port + 2).
+``--godis-mode``, ``--godis-port``, ``--godis-host``, ``--godis-unixsocket``, ``--godis-dir``,
+``--godis-appendonly``, ``--godis-appendfsync``, ``--godis-databases``, ``--godis-password``,
+``--godis-config``, ``--godis-decode``. A fixed port is offset by the xdist worker number (``gw2`` gets port + 2).
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ OPTIONS = (
     _Option("port", "TCP port (default 0: a free one; offset by the pytest-xdist worker number)",
             "port"),
     _Option("host", "address to bind and connect to (default 127.0.0.1)", "bind"),
+    _Option("unixsocket", "also listen on this Unix socket (xdist workers add .gwN)",
+            "unixsocket"),
     _Option("dir", "directory for the AOF and logs (default: a pytest temporary directory)"),
     _Option("appendonly", "log writes to an append-only file (default: off)", "appendonly",
             "bool"),
@@ -128,6 +130,8 @@ def _server_settings(config: pytest.Config, overrides: Mapping[str, object]) -> 
     worker = xdist_worker()
     if port and worker:
         settings["port"] = port + worker  # one server per worker, none on another's port
+    if settings.get("unixsocket") and worker is not None:
+        settings["unixsocket"] = f"{settings['unixsocket']}.gw{worker}"
     return settings
 
 

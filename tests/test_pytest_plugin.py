@@ -291,3 +291,20 @@ def test_the_entry_point_coexists_with_explicit_loading(pytester: pytest.Pyteste
     pytester.runpytest(*QUIET).assert_outcomes(passed=1)
     (pytester.path / "conftest.py").unlink()
     pytester.runpytest(*QUIET, "-p", "no:godis.pytest_plugin").assert_outcomes(errors=1)
+
+
+def test_unix_socket_option(pytester: pytest.Pytester) -> None:
+    path = f"/tmp/godis-plugin-{os.getpid()}.sock"
+    pytester.makepyfile(f"""
+        import redis
+
+        def test_socket(godis_server, godis_client):
+            assert godis_server.unixsocket == {path!r}
+            over_unix = redis.Redis(unix_socket_path=godis_server.unixsocket)
+            godis_client.set("k", "v")
+            assert over_unix.get("k") == b"v"
+            assert over_unix.client_info()["flags"] == "U"
+            over_unix.close()
+    """)
+    run(pytester, f"--godis-unixsocket={path}").assert_outcomes(passed=1)
+    assert not os.path.exists(path)

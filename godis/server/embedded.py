@@ -272,6 +272,12 @@ class Server:
         return _connect_host(self.config.bind)
 
     @property
+    def unixsocket(self) -> str | None:
+        """The ``unixsocket`` path it also listens on (``redis.Redis(unix_socket_path=...)``),
+        or None."""
+        return str(self.config["unixsocket"]) or None
+
+    @property
     def password(self) -> str:
         """``requirepass``, or ``""``."""
         return str(self.config["requirepass"])
@@ -424,6 +430,12 @@ class ServerProcess:
     def host(self) -> str:
         """The address clients connect to."""
         return _connect_host(self.config.bind)
+
+    @property
+    def unixsocket(self) -> str | None:
+        """The ``unixsocket`` path it also listens on (``redis.Redis(unix_socket_path=...)``),
+        or None."""
+        return str(self.config["unixsocket"]) or None
 
     @property
     def password(self) -> str:
