@@ -146,9 +146,13 @@ def _start(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     settings = _server_settings(config, overrides)
     configured_dir = _setting(config, "dir")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    directory = (Path(configured_dir) / worker if configured_dir
-                 else tmp_path_factory.mktemp("godis"))
-    settings.setdefault("dir", str(directory))
+    if "dir" in settings:  # a factory's dir= (used as given)
+        directory = Path(str(settings["dir"]))
+    elif configured_dir:
+        directory = Path(configured_dir) / worker
+    else:
+        directory = tmp_path_factory.mktemp("godis")
+    settings["dir"] = str(directory)
     config_file = _setting(config, "config")
     server: AnyServer
     try:
@@ -160,8 +164,9 @@ def _start(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     except (StartError, ConfigError) as error:
         reason = str(error)
     where = f" (pytest-xdist worker {worker})" if worker else ""
+    shown = {name: "***" if name == "requirepass" else value for name, value in settings.items()}
     pytest.fail(f"godis pytest plugin: the {mode}-mode server{where} did not start: {reason}\n"
-                f"Its settings: {settings}; a fixed port comes from --godis-port or the "
+                f"Its settings: {shown}; a fixed port comes from --godis-port or the "
                 "godis_port ini option, port 0 picks a free one.", pytrace=False)
 
 

@@ -101,9 +101,11 @@ def test_async_client(pytester: pytest.Pytester) -> None:
 
 
 def test_factories(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest("""
+    placed = pytester.path / "placed"
+    pytester.makeconftest(f"""
         from godis.pytest_plugin import godis_client_factory, godis_proc_factory
 
+        godis_placed = godis_proc_factory(mode="process", dir={str(placed)!r}, appendonly=True)
         godis_aof = godis_proc_factory(appendonly=True, appendfsync="always", scope="module")
         godis_aof_client = godis_client_factory("godis_aof", decode_responses=True, db=2)
         godis_aof_async = godis_client_factory("godis_aof", asyncio=True)
@@ -132,9 +134,13 @@ def test_factories(pytester: pytest.Pytester) -> None:
 
         def test_unflushed_2(godis_keep):
             assert godis_keep.get("stays") == b"1"
+
+        def test_placed(godis_placed):
+            godis_placed.client().set("k", "v")
     """)
     result = run(pytester)
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
+    assert {"godis.conf", "godis.log", "appendonly.aof"} <= {p.name for p in placed.iterdir()}
 
 
 def test_command_line_options(pytester: pytest.Pytester) -> None:
