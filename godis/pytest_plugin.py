@@ -247,10 +247,12 @@ def _close_async(client: Any) -> None:
     aborted and its socket closed by hand -- what the dead loop would have run -- so no
     "unclosed" ResourceWarning escapes into the test report.
     """
+    # redis-py's pool and connection internals (5.x to 8.x); anything else is left to the GC
     pool = client.connection_pool
-    connections = [conn for conn in (*pool._available_connections, *pool._in_use_connections)
+    connections = [conn for conn in (*getattr(pool, "_available_connections", ()),
+                                     *getattr(pool, "_in_use_connections", ()))
                    if getattr(conn, "_writer", None) is not None]
-    for loop in {conn._writer.transport._loop for conn in connections}:
+    for loop in {getattr(conn._writer.transport, "_loop", None) for conn in connections}:
         if loop is not None and not loop.is_closed() and not loop.is_running():
             loop.run_until_complete(client.aclose())
     for conn in connections:
