@@ -54,3 +54,8 @@ def __getattr__(name: str) -> object:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """The lazily loaded names too (for ``dir(godis)`` and completion)."""
+    return sorted({*globals(), *_SHELL_EXPORTS})

@@ -30,6 +30,16 @@ def test_the_package_exports_server() -> None:
     assert {"Server", "StartError"} <= set(godis.__all__)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = godis.Nope
+    assert "Server" in dir(godis)
+
+
+def test_import_godis_stays_core() -> None:
+    """``godis.Server`` is loaded on first use: ``import godis`` loads no shell module."""
+    program = ("import sys, godis; print(sorted(m for m in sys.modules "
+               "if m.startswith(('godis.server', 'trio'))))")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_with_block_serves_and_stops() -> None:
