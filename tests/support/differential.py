@@ -45,7 +45,11 @@ class GodisDirect:
         keyspace = self.server.keyspace
         keyspace.lru_clock_ms = keyspace.now_ms()  # as the connection does per batch
         reply = execute_now(self.client, [_arg(a) for a in args])
-        return encode(reply, self.client.resp)
+        out = encode(reply, self.client.resp)
+        for item in self.client.after_reply:  # its own MONITOR lines, as the connection writes
+            out += encode(item, self.client.resp)
+        self.client.after_reply.clear()
+        return out
 
 
 class Differ:
