@@ -19,10 +19,12 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -162,7 +164,9 @@ class Server:
 
     ``port=0`` (the default) takes a free port; ``server.port`` and ``server.url`` say which.
     Keywords are redis.conf directives (``_`` for ``-``); ``config_file`` is read first, the
-    keywords override it. Unlike ``godis serve`` the AOF is off unless ``appendonly=True``.
+    keywords override it. Unlike ``godis serve`` the AOF is off unless ``appendonly=True``, and
+    without ``dir=`` (or a config file) the server works in a private temporary directory,
+    removed at :meth:`stop` -- nothing in the current directory is loaded or written.
     :meth:`stop` (also on leaving the ``with`` block and at interpreter exit) shuts down as
     SHUTDOWN does: clients are disconnected, the AOF is written and fsynced.
 
@@ -172,6 +176,12 @@ class Server:
 
     def __init__(self, port: int = 0, *, config_file: str | os.PathLike[str] | None = None,
                  start_timeout: float = DEFAULT_START_TIMEOUT_S, **settings: object) -> None:
+        self._tempdir: str | None = None
+        if config_file is None and settings.get("dir") is None:
+            # Not the current directory: a dump.rdb or AOF lying there would be loaded (and a
+            # newer Redis's could refuse the start); SAVE or an AOF go to a private place.
+            self._tempdir = tempfile.mkdtemp(prefix="godis-")
+            settings["dir"] = self._tempdir
         self.config: Config = make_config({"port": port, **settings}, config_file=config_file)
         self.start_timeout = start_timeout
         self._state: ServerState | None = None
@@ -236,6 +246,8 @@ class Server:
             return
         self._shutdown()
         self._thread.join(timeout)
+        if self._tempdir is not None and not self._thread.is_alive():
+            shutil.rmtree(self._tempdir, ignore_errors=True)
         error, self._error = self._error, None
         if error is not None and self._state is not None:
             raise error

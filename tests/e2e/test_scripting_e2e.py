@@ -225,10 +225,10 @@ def test_restart_replays_scripts_to_the_same_digest(tmp_path: Path) -> None:
         r.close()
 
 
-def test_scripts_wake_blocked_clients_and_abort_watchers(godis_server: ServerThread) -> None:
+def test_scripts_wake_blocked_clients_and_abort_watchers(fresh_server: ServerThread) -> None:
     """A push inside a script serves a client blocked in BLPOP once the script ends; a key a
     script writes makes another client's WATCH fail."""
-    port = godis_server.port
+    port = fresh_server.port
     r = redis.Redis(port=port, decode_responses=True)
     popped: list[object] = []
 

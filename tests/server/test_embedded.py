@@ -101,6 +101,24 @@ def test_settings_are_validated_like_a_config_file() -> None:
     assert make_config().appendonly is False  # embedding: no AOF unless asked for
 
 
+def test_without_dir_nothing_in_the_current_directory_is_touched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "dump.rdb").write_bytes(b"not an rdb file")
+    monkeypatch.chdir(tmp_path)
+    with godis.Server() as server:
+        private = Path(server.config.dir)
+        assert private != tmp_path
+        assert private.is_dir()
+        client = server.client()
+        assert client.dbsize() == 0  # ./dump.rdb was not loaded
+        assert client.save()
+        assert (private / "dump.rdb").exists()
+        client.close()
+    assert not private.exists()  # removed at stop
+    assert (tmp_path / "dump.rdb").read_bytes() == b"not an rdb file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["dump.rdb"]
+
+
 def test_config_file_then_keywords(tmp_path: Path) -> None:
     conf = tmp_path / "redis.conf"
     conf.write_text("databases 4\nhz 20\n")
