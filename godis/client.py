@@ -26,7 +26,7 @@ class Client:
     """One client's state, as Redis's ``client`` struct minus the buffers."""
 
     def __init__(self, server: ServerState, *, address: str = "", laddr: str = "",
-                 fd: int = -1) -> None:
+                 fd: int = -1, unix_socket: bool = False) -> None:
         self.server = server
         self.keyspace = server.keyspace
         self.id = next(_client_ids)
@@ -34,6 +34,7 @@ class Client:
         self.address = address  # "ip:port" of the peer
         self.laddr = laddr
         self.fd = fd
+        self.unix_socket = unix_socket  # connected through ``unixsocket`` (flag U)
         self.db: Database = self.keyspace.databases[0]
         self.resp = 2
         self.created_at = time.time()
@@ -96,7 +97,8 @@ class Client:
         now = time.time()
         flags = "".join(flag for flag, on in (("b", self.blocked is not None),
                                               ("x", self.in_multi), ("P", self.subscribed),
-                                              ("O", self.monitor)) if on) or "N"
+                                              ("O", self.monitor),
+                                              ("U", self.unix_socket)) if on) or "N"
         command_name = self.last_command.decode("utf-8", "replace")
         return (f"id={self.id} addr={self.address} laddr={self.laddr} fd={self.fd} "
                 f"name={self.name.decode('utf-8', 'replace')} "

@@ -80,6 +80,21 @@ def parse_int(text: str) -> int:
     return value
 
 
+def parse_octal(text: str) -> int:
+    """An OCTAL_CONFIG value (unixsocketperm): octal digits, 0 to 777 (config.c)."""
+    try:
+        value = int(text, 8)
+    except ValueError:
+        raise ValueError("argument couldn't be parsed as an octal number") from None
+    if not 0 <= value <= 0o777:
+        raise ValueError("argument must be between 0 and 777 inclusive")
+    return value
+
+
+def _show_octal(value: Any) -> str:
+    return f"{int(value):o}"
+
+
 def _enum(*choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         lowered = text.lower()
@@ -162,6 +177,8 @@ def _memory_param(name: str, default: str, lo: int | None = None) -> Parameter:
 PARAMETERS: tuple[Parameter, ...] = (
     _int_param("port", 6969, 0, 65535, mutable=False),
     Parameter("bind", "127.0.0.1", _text, _show, mutable=False),
+    Parameter("unixsocket", "", _text, _show, mutable=False),
+    Parameter("unixsocketperm", "0", parse_octal, _show_octal, mutable=False),
     Parameter("dir", ".", _text, _show, mutable=False),
     _bool_param("appendonly", True, mutable=False),
     Parameter("appendfilename", "appendonly.aof", _text, _show, mutable=False),

@@ -1,4 +1,10 @@
-"""Shared fixtures: a real redis-server for differential tests, and godis in-process."""
+"""Shared fixtures: a real redis-server for differential tests, and godis in-process.
+
+godis's own pytest plugin is loaded here too (as the ``pytest11`` entry point does once the
+package is installed), so its fixtures (``godis_server``: one per session, ``godis_client``,
+...) are available and the suite's own never share their names: ``fresh_server`` is a new
+server per test, AOF on in the test's temporary directory.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from tests.support.resp import RespConnection, parse_reply
 from tests.support.server_thread import ServerThread, running_server
 
 # Shared, noisy CI machines: no per-example deadlines, and slow data generation is not a failure.
+pytest_plugins = ["godis.pytest_plugin", "pytester"]
+
 settings.register_profile("godis", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("godis")
 
@@ -92,16 +100,16 @@ def differ(request: pytest.FixtureRequest, redis_port: int) -> Iterator[Differ]:
 
 
 @pytest.fixture
-def godis_server(tmp_path: object) -> Iterator[ServerThread]:
-    """A real godis server on a free loopback port, AOF on in a temporary directory."""
+def fresh_server(tmp_path: object) -> Iterator[ServerThread]:
+    """A new godis server for this test on a free loopback port, AOF on in ``tmp_path``."""
     with running_server(dir=str(tmp_path), appendonly=True) as server:
         yield server
 
 
 @pytest.fixture
-def r(godis_server: ServerThread) -> Iterator[redis.Redis]:
+def r(fresh_server: ServerThread) -> Iterator[redis.Redis]:
     """redis-py with its default protocol (RESP3 in redis-py 8), decoding responses."""
-    client = redis.Redis(port=godis_server.port, decode_responses=True)
+    client = redis.Redis(port=fresh_server.port, decode_responses=True)
     try:
         yield client
     finally:
@@ -109,9 +117,9 @@ def r(godis_server: ServerThread) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def r2(godis_server: ServerThread) -> Iterator[redis.Redis]:
+def r2(fresh_server: ServerThread) -> Iterator[redis.Redis]:
     """redis-py speaking RESP2."""
-    client = redis.Redis(port=godis_server.port, protocol=2, decode_responses=True)
+    client = redis.Redis(port=fresh_server.port, protocol=2, decode_responses=True)
     try:
         yield client
     finally:

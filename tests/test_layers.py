@@ -1,8 +1,8 @@
 """The layer rule, read from the source with ``ast`` (docs/architecture.md, "Layers").
 
-core (every module of ``godis`` outside ``commands/``, ``server/``, ``persistence/``, ``cli.py``
-and ``__main__.py``) never imports ``godis.commands`` or ``godis.server``; nothing in
-``godis`` imports inside a function (the way import cycles used to be dodged); the
+core (every module of ``godis`` outside ``commands/``, ``server/``, ``persistence/``, ``cli.py``,
+``__main__.py`` and ``pytest_plugin.py``) never imports ``godis.commands`` or ``godis.server``;
+nothing in ``godis`` imports inside a function (the way import cycles used to be dodged); the
 module-level import graph has no cycle; only ``persistence/`` writes data files.
 """
 
@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "godis"
 SHELL_AND_COMMANDS = ("godis.commands", "godis.server", "godis.persistence", "godis.cli",
-                      "godis.__main__")
+                      "godis.__main__", "godis.pytest_plugin")
 FORBIDDEN_FOR_CORE = ("godis.commands", "godis.server")
 FILE_WRITERS = frozenset({"fsync", "replace", "rename", "mkstemp", "NamedTemporaryFile"})
 

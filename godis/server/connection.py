@@ -47,9 +47,13 @@ class Connection:
     def __init__(self, server: ServerState, sock: socket.socket) -> None:
         self.server = server
         self.sock = sock
-        peer = _address(sock, remote=True)
-        self.client = Client(server, address=peer, laddr=_address(sock, remote=False),
-                             fd=sock.fileno())
+        if sock.family == socket.AF_UNIX:
+            # Redis shows the socket's path on both sides, port 0 (anetFdToString)
+            peer = local = f"{sock.getsockname()}:0"
+        else:
+            peer, local = _address(sock, remote=True), _address(sock, remote=False)
+        self.client = Client(server, address=peer, laddr=local, fd=sock.fileno(),
+                             unix_socket=sock.family == socket.AF_UNIX)
         self.client.push = self.push
         self.client.kill = self.kill
         self.reader = RequestReader(int(server.config["proto-max-bulk-len"]))

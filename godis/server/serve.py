@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import socket
+import stat
 from collections.abc import Awaitable, Callable
 from functools import partial
 
@@ -153,11 +154,13 @@ async def serve(
             connections.discard(connection)
 
     startup_error: GodisError | None = None
+    unix_path: str | None = None
     try:
         async with trio.open_nursery() as handlers:
             async with trio.open_nursery() as services:
                 try:
                     hosts = await _listen(server, handle, services, handlers)
+                    unix_path = await _listen_unix(server, handle, services, handlers)
                     # The listener is open first: clients that connect during the load get
                     # -LOADING (and INFO's loading fields), as Redis answers while it loads.
                     aof = await _load_and_open_aof(server)
@@ -185,6 +188,8 @@ async def serve(
         if isinstance(server.aof, AppendOnlyFile):
             log.info("Calling fsync() on the AOF file.")
             server.aof.close()
+        if unix_path is not None:
+            _remove_unix_socket(unix_path)
     if startup_error is not None:
         raise startup_error
     if server.fatal_error is not None:
@@ -214,6 +219,59 @@ async def _listen(server: ServerState, handle: Callable[[trio.SocketStream], Awa
         server.port = listeners[0].socket.getsockname()[1]
         config.set_text("port", str(server.port), at_start=True)
     return hosts
+
+
+UNIX_PATH_MAX = 108
+"""sizeof(sockaddr_un.sun_path) on Linux: a socket path must be shorter."""
+
+
+async def _listen_unix(server: ServerState, handle: Callable[[trio.SocketStream], Awaitable[None]],
+                       services: trio.Nursery, handlers: trio.Nursery) -> str | None:
+    """The ``unixsocket`` listener, if one is configured; its path (initServer's sofd).
+
+    As Redis: a stale socket left at the path is removed first, ``unixsocketperm`` (when not
+    0) is applied after bind, and a failure is "Failed opening Unix socket: ...". Unlike
+    Redis, a path that is not a socket is never removed: bind then fails on it.
+    """
+    path = str(server.config["unixsocket"])
+    if not path:
+        return None
+    if len(path) > UNIX_PATH_MAX - 1:
+        raise ConfigError(f"Failed opening Unix socket: unix socket path too long "
+                          f"({len(path)}), must be under {UNIX_PATH_MAX}")
+    _remove_stale_socket(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+        perm = int(server.config["unixsocketperm"])
+        if perm:
+            os.chmod(path, perm)
+        sock.listen(511)
+    except OSError as error:
+        sock.close()
+        raise ConfigError(f"Failed opening Unix socket: bind: {error.strerror}") from None
+    listener = trio.SocketListener(trio.socket.from_stdlib_socket(sock))
+    await services.start(partial(trio.serve_listeners, handle, [listener],
+                                 handler_nursery=handlers))
+    log.info("The server is now ready to accept connections at %s", path)
+    return path
+
+
+def _remove_stale_socket(path: str) -> None:
+    try:
+        if stat.S_ISSOCK(os.lstat(path).st_mode):
+            os.unlink(path)
+    except OSError:
+        pass  # nothing there, or not ours to remove: bind reports it
+
+
+def _remove_unix_socket(path: str) -> None:
+    """At shutdown, as prepareForShutdown: the socket file goes away with the server."""
+    log.info("Removing the unix socket file.")
+    try:
+        os.unlink(path)
+    except OSError as error:
+        log.warning("Error removing the unix socket file: %s", error.strerror)
 
 
 async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:

@@ -11,9 +11,9 @@ from tests.support.server_thread import ServerThread
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def client(request: pytest.FixtureRequest, godis_server: ServerThread) -> Iterator[redis.Redis]:
+def client(request: pytest.FixtureRequest, fresh_server: ServerThread) -> Iterator[redis.Redis]:
     """redis-py on the test's godis server, once per protocol, decoding responses."""
-    connection = redis.Redis(port=godis_server.port, protocol=request.param,
+    connection = redis.Redis(port=fresh_server.port, protocol=request.param,
                              decode_responses=True)
     try:
         yield connection

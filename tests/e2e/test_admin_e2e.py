@@ -45,12 +45,12 @@ def test_slowlog_records_debug_sleep(r: redis.Redis) -> None:
     assert entries[0]["duration"] >= 100_000
 
 
-def test_monitor_streams_commands(godis_server: ServerThread) -> None:
+def test_monitor_streams_commands(fresh_server: ServerThread) -> None:
     seen: list[str] = []
     ready = threading.Event()
 
     def watch() -> None:
-        client = redis.Redis(port=godis_server.port, decode_responses=True)
+        client = redis.Redis(port=fresh_server.port, decode_responses=True)
         with redispy.monitor(client) as monitor:
             ready.set()
             for event in monitor.listen():
@@ -63,7 +63,7 @@ def test_monitor_streams_commands(godis_server: ServerThread) -> None:
     thread.start()
     assert ready.wait(5)
     time.sleep(0.2)
-    writer = redis.Redis(port=godis_server.port, protocol=2, decode_responses=True)
+    writer = redis.Redis(port=fresh_server.port, protocol=2, decode_responses=True)
     writer.set("greeting", "hi there")
     writer.config_get("port")  # admin commands are not shown
     writer.get("stop")
@@ -72,21 +72,21 @@ def test_monitor_streams_commands(godis_server: ServerThread) -> None:
     assert "SET greeting hi there" in seen
     assert not any(line.startswith("CONFIG") for line in seen)
     # the monitor disconnected: the server forgot it
-    state = godis_server.state
+    state = fresh_server.state
     assert state is not None
     deadline = time.monotonic() + 5
-    while godis_server.call(lambda: len(state.monitors)) and time.monotonic() < deadline:
+    while fresh_server.call(lambda: len(state.monitors)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert godis_server.call(lambda: len(state.monitors)) == 0
+    assert fresh_server.call(lambda: len(state.monitors)) == 0
 
 
-def test_monitor_line_format(godis_server: ServerThread) -> None:
+def test_monitor_line_format(fresh_server: ServerThread) -> None:
     import socket
 
-    monitor = socket.create_connection(("127.0.0.1", godis_server.port), timeout=5)
+    monitor = socket.create_connection(("127.0.0.1", fresh_server.port), timeout=5)
     monitor.sendall(b"*1\r\n$7\r\nMONITOR\r\n")
     assert monitor.recv(100) == b"+OK\r\n"
-    client = redis.Redis(port=godis_server.port, protocol=2)
+    client = redis.Redis(port=fresh_server.port, protocol=2)
     redispy.execute_command(client, "SELECT", "1")
     client.set(b"k", b'a"b\n\x01')
     data = b""
@@ -130,8 +130,8 @@ def _populate(r: redis.Redis) -> None:
     redispy.execute_command(r, "SELECT", 0)
 
 
-def test_debug_reload_keeps_data_and_ttls(godis_server: ServerThread) -> None:
-    client = redis.Redis(port=godis_server.port, protocol=2, decode_responses=True)
+def test_debug_reload_keeps_data_and_ttls(fresh_server: ServerThread) -> None:
+    client = redis.Redis(port=fresh_server.port, protocol=2, decode_responses=True)
     _populate(client)
     digest = redispy.execute_command(client, "DEBUG", "DIGEST")
     ttl = client.pttl("s")

@@ -12,9 +12,9 @@ from tests.support.server_thread import ServerThread
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-def test_asyncio_client(godis_server: ServerThread, protocol: int) -> None:
+def test_asyncio_client(fresh_server: ServerThread, protocol: int) -> None:
     async def main() -> None:
-        r = aioredis.Redis(port=godis_server.port, protocol=protocol, decode_responses=True)
+        r = aioredis.Redis(port=fresh_server.port, protocol=protocol, decode_responses=True)
         assert await r.ping() is True
         assert await r.set("k", "v", ex=100) is True
         assert await r.get("k") == "v"

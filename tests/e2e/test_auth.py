@@ -44,10 +44,10 @@ def test_requirepass(protocol: int) -> None:
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-def test_acl_user_end_to_end(r: redis.Redis, godis_server: ServerThread, protocol: int) -> None:
+def test_acl_user_end_to_end(r: redis.Redis, fresh_server: ServerThread, protocol: int) -> None:
     assert r.acl_setuser("bob", enabled=True, passwords=["+pw"], keys=["k*"],
                          commands=["+get", "+set", "+@list", "-lpop", "+acl|whoami"])
-    bob = _client(godis_server, protocol, username="bob", password="pw")
+    bob = _client(fresh_server, protocol, username="bob", password="pw")
     assert bob.acl_whoami() == "bob"
     assert bob.set("k1", "v")
     assert bob.get("k1") == "v"
@@ -62,7 +62,7 @@ def test_acl_user_end_to_end(r: redis.Redis, godis_server: ServerThread, protoco
         bob.incr("k3")
     assert bob.rpush("k2", "a") == 1
     with pytest.raises(redis.AuthenticationError):
-        _client(godis_server, protocol, username="bob", password="nope").ping()
+        _client(fresh_server, protocol, username="bob", password="nope").ping()
     info = r.acl_getuser("bob")
     assert info is not None
     keys: object = info["keys"]  # redis-py 8 types it as a list; a plain string passes too
@@ -72,14 +72,14 @@ def test_acl_user_end_to_end(r: redis.Redis, godis_server: ServerThread, protoco
     assert r.acl_deluser("bob") == 1
 
 
-def test_hello_3_auth(godis_server: ServerThread) -> None:
+def test_hello_3_auth(fresh_server: ServerThread) -> None:
     from tests.support.resp import RespConnection, parse_reply
 
-    admin = _client(godis_server, 2)
+    admin = _client(fresh_server, 2)
     admin.acl_setuser("carol", enabled=True, nopass=True, commands=["+@all"], keys=["*"])
     # raw RESP: a RESP2 redis-py connection cannot parse the RESP3 map HELLO 3 answers with
     # (unless hiredis is installed)
-    conn = RespConnection("127.0.0.1", godis_server.port)
+    conn = RespConnection("127.0.0.1", fresh_server.port)
     reply = parse_reply(conn.call("HELLO", "3", "AUTH", "carol", "anything"))
     assert isinstance(reply, tuple)
     fields = dict(zip(reply[1][::2], reply[1][1::2], strict=True))
@@ -89,17 +89,17 @@ def test_hello_3_auth(godis_server: ServerThread) -> None:
         b"-WRONGPASS invalid username-password pair or user is disabled.\r\n")
     conn.close()
     # and through redis-py's own RESP3 handshake
-    carol = _client(godis_server, 3, username="carol", password="anything")
+    carol = _client(fresh_server, 3, username="carol", password="anything")
     assert carol.acl_whoami() == "carol"
 
 
-def test_off_user_cannot_authenticate(godis_server: ServerThread) -> None:
-    admin = _client(godis_server, 2)
+def test_off_user_cannot_authenticate(fresh_server: ServerThread) -> None:
+    admin = _client(fresh_server, 2)
     admin.acl_setuser("dave", enabled=False, passwords=["+pw"], commands=["+@all"], keys=["*"])
     with pytest.raises(redis.AuthenticationError):
-        _client(godis_server, 3, username="dave", password="pw").ping()
+        _client(fresh_server, 3, username="dave", password="pw").ping()
     admin.acl_setuser("dave", enabled=True)
-    assert _client(godis_server, 3, username="dave", password="pw").ping()
+    assert _client(fresh_server, 3, username="dave", password="pw").ping()
 
 
 def _wait_disconnected(conn: redis.Redis) -> None:
@@ -113,10 +113,10 @@ def _wait_disconnected(conn: redis.Redis) -> None:
     raise AssertionError("still connected")
 
 
-def test_deluser_disconnects_its_clients(godis_server: ServerThread) -> None:
-    admin = _client(godis_server, 2)
+def test_deluser_disconnects_its_clients(fresh_server: ServerThread) -> None:
+    admin = _client(fresh_server, 2)
     admin.acl_setuser("erin", enabled=True, passwords=["+pw"], commands=["+@all"], keys=["*"])
-    erin = _client(godis_server, 2, username="erin", password="pw")
+    erin = _client(fresh_server, 2, username="erin", password="pw")
     assert erin.ping()
     assert admin.acl_deluser("erin") == 1
     _wait_disconnected(erin)
@@ -128,11 +128,11 @@ def _drain(pubsub: redis.client.PubSub) -> None:
         pubsub.get_message(timeout=0.1)
 
 
-def test_revoked_channel_disconnects_subscriber(godis_server: ServerThread) -> None:
-    admin = _client(godis_server, 2)
+def test_revoked_channel_disconnects_subscriber(fresh_server: ServerThread) -> None:
+    admin = _client(fresh_server, 2)
     admin.acl_setuser("sub", enabled=True, nopass=True, commands=["+@all"], keys=["*"],
                       channels=["a*"], reset_channels=True)
-    conn = _client(godis_server, 2, username="sub", password="x")
+    conn = _client(fresh_server, 2, username="sub", password="x")
     pubsub = redispy.pubsub(conn)
     pubsub.subscribe("ab")
     assert pubsub.get_message(timeout=2)["type"] == "subscribe"

@@ -26,25 +26,25 @@ def _wait_blocked(server: ServerThread, count: int) -> None:
         time.sleep(0.01)
 
 
-def test_disconnect_while_blocked_leaves_nothing_behind(godis_server: ServerThread) -> None:
-    sock = socket.create_connection(("127.0.0.1", godis_server.port))
+def test_disconnect_while_blocked_leaves_nothing_behind(fresh_server: ServerThread) -> None:
+    sock = socket.create_connection(("127.0.0.1", fresh_server.port))
     sock.sendall(encode_command("BLPOP", "queue", "0"))
-    _wait_blocked(godis_server, 1)
+    _wait_blocked(fresh_server, 1)
     sock.close()
-    _wait_blocked(godis_server, 0)
-    r = redis.Redis(port=godis_server.port)
+    _wait_blocked(fresh_server, 0)
+    r = redis.Redis(port=fresh_server.port)
     assert r.rpush("queue", "job") == 1
     assert r.lrange("queue", 0, -1) == [b"job"]  # nobody popped it for a gone client
     r.close()
 
 
-def test_blocked_clients_are_served_in_order(godis_server: ServerThread) -> None:
-    waiters = [RespConnection("127.0.0.1", godis_server.port) for _ in range(3)]
+def test_blocked_clients_are_served_in_order(fresh_server: ServerThread) -> None:
+    waiters = [RespConnection("127.0.0.1", fresh_server.port) for _ in range(3)]
     for waiter in waiters:
         waiter.send_raw(encode_command("BRPOP", "q", "5"))
         time.sleep(0.05)  # block in a known order
-    _wait_blocked(godis_server, 3)
-    r = redis.Redis(port=godis_server.port)
+    _wait_blocked(fresh_server, 3)
+    r = redis.Redis(port=fresh_server.port)
     r.lpush("q", "c", "b", "a")  # the list is a b c; BRPOP takes the tail first
     replies = [waiter.read_reply() for waiter in waiters]
     assert replies == [b"*2\r\n$1\r\nq\r\n$1\r\nc\r\n", b"*2\r\n$1\r\nq\r\n$1\r\nb\r\n",
@@ -54,25 +54,25 @@ def test_blocked_clients_are_served_in_order(godis_server: ServerThread) -> None
     r.close()
 
 
-def test_blpop_with_redis_py_and_pipelined_commands_after_it(godis_server: ServerThread) -> None:
-    r = redis.Redis(port=godis_server.port, decode_responses=True)
+def test_blpop_with_redis_py_and_pipelined_commands_after_it(fresh_server: ServerThread) -> None:
+    r = redis.Redis(port=fresh_server.port, decode_responses=True)
     result: list[object] = []
 
     def consumer() -> None:
-        client = redis.Redis(port=godis_server.port, decode_responses=True)
+        client = redis.Redis(port=fresh_server.port, decode_responses=True)
         result.append(client.blpop(["a", "b"], timeout=5))
         client.close()
 
     thread = threading.Thread(target=consumer)
     thread.start()
-    _wait_blocked(godis_server, 1)
+    _wait_blocked(fresh_server, 1)
     r.rpush("b", "x")
     thread.join()
     assert result in ([("b", "x")], [["b", "x"]])
     # a blocking command followed by more commands in the same pipeline
-    conn = RespConnection("127.0.0.1", godis_server.port)
+    conn = RespConnection("127.0.0.1", fresh_server.port)
     conn.send_raw(encode_command("BLPOP", "c", "5") + encode_command("PING"))
-    _wait_blocked(godis_server, 1)
+    _wait_blocked(fresh_server, 1)
     r.rpush("c", "1")
     assert conn.read_reply() == b"*2\r\n$1\r\nc\r\n$1\r\n1\r\n"
     assert conn.read_reply() == b"+PONG\r\n"
@@ -80,8 +80,8 @@ def test_blpop_with_redis_py_and_pipelined_commands_after_it(godis_server: Serve
     r.close()
 
 
-def test_timeout(godis_server: ServerThread) -> None:
-    r = redis.Redis(port=godis_server.port)
+def test_timeout(fresh_server: ServerThread) -> None:
+    r = redis.Redis(port=fresh_server.port)
     started = time.monotonic()
     assert r.blpop(["nothing"], timeout=0.2) is None
     assert time.monotonic() - started >= 0.19
@@ -111,22 +111,22 @@ def _blpop_served_by(server: ServerThread, *setup_and_trigger: tuple[str, ...],
     return result[0]
 
 
-def test_blpop_woken_by_rename(godis_server: ServerThread) -> None:
+def test_blpop_woken_by_rename(fresh_server: ServerThread) -> None:
     """Regression (issue 10, defect 2): a key that arrives by RENAME serves BLPOP (dbAdd)."""
-    reply = _blpop_served_by(godis_server, ("RPUSH", "src", "a", "b"), ("RENAME", "src", "dst"))
+    reply = _blpop_served_by(fresh_server, ("RPUSH", "src", "a", "b"), ("RENAME", "src", "dst"))
     assert reply == (b"dst", b"a")
 
 
-def test_blpop_woken_by_copy_same_db_and_other_db(godis_server: ServerThread) -> None:
-    reply = _blpop_served_by(godis_server, ("RPUSH", "src", "x"), ("COPY", "src", "dst"))
+def test_blpop_woken_by_copy_same_db_and_other_db(fresh_server: ServerThread) -> None:
+    reply = _blpop_served_by(fresh_server, ("RPUSH", "src", "x"), ("COPY", "src", "dst"))
     assert reply == (b"dst", b"x")
-    redis.Redis(port=godis_server.port).flushall()
-    reply = _blpop_served_by(godis_server, ("RPUSH", "src", "y"), ("COPY", "src", "dst", "DB", "3"),
+    redis.Redis(port=fresh_server.port).flushall()
+    reply = _blpop_served_by(fresh_server, ("RPUSH", "src", "y"), ("COPY", "src", "dst", "DB", "3"),
                              db=3)
     assert reply == (b"dst", b"y")
 
 
-def test_blpop_woken_by_sort_store(godis_server: ServerThread) -> None:
-    reply = _blpop_served_by(godis_server, ("RPUSH", "src", "3", "1", "2"),
+def test_blpop_woken_by_sort_store(fresh_server: ServerThread) -> None:
+    reply = _blpop_served_by(fresh_server, ("RPUSH", "src", "3", "1", "2"),
                              ("SORT", "src", "STORE", "dst"))
     assert reply == (b"dst", b"1")

@@ -84,11 +84,11 @@ def test_redis_to_godis_and_back(real: redis.Redis, tmp_path: Path) -> None:
         assert _snapshot(real, ["back-" + key])["back-" + key] == _snapshot(real, [key])[key]
 
 
-def test_restore_options_and_aof(real: redis.Redis, godis_server: ServerThread) -> None:
+def test_restore_options_and_aof(real: redis.Redis, fresh_server: ServerThread) -> None:
     real.set("k", "v")
     payload = real.dump("k")
     assert payload is not None
-    godis = redis.Redis(port=godis_server.port)
+    godis = redis.Redis(port=fresh_server.port)
     try:
         godis.restore("k", 100_000, payload)
         ttl = godis.pttl("k")
@@ -103,7 +103,7 @@ def test_restore_options_and_aof(real: redis.Redis, godis_server: ServerThread) 
         assert godis.pexpiretime("later") == 4102444800000
     finally:
         godis.close()
-    aof = b"".join(path.read_bytes() for path in Path(godis_server.config["dir"]).rglob("*.aof*")
+    aof = b"".join(path.read_bytes() for path in Path(fresh_server.config["dir"]).rglob("*.aof*")
                    if path.is_file())
     assert b"RESTORE" in aof
     assert b"ABSTTL" in aof  # a relative TTL is logged as an absolute one

@@ -18,11 +18,11 @@ from tests.support.server_thread import ServerThread
 @pytest.mark.parametrize("strategy", [strategies.MovingWindowRateLimiter,
                                       strategies.FixedWindowRateLimiter,
                                       strategies.SlidingWindowCounterRateLimiter])
-def test_limits_rate_limiters(godis_server: ServerThread,
+def test_limits_rate_limiters(fresh_server: ServerThread,
                               strategy: type[strategies.RateLimiter]) -> None:
     """limits' Redis storage: moving-window acquisition and the sliding-window counter are Lua
     scripts (EVALSHA after SCRIPT LOAD), the fixed window an INCR + EXPIRE."""
-    backend = storage.storage_from_string(f"redis://127.0.0.1:{godis_server.port}")
+    backend = storage.storage_from_string(f"redis://127.0.0.1:{fresh_server.port}")
     limiter = strategy(backend)
     item = parse("3/minute")
     assert [limiter.hit(item, "user", "login") for _ in range(5)] == [True] * 3 + [False] * 2
@@ -33,10 +33,10 @@ def test_limits_rate_limiters(godis_server: ServerThread,
     assert limiter.hit(item, "user", "login")
 
 
-def test_dramatiq_broker_runs_actors(godis_server: ServerThread) -> None:
+def test_dramatiq_broker_runs_actors(fresh_server: ServerThread) -> None:
     """dramatiq's Redis broker enqueues, fetches, acks and heartbeats through one Lua script
     (dispatch.lua: cjson, redis.call with computed arguments, several keys)."""
-    broker = RedisBroker(url=f"redis://127.0.0.1:{godis_server.port}/0")  # type: ignore[no-untyped-call]
+    broker = RedisBroker(url=f"redis://127.0.0.1:{fresh_server.port}/0")  # type: ignore[no-untyped-call]
     results: list[int] = []
 
     def add(x: int, y: int) -> None:
@@ -56,10 +56,10 @@ def test_dramatiq_broker_runs_actors(godis_server: ServerThread) -> None:
     assert sorted(results) == [0, 2, 4, 6, 8]
 
 
-def test_huey_tasks_and_schedule(godis_server: ServerThread) -> None:
+def test_huey_tasks_and_schedule(fresh_server: ServerThread) -> None:
     """huey's RedisHuey: a task's result round trip, and the schedule read by its Lua script
     (ZRANGEBYSCORE + ZREMRANGEBYSCORE in one script)."""
-    huey = RedisHuey("godis-test", host="127.0.0.1", port=godis_server.port)
+    huey = RedisHuey("godis-test", host="127.0.0.1", port=fresh_server.port)
 
     def multiply(a: int, b: int) -> int:
         return a * b

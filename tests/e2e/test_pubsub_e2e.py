@@ -107,10 +107,10 @@ def test_shard_channels(client: redis.Redis) -> None:
     pubsub.close()
 
 
-def test_keyspace_notifications(client: redis.Redis, godis_server: ServerThread) -> None:
+def test_keyspace_notifications(client: redis.Redis, fresh_server: ServerThread) -> None:
     client.config_set("notify-keyspace-events", "KEA")
-    assert godis_server.state is not None
-    godis_server.call(configure, godis_server.state)  # until CONFIG SET does (see report)
+    assert fresh_server.state is not None
+    fresh_server.call(configure, fresh_server.state)  # until CONFIG SET does (see report)
     pubsub = redispy.pubsub(client, ignore_subscribe_messages=True)
     pubsub.psubscribe("__keyspace@0__:*")
     pubsub.subscribe("__keyevent@0__:expired")
@@ -143,12 +143,12 @@ def read_replies(connection: RespConnection, count: int) -> list[bytes]:
     return [connection.read_reply() for _ in range(count)]
 
 
-def test_resp2_subscribed_context_over_the_socket(godis_server: ServerThread,
+def test_resp2_subscribed_context_over_the_socket(fresh_server: ServerThread,
                                                   redis_port: int) -> None:
     script = [("SUBSCRIBE", "a", "b"), ("GET", "k"), ("PING",), ("PING", "x"),
               ("PSUBSCRIBE", "p*"), ("QUIT",)]
     outputs = []
-    for port in (godis_server.port, redis_port):
+    for port in (fresh_server.port, redis_port):
         connection = RespConnection("127.0.0.1", port)
         connection.send_raw(b"".join(encode_command(*command) for command in script))
         outputs.append(connection.read_until_close())
@@ -156,8 +156,8 @@ def test_resp2_subscribed_context_over_the_socket(godis_server: ServerThread,
     assert outputs[0] == outputs[1]
 
 
-def test_pipelined_batch_keeps_confirmations_in_order(godis_server: ServerThread) -> None:
-    connection = RespConnection("127.0.0.1", godis_server.port)
+def test_pipelined_batch_keeps_confirmations_in_order(fresh_server: ServerThread) -> None:
+    connection = RespConnection("127.0.0.1", fresh_server.port)
     connection.send_raw(encode_command("SUBSCRIBE", "a", "b") + encode_command("PING") +
                         encode_command("UNSUBSCRIBE") + encode_command("GET", "k"))
     replies = read_replies(connection, 5)
@@ -168,14 +168,14 @@ def test_pipelined_batch_keeps_confirmations_in_order(godis_server: ServerThread
     connection.close()
 
 
-def test_own_messages_stay_in_order_within_a_batch(godis_server: ServerThread,
+def test_own_messages_stay_in_order_within_a_batch(fresh_server: ServerThread,
                                                    redis_port: int) -> None:
     """A RESP3 client publishing to itself: the message precedes PUBLISH's reply, after the
     replies of the commands before it in the same batch (Redis appends both to one buffer)."""
     batch = b"".join(encode_command(*command) for command in [
         ("HELLO", "3"), ("SUBSCRIBE", "me"), ("PUBLISH", "me", "hi"), ("PING",)])
     outputs = []
-    for port in (godis_server.port, redis_port):
+    for port in (fresh_server.port, redis_port):
         connection = RespConnection("127.0.0.1", port)
         connection.send_raw(batch)
         replies = read_replies(connection, 5)
@@ -257,11 +257,11 @@ def test_slow_subscriber_over_the_soft_limit_for_too_long() -> None:
 # -- disconnects --------------------------------------------------------------------------------
 
 
-def test_disconnected_subscribers_are_forgotten(godis_server: ServerThread) -> None:
-    watcher = RespConnection("127.0.0.1", godis_server.port)
+def test_disconnected_subscribers_are_forgotten(fresh_server: ServerThread) -> None:
+    watcher = RespConnection("127.0.0.1", fresh_server.port)
     subscribers = []
     for _ in range(3):
-        subscriber = RespConnection("127.0.0.1", godis_server.port)
+        subscriber = RespConnection("127.0.0.1", fresh_server.port)
         subscriber.send_raw(encode_command("SUBSCRIBE", "room") +
                             encode_command("PSUBSCRIBE", "r*"))
         read_replies(subscriber, 2)

@@ -33,9 +33,9 @@ def test_seed_commands(r: redis.Redis) -> None:
     assert r.get("name") is None
 
 
-def test_hgetall_is_a_map_in_resp3_and_flat_in_resp2(godis_server: ServerThread) -> None:
-    raw3 = redis.Redis(port=godis_server.port, protocol=3)
-    raw2 = redis.Redis(port=godis_server.port, protocol=2)
+def test_hgetall_is_a_map_in_resp3_and_flat_in_resp2(fresh_server: ServerThread) -> None:
+    raw3 = redis.Redis(port=fresh_server.port, protocol=3)
+    raw2 = redis.Redis(port=fresh_server.port, protocol=2)
     raw3.hset("h", "f", "v")
     assert redispy.execute_command(raw3, "HGETALL", "h") == {b"f": b"v"}
     assert redispy.execute_command(raw2, "HGETALL", "h") in ([b"f", b"v"], {b"f": b"v"})
@@ -52,8 +52,8 @@ def test_resp2_client(r2: redis.Redis) -> None:
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-def test_set_options_and_expiry(godis_server: ServerThread, protocol: int) -> None:
-    r = redis.Redis(port=godis_server.port, protocol=protocol, decode_responses=True)
+def test_set_options_and_expiry(fresh_server: ServerThread, protocol: int) -> None:
+    r = redis.Redis(port=fresh_server.port, protocol=protocol, decode_responses=True)
     assert r.set("k", "1", nx=True) is True
     assert r.set("k", "2", nx=True) is None
     assert r.set("k", "3", xx=True) is True
@@ -159,8 +159,8 @@ def test_pipelining_ten_thousand(r: redis.Redis) -> None:
     assert r.dbsize() == 10_000
 
 
-def test_binary_values(godis_server: ServerThread) -> None:
-    r = redis.Redis(port=godis_server.port)
+def test_binary_values(fresh_server: ServerThread) -> None:
+    r = redis.Redis(port=fresh_server.port)
     value = bytes(range(256)) * 4 + b"\r\n\x00\r\n"
     key = b"\x00bin\r\nkey\xff"
     assert r.set(key, value)
@@ -173,12 +173,12 @@ def test_binary_values(godis_server: ServerThread) -> None:
     r.close()
 
 
-def test_many_concurrent_clients(godis_server: ServerThread) -> None:
+def test_many_concurrent_clients(fresh_server: ServerThread) -> None:
     errors: list[BaseException] = []
 
     def worker(n: int) -> None:
         try:
-            client = redis.Redis(port=godis_server.port, decode_responses=True)
+            client = redis.Redis(port=fresh_server.port, decode_responses=True)
             for i in range(200):
                 client.set(f"c{n}:{i}", i)
                 assert client.get(f"c{n}:{i}") == str(i)
@@ -193,16 +193,16 @@ def test_many_concurrent_clients(godis_server: ServerThread) -> None:
     for thread in threads:
         thread.join()
     assert not errors
-    check = redis.Redis(port=godis_server.port)
+    check = redis.Redis(port=fresh_server.port)
     assert check.dbsize() == 40 * 200 + 1
     assert check.hlen("shared") == 40
     check.close()
 
 
-def test_quit_closes(godis_server: ServerThread) -> None:
+def test_quit_closes(fresh_server: ServerThread) -> None:
     import socket
 
-    sock = socket.create_connection(("127.0.0.1", godis_server.port))
+    sock = socket.create_connection(("127.0.0.1", fresh_server.port))
     sock.sendall(b"QUIT\r\nPING\r\n")
     data = b""
     while chunk := sock.recv(100):

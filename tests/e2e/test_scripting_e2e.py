@@ -129,9 +129,9 @@ def test_script_writes_survive_a_restart(tmp_path: Path) -> None:
         r.close()
 
 
-def test_server_thread_fixture_is_usable(godis_server: ServerThread) -> None:
+def test_server_thread_fixture_is_usable(fresh_server: ServerThread) -> None:
     """The AOF-backed fixture server runs scripts too."""
-    r = redis.Redis(port=godis_server.port)
+    r = redis.Redis(port=fresh_server.port)
     assert r.eval("return ARGV[1]", 0, "x") == b"x"
     r.close()
 
@@ -193,9 +193,9 @@ def test_a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_it() -> Non
         assert server.state.shutdown_requested
 
 
-def test_the_asyncio_lock(godis_server: ServerThread) -> None:
+def test_the_asyncio_lock(fresh_server: ServerThread) -> None:
     async def main() -> None:
-        client = AsyncRedis(port=godis_server.port)
+        client = AsyncRedis(port=fresh_server.port)
         try:
             lock = client.lock("async-resource", timeout=5)
             assert await lock.acquire(blocking=False)
@@ -225,10 +225,10 @@ def test_restart_replays_scripts_to_the_same_digest(tmp_path: Path) -> None:
         r.close()
 
 
-def test_scripts_wake_blocked_clients_and_abort_watchers(godis_server: ServerThread) -> None:
+def test_scripts_wake_blocked_clients_and_abort_watchers(fresh_server: ServerThread) -> None:
     """A push inside a script serves a client blocked in BLPOP once the script ends; a key a
     script writes makes another client's WATCH fail."""
-    port = godis_server.port
+    port = fresh_server.port
     r = redis.Redis(port=port, decode_responses=True)
     popped: list[object] = []
 

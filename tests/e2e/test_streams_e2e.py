@@ -59,17 +59,17 @@ def test_produce_consume_ack_autoclaim(client: Any) -> None:
     assert int(auto.split("-")[0]) > 5
 
 
-def test_blocking_xread_served_by_another_client(godis_server: ServerThread) -> None:
+def test_blocking_xread_served_by_another_client(fresh_server: ServerThread) -> None:
     result: list[object] = []
 
     def reader() -> None:
-        r = redis.Redis(port=godis_server.port, decode_responses=True)
+        r = redis.Redis(port=fresh_server.port, decode_responses=True)
         result.append(r.xread({"events": "$"}, block=0))
         r.close()
 
     thread = threading.Thread(target=reader)
     thread.start()
-    r = redis.Redis(port=godis_server.port, decode_responses=True)
+    r = redis.Redis(port=fresh_server.port, decode_responses=True)
     deadline = time.monotonic() + 5
     while int(r.info("clients")["blocked_clients"]) != 1:
         assert time.monotonic() < deadline
@@ -84,12 +84,12 @@ def test_blocking_xread_served_by_another_client(godis_server: ServerThread) -> 
     r.close()
 
 
-def test_asyncio_consumer_group(godis_server: ServerThread) -> None:
+def test_asyncio_consumer_group(fresh_server: ServerThread) -> None:
     async def main() -> None:
-        r: Any = aioredis.Redis(port=godis_server.port, decode_responses=True)
+        r: Any = aioredis.Redis(port=fresh_server.port, decode_responses=True)
         await r.xgroup_create("q", "g", id="$", mkstream=True)
         waiting: Any = asyncio.create_task(r.xreadgroup("g", "c", {"q": ">"}, block=5000))
-        producer = aioredis.Redis(port=godis_server.port, decode_responses=True)
+        producer = aioredis.Redis(port=fresh_server.port, decode_responses=True)
         await asyncio.sleep(0.1)
         await producer.xadd("q", {"job": "1"}, id="1-1")
         got = await waiting
@@ -128,14 +128,14 @@ def test_result_written_to_a_stream_inside_multi_survives_restart(tmp_path: Path
         r.close()
 
 
-def test_blocked_xreadgroup_unblocked_when_its_stream_expires(godis_server: ServerThread) -> None:
+def test_blocked_xreadgroup_unblocked_when_its_stream_expires(fresh_server: ServerThread) -> None:
     """The active expire cycle deletes the key: UNBLOCKED, as Redis (dbGenericDelete)."""
-    r = redis.Redis(port=godis_server.port, decode_responses=True)
+    r = redis.Redis(port=fresh_server.port, decode_responses=True)
     r.xgroup_create("expiring", "g", id="$", mkstream=True)
     errors: list[str] = []
 
     def reader() -> None:
-        client = redis.Redis(port=godis_server.port, decode_responses=True)
+        client = redis.Redis(port=fresh_server.port, decode_responses=True)
         try:
             client.xreadgroup("g", "c", {"expiring": ">"}, block=0)
         except redis.ResponseError as error:

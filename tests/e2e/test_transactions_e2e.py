@@ -51,8 +51,8 @@ def test_queueing_error_discards_everything(client: redis.Redis) -> None:
     assert client.exists("a", "b") == 0
 
 
-def test_watch_race_makes_exec_fail(client: redis.Redis, godis_server: ServerThread) -> None:
-    other = _other(godis_server)
+def test_watch_race_makes_exec_fail(client: redis.Redis, fresh_server: ServerThread) -> None:
+    other = _other(fresh_server)
     client.set("k", "1")
     with client.pipeline() as pipe:
         redispy.watch(pipe, "k")
@@ -73,13 +73,13 @@ def test_watch_race_makes_exec_fail(client: redis.Redis, godis_server: ServerThr
     other.close()
 
 
-def test_optimistic_increments_from_threads(godis_server: ServerThread) -> None:
+def test_optimistic_increments_from_threads(fresh_server: ServerThread) -> None:
     """r.transaction(func, *watch) retries on WatchError: no increment is lost."""
     threads, rounds = 6, 40
     retries = [0]
 
     def worker() -> None:
-        connection = _other(godis_server)
+        connection = _other(fresh_server)
 
         def increment(pipe: redis.client.Pipeline) -> None:
             value = int(pipe.get("counter") or 0)
@@ -96,13 +96,13 @@ def test_optimistic_increments_from_threads(godis_server: ServerThread) -> None:
         thread.start()
     for thread in workers:
         thread.join(60)
-    check = _other(godis_server)
+    check = _other(fresh_server)
     assert int(check.get("counter") or 0) == threads * rounds
     assert retries[0] >= threads * rounds
     check.close()
 
 
-def test_isolation_of_concurrent_transactions(godis_server: ServerThread) -> None:
+def test_isolation_of_concurrent_transactions(fresh_server: ServerThread) -> None:
     """Clients interleave MULTI/RPUSH/RPUSH/EXEC round trips: both lists get the same order,
     and a transaction reading both lengths never sees one push without the other."""
     clients, rounds = 8, 60
@@ -110,7 +110,7 @@ def test_isolation_of_concurrent_transactions(godis_server: ServerThread) -> Non
     done = threading.Event()
 
     def writer(ident: int) -> None:
-        connection = RespConnection("127.0.0.1", godis_server.port)
+        connection = RespConnection("127.0.0.1", fresh_server.port)
         for _ in range(rounds):
             assert connection.call("MULTI") == b"+OK\r\n"
             assert connection.call("RPUSH", "x", ident) == b"+QUEUED\r\n"
@@ -119,7 +119,7 @@ def test_isolation_of_concurrent_transactions(godis_server: ServerThread) -> Non
         connection.close()
 
     def reader() -> None:
-        connection = redis.Redis(port=godis_server.port)
+        connection = redis.Redis(port=fresh_server.port)
         while not done.is_set():
             pipe = connection.pipeline(transaction=True)
             pipe.llen("x")
@@ -138,7 +138,7 @@ def test_isolation_of_concurrent_transactions(godis_server: ServerThread) -> Non
         thread.join(60)
     done.set()
     watcher.join(10)
-    check = _other(godis_server)
+    check = _other(fresh_server)
     xs, ys = check.lrange("x", 0, -1), check.lrange("y", 0, -1)
     assert xs == ys
     assert len(xs) == clients * rounds
@@ -153,21 +153,21 @@ def _wait_for(condition: object, server: ServerThread, timeout: float = 5.0) -> 
         time.sleep(0.01)
 
 
-def test_blocked_client_is_served_after_exec(godis_server: ServerThread) -> None:
+def test_blocked_client_is_served_after_exec(fresh_server: ServerThread) -> None:
     """A push inside EXEC wakes a blocked BLPOP once the transaction is over."""
     popped: list[object] = []
-    state = godis_server.state
+    state = fresh_server.state
     assert state is not None
 
     def blocked() -> None:
-        connection = _other(godis_server)
+        connection = _other(fresh_server)
         popped.append(connection.blpop(["q"], timeout=5))
         connection.close()
 
     thread = threading.Thread(target=blocked)
     thread.start()
-    _wait_for(lambda: bool(state.keyspace.blocking_keys), godis_server)
-    writer = _other(godis_server)
+    _wait_for(lambda: bool(state.keyspace.blocking_keys), fresh_server)
+    writer = _other(fresh_server)
     pipe = writer.pipeline(transaction=True)
     pipe.rpush("q", "a")
     pipe.rpush("q", "b")
@@ -190,29 +190,29 @@ def test_watched_key_expiring_fails_exec(client: redis.Redis) -> None:
     assert client.get("other") is None
 
 
-def test_disconnect_before_exec_applies_nothing(godis_server: ServerThread) -> None:
-    state = godis_server.state
+def test_disconnect_before_exec_applies_nothing(fresh_server: ServerThread) -> None:
+    state = fresh_server.state
     assert state is not None
-    raw = RespConnection("127.0.0.1", godis_server.port)
+    raw = RespConnection("127.0.0.1", fresh_server.port)
     assert raw.call("WATCH", "w") == b"+OK\r\n"
     assert raw.call("MULTI") == b"+OK\r\n"
     assert raw.call("SET", "k", "v") == b"+QUEUED\r\n"
     raw.close()
-    _wait_for(lambda: not state.keyspace.databases[0].watched, godis_server)
-    check = _other(godis_server)
+    _wait_for(lambda: not state.keyspace.databases[0].watched, fresh_server)
+    check = _other(fresh_server)
     assert check.get("k") is None
     assert b"$1\r\nk\r\n" not in Path(state.config.aof_path).read_bytes()
     check.close()
 
 
-def test_quit_inside_multi_applies_nothing(godis_server: ServerThread) -> None:
-    raw = RespConnection("127.0.0.1", godis_server.port)
+def test_quit_inside_multi_applies_nothing(fresh_server: ServerThread) -> None:
+    raw = RespConnection("127.0.0.1", fresh_server.port)
     raw.call("MULTI")
     raw.call("SET", "k", "v")
     assert raw.call("QUIT") == b"+OK\r\n"
     assert raw.read_until_close() == b""
     raw.close()
-    check = _other(godis_server)
+    check = _other(fresh_server)
     assert check.get("k") is None
     check.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from godis.state import ServerState
 
 class FakeSocket:
     """Just enough of a socket for ``Connection``'s admission checks."""
+
+    family = socket.AF_INET
 
     def __init__(self, peer: tuple[str, int]) -> None:
         self.peer = peer
