@@ -157,6 +157,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("zset-max-listpack-entries", 128, 0),
     _int_param("zset-max-listpack-value", 64, 0),
     _int_param("hll-sparse-max-bytes", 3000, 0),
+    _int_param("tracking-table-max-keys", 1000000, 0, 2**63 - 1),
     Parameter("maxmemory", "0", parse_memory, _show),
     Parameter("maxmemory-policy", "noeviction", _enum("noeviction"), _show),
     Parameter("daemonize", "no", parse_bool, _show_bool, mutable=False),

@@ -148,7 +148,7 @@ __all__ = ["hello_reply", "validate_client_name"]
 
 # -- RESET ------------------------------------------------------------------------------------
 
-_OPTIONAL_FLAGS = ("no_evict", "tracking", "readonly_mode", "asking")
+_OPTIONAL_FLAGS = ("no_evict", "readonly_mode", "asking")
 
 
 @command("reset", arity=1, flags="noscript loading stale fast no_auth allow_busy",
@@ -156,6 +156,7 @@ _OPTIONAL_FLAGS = ("no_evict", "tracking", "readonly_mode", "asking")
 def reset_command(client: Client, argv: list[bytes]) -> Reply:
     """RESET: ``clearClientConnectionState`` -- the connection as if it had just connected."""
     forget_monitor(client)
+    client.server.tracking.disable(client)
     for flag in _OPTIONAL_FLAGS:  # state other modules may add (CLIENT NO-EVICT, TRACKING...)
         if getattr(client, flag, False):
             setattr(client, flag, False)
@@ -349,16 +350,6 @@ def client_no_evict_command(client: Client, argv: list[bytes]) -> Reply:
         raise CommandError(SYNTAX)
     client.no_evict = mode == b"on"
     return OK
-
-
-@command("client|tracking", arity=-3, flags="noscript loading stale", group="connection",
-         since="6.0.0", summary="Enable or disable server assisted client side caching support",
-         complexity="O(1). Some options may introduce additional complexity.")
-def client_tracking_command(client: Client, argv: list[bytes]) -> Reply:
-    """Client-side caching is not implemented: say so rather than pretend."""
-    if argv[2].lower() == b"off":
-        return OK
-    raise CommandError("ERR godis does not support client side caching (CLIENT TRACKING) yet")
 
 
 @command("client|help", arity=2, flags="loading stale", group="connection", since="5.0.0",

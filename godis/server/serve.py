@@ -51,6 +51,8 @@ async def _server_cron(server: ServerState) -> None:
             keyspace.lru_clock_ms = keyspace.now_ms()
             if server.active_expire_enabled:
                 active_expire_cycle(keyspace)
+            if server.tracking.clients:
+                server.tracking.limit_used_slots()  # even when idle (serverCron)
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()

@@ -1,0 +1,531 @@
+"""Client-side caching against real redis-server: several raw connections, RESP2 and RESP3.
+
+Each scenario runs the same steps on redis-server and on a godis server (real sockets, so
+pushes arrive as they would) and compares the transcripts byte for byte. A step sends one
+command on one connection and reads frames up to its reply (pushes before it included); at
+the end, and where a scenario says so, every connection is synced with a PING and what came
+before the PONG is recorded. Pushes that follow a reply are thus recorded in the next read
+of that connection, the same way on both sides. Client ids differ between the servers, so
+``{0}``, ``{1}``... in arguments are each connection's id, and ids in replies are shown so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.support.resp import RespConnection, encode_command, reply_end
+from tests.support.server_thread import running_server
+
+Step = tuple[int, tuple[str, ...]]
+_PONGS = (b"+PONG\r\n", b"*2\r\n$4\r\npong\r\n$0\r\n\r\n", b">2\r\n$4\r\npong\r\n$0\r\n\r\n")
+
+
+class Session:
+    """Connections to one server, and the transcript of what each received."""
+
+    def __init__(self, port: int, count: int, resp: int) -> None:
+        self.conns = [RespConnection("127.0.0.1", port) for _ in range(count)]
+        self.ids: list[bytes] = []
+        self.transcript: list[object] = []
+        self.closed: set[int] = set()
+        self.conns[0].call("FLUSHALL")
+        for conn in self.conns:
+            if resp == 3:
+                conn.call("HELLO", "3")
+            raw = conn.call("CLIENT", "ID")
+            self.ids.append(raw[1:-2])
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+
+    def _arg(self, arg: str) -> bytes:
+        for index, client_id in enumerate(self.ids):
+            arg = arg.replace(f"{{{index}}}", client_id.decode())
+        return arg.encode()
+
+    def _show(self, frame: bytes) -> bytes:
+        for index, client_id in enumerate(self.ids):
+            frame = re.sub(rb"(^|\n):" + client_id + rb"\r\n", rb"\1:{%d}\r\n" % index, frame)
+            frame = frame.replace(b"redir=" + client_id + b" ", b"redir={%d} " % index)
+        return frame
+
+    def _frame(self, conn: RespConnection) -> bytes:
+        while True:
+            end = reply_end(conn.buf) if conn.buf else -1
+            if end >= 0:
+                frame, conn.buf = conn.buf[:end], conn.buf[end:]
+                return frame
+            chunk = conn.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            conn.buf += chunk
+
+    def step(self, index: int, args: tuple[str, ...]) -> None:
+        conn = self.conns[index]
+        conn.send_raw(encode_command(*[self._arg(arg) for arg in args]))
+        frames = []
+        while True:
+            frame = self._frame(conn)
+            frames.append(self._show(frame))
+            if not frame.startswith(b">") or args[0].lower().endswith("subscribe"):
+                break
+        self.transcript.append((index, args, frames))
+        if args[0].lower() == "quit":
+            self.closed.add(index)
+        elif args[:3] == ("CLIENT", "KILL", "ID"):
+            self.closed.add(int(args[3].strip("{}")))
+
+    def sync(self) -> None:
+        for index, conn in enumerate(self.conns):
+            if index in self.closed:
+                continue
+            conn.send_raw(encode_command(b"PING"))
+            frames = []
+            while True:
+                frame = self._frame(conn)
+                if frame in _PONGS:
+                    break
+                frames.append(self._show(frame))
+            self.transcript.append((index, "sync", frames))
+
+
+@pytest.fixture
+def godis_port() -> Iterator[int]:
+    with running_server() as server:
+        yield server.port
+
+
+Runner = Callable[..., list[object]]
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def resp(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
+
+
+@pytest.fixture
+def compare(redis_port: int, godis_port: int, resp: int) -> Iterator[Runner]:
+    """``compare(connections, steps)``: run on both servers, assert equal transcripts."""
+    sessions: list[Session] = []
+
+    def run(count: int, steps: list[Step | str], protocol: int | None = None) -> list[object]:
+        proto = resp if protocol is None else protocol
+        pair = [Session(redis_port, count, proto), Session(godis_port, count, proto)]
+        sessions.extend(pair)
+        for session in pair:
+            for step in steps:
+                if step == "sync":
+                    session.sync()
+                else:
+                    assert not isinstance(step, str)
+                    index, args = step
+                    session.step(index, args)
+            session.sync()
+        expected, actual = pair[0].transcript, pair[1].transcript
+        if actual != expected:
+            index = next((i for i, (a, b) in enumerate(zip(actual, expected, strict=False))
+                          if a != b), min(len(actual), len(expected)))
+            pytest.fail(f"step {index}: godis {actual[index:index + 1]!r} "
+                        f"!= redis {expected[index:index + 1]!r}")
+        return expected
+
+    try:
+        yield run
+    finally:
+        for session in sessions:
+            session.close()
+
+
+def s(index: int, *args: str) -> Step:
+    return (index, args)
+
+
+# -- CLIENT TRACKING's options and errors ----------------------------------------------------
+
+
+def test_tracking_option_errors(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING"),
+        s(0, "CLIENT", "TRACKING", "maybe"),
+        s(0, "CLIENT", "TRACKING", "on", "foo"),
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT"),
+        s(0, "CLIENT", "TRACKING", "on", "PREFIX"),
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT", "x"),
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT", "0"),
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT", "-1"),
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT", "999999"),
+        s(0, "CLIENT", "TRACKING", "off", "REDIRECT", "999999"),
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT", "{1}", "REDIRECT", "{1}"),
+        s(0, "CLIENT", "TRACKING", "on", "PREFIX", "a"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "OPTIN"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "OPTOUT"),
+        s(0, "CLIENT", "TRACKING", "on", "OPTIN", "OPTOUT"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "ab", "PREFIX", "a"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "a", "PREFIX", "abc"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "x", "PREFIX", "b", "PREFIX", "bc"),
+        "sync",  # Redis 7.0 replies the error and then +OK: tracking is on
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "GETREDIR"),
+        s(0, "CLIENT", "TRACKING", "maybe", "BCAST"),
+        s(0, "CLIENT", "TRACKING", "off"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+    ])
+
+
+def test_tracking_mode_switch_errors(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on", "OPTIN"),
+        s(0, "CLIENT", "TRACKING", "on", "OPTOUT"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "TRACKING", "on"),  # same mode again: OPTIN is dropped
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "TRACKING", "on", "OPTOUT", "NOLOOP"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "TRACKING", "off"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "PREFIX", "job:"),
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:1"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "u"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "item:"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "GETREDIR"),
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "REDIRECT", "{1}", "NOLOOP"),
+        s(0, "CLIENT", "GETREDIR"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+    ])
+
+
+def test_caching_errors(compare: Runner) -> None:
+    compare(1, [
+        s(0, "CLIENT", "CACHING", "yes"),
+        s(0, "CLIENT", "CACHING", "maybe"),
+        s(0, "CLIENT", "CACHING"),
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(0, "CLIENT", "CACHING", "yes"),
+        s(0, "CLIENT", "CACHING", "no"),
+        s(0, "CLIENT", "CACHING", "maybe"),
+        s(0, "CLIENT", "TRACKING", "on", "OPTIN"),
+        s(0, "CLIENT", "CACHING", "no"),
+        s(0, "CLIENT", "CACHING", "YES"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "GETREDIR"),
+        s(0, "CLIENT", "TRACKING", "off"),
+        s(0, "CLIENT", "TRACKING", "on", "OPTOUT"),
+        s(0, "CLIENT", "CACHING", "yes"),
+        s(0, "CLIENT", "CACHING", "no"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "GET", "x"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+    ])
+
+
+def test_client_list_shows_tracking(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "REDIRECT", "{1}"),
+        s(0, "EVAL", "return string.match(redis.call('CLIENT', 'INFO'), 'flags=%S+')", "0"),
+        s(1, "QUIT"),
+        s(0, "SET", "a", "1"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+    ])
+
+
+# -- invalidation in the default mode --------------------------------------------------------
+
+
+def test_default_mode_invalidation_resp3(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(0, "MGET", "a", "b"),
+        s(0, "GET", "c"),
+        s(1, "SET", "a", "1"),
+        "sync",
+        s(1, "MSET", "a", "2", "b", "3", "c", "4"),
+        "sync",
+        s(0, "GET", "a"),
+        s(0, "SET", "a", "5"),  # its own write: the push follows the reply
+        s(0, "GET", "a"),
+        s(1, "DEL", "a"),
+        s(1, "DEL", "a"),  # not tracked any more: no second message
+        s(0, "HGET", "h", "f"),
+        s(0, "SMEMBERS", "set"),
+        s(0, "EXISTS", "a", "zz"),
+        s(1, "HSET", "h", "f", "v"),
+        s(1, "SADD", "set", "m"),
+        s(1, "SET", "zz", "1"),
+        s(1, "SET", "unread", "1"),
+    ], protocol=3)
+
+
+def test_resp2_redirect(compare: Runner) -> None:
+    """RESP2: invalidations go to the redirect client as __redis__:invalidate messages, but
+    only while it is in pub/sub mode."""
+    compare(3, [
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT", "{1}"),
+        s(0, "GET", "a"),
+        s(2, "SET", "a", "1"),  # connection 1 not subscribed: lost
+        s(1, "SUBSCRIBE", "__redis__:invalidate"),
+        s(0, "GET", "a"),
+        s(0, "GET", "b"),
+        s(2, "SET", "a", "2"),
+        s(2, "SET", "b", "2"),
+        s(0, "GET", "a"),
+        s(0, "SET", "a", "3"),
+        s(0, "FLUSHDB"),
+        s(2, "FLUSHALL"),
+        "sync",
+    ], protocol=2)
+
+
+def test_resp2_without_redirect_gets_nothing(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(0, "GET", "a"),
+        s(1, "SET", "a", "1"),
+        s(0, "GET", "a"),
+        s(0, "SET", "a", "2"),
+        s(0, "FLUSHALL"),
+    ], protocol=2)
+
+
+def test_redirect_both_protocols(compare: Runner) -> None:
+    compare(3, [
+        s(1, "SUBSCRIBE", "other"),
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT", "{1}"),
+        s(0, "GET", "a"),
+        s(2, "SET", "a", "1"),
+        "sync",
+        s(2, "FLUSHALL"),
+        "sync",
+        s(0, "GET", "a"),
+        s(1, "UNSUBSCRIBE"),
+        s(2, "SET", "a", "1"),
+        "sync",
+    ])
+
+
+def test_noloop(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on", "NOLOOP"),
+        s(0, "GET", "a"),
+        s(0, "GET", "b"),
+        s(0, "SET", "a", "1"),
+        s(1, "SET", "a", "2"),  # forgotten: a's entry went with the client's own write
+        s(1, "SET", "b", "2"),
+    ], protocol=3)
+
+
+def test_optin_optout(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on", "OPTIN"),
+        s(0, "GET", "a"),
+        s(0, "CLIENT", "CACHING", "yes"),
+        s(0, "GET", "b"),
+        s(0, "GET", "c"),  # the flag lasted one command
+        s(1, "MSET", "a", "1", "b", "1", "c", "1"),
+        "sync",
+        s(0, "CLIENT", "CACHING", "yes"),
+        s(0, "CLIENT", "ID"),  # another CLIENT subcommand keeps it
+        s(0, "GET", "d"),
+        s(0, "CLIENT", "CACHING", "yes"),
+        s(0, "MULTI"),
+        s(0, "GET", "e"),
+        s(0, "GET", "f"),
+        s(0, "EXEC"),  # the whole transaction is tracked
+        s(0, "GET", "g"),
+        s(1, "MSET", "d", "1", "e", "1", "f", "1", "g", "1"),
+        "sync",
+        s(0, "CLIENT", "TRACKING", "off"),
+        s(0, "CLIENT", "TRACKING", "on", "OPTOUT"),
+        s(0, "GET", "a"),
+        s(0, "CLIENT", "CACHING", "no"),
+        s(0, "GET", "b"),
+        s(0, "GET", "c"),
+        s(1, "MSET", "a", "2", "b", "2", "c", "2"),
+        "sync",
+        s(0, "CLIENT", "CACHING", "yes"),
+        s(0, "CLIENT", "CACHING", "no"),
+        s(0, "NOSUCHCOMMAND"),  # rejected commands end the flag too
+        s(0, "GET", "a"),
+        s(1, "SET", "a", "3"),
+    ], protocol=3)
+
+
+def test_write_paths_resp3(compare: Runner) -> None:
+    """RENAME, MOVE, COPY, EXPIRE, container pops, SORT STORE, SWAPDB (no message in 7.0)."""
+    compare(2, [
+        s(1, "SET", "src", "1"),
+        s(1, "RPUSH", "list", "a"),
+        s(1, "SET", "copied", "x"),
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(0, "MGET", "src", "dst", "list", "copied", "moved", "sorted", "ttl", "num"),
+        s(1, "RENAME", "src", "dst"),
+        "sync",
+        s(0, "MGET", "dst", "src"),
+        s(1, "COPY", "dst", "copied", "REPLACE"),
+        s(1, "MOVE", "dst", "5"),
+        s(1, "LPOP", "list"),
+        s(1, "SORT", "list", "ALPHA", "STORE", "sorted"),
+        s(1, "SET", "ttl", "1"),
+        "sync",
+        s(0, "GET", "ttl"),
+        s(1, "EXPIRE", "ttl", "100"),
+        s(0, "GET", "ttl"),
+        s(1, "PERSIST", "ttl"),
+        s(0, "GET", "ttl"),
+        s(1, "EXPIRE", "ttl", "-1"),
+        "sync",
+        s(0, "GET", "num"),
+        s(1, "INCR", "num"),
+        s(1, "GET", "num"),
+        s(0, "GET", "num"),
+        s(1, "SWAPDB", "0", "1"),
+        s(1, "SWAPDB", "0", "1"),
+        s(1, "SELECT", "3"),
+        s(1, "SET", "num", "9"),  # another database: caching keys are global
+        "sync",
+    ], protocol=3)
+
+
+def test_scripts_and_transactions_invalidate(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(0, "GET", "a"),
+        s(0, "EVAL", "return redis.call('GET', KEYS[1])", "1", "b"),  # tracked for the caller
+        s(0, "EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "c"),
+        s(1, "EVAL", "redis.call('SET', KEYS[1], 1) redis.call('SET', KEYS[2], 1) "
+                     "redis.call('SET', KEYS[3], 1)", "3", "a", "b", "c"),
+        "sync",
+        s(0, "MGET", "a", "b"),
+        s(1, "MULTI"),
+        s(1, "SET", "a", "2"),
+        s(1, "SET", "b", "2"),
+        s(1, "EXEC"),
+        "sync",
+        s(0, "GET", "a"),
+        s(0, "MULTI"),
+        s(0, "SET", "a", "3"),
+        s(0, "GET", "a"),
+        s(0, "EXEC"),  # its own messages follow the whole EXEC reply
+        s(0, "EVAL", "redis.call('SET', KEYS[1], 4) return redis.call('GET', KEYS[1])", "1",
+          "a"),
+        s(1, "SET", "a", "5"),
+    ], protocol=3)
+
+
+def test_flush(compare: Runner) -> None:
+    compare(3, [
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(2, "CLIENT", "TRACKING", "on", "BCAST"),
+        s(0, "GET", "a"),
+        s(1, "FLUSHDB"),
+        "sync",
+        s(1, "FLUSHALL", "ASYNC"),
+        "sync",
+        s(0, "FLUSHALL"),  # its own null follows the reply
+        s(0, "GET", "a"),
+        s(1, "SET", "a", "1"),
+        "sync",
+    ], protocol=3)
+
+
+def test_bcast(compare: Runner) -> None:
+    compare(3, [
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "PREFIX", "job:"),
+        s(2, "CLIENT", "TRACKING", "on", "BCAST"),
+        s(1, "SET", "user:1", "a"),
+        "sync",
+        s(1, "MSET", "user:2", "a", "job:1", "b", "other", "c", "user:0", "d"),
+        "sync",
+        s(1, "DEL", "user:1", "user:2", "nothing"),
+        "sync",
+        s(0, "SET", "user:3", "x"),  # no NOLOOP: its own write comes back
+        "sync",
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"),
+        s(0, "MSET", "user:3", "y", "job:9", "z"),
+        s(1, "SET", "user:4", "y"),
+        "sync",
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "TRACKING", "off"),
+        s(1, "SET", "user:5", "z"),
+        "sync",
+    ], protocol=3)
+
+
+def test_bcast_batches_a_pipeline(redis_port: int, godis_port: int) -> None:
+    """The keys one pipelined batch modifies go out as one message per prefix."""
+    results = []
+    for port in (redis_port, godis_port):
+        watcher = RespConnection("127.0.0.1", port)
+        writer = RespConnection("127.0.0.1", port)
+        writer.call("FLUSHALL")
+        watcher.call("HELLO", "3")
+        watcher.call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "k")
+        writer.send_raw(b"".join(encode_command("SET", f"k{i}", i) for i in range(5)))
+        replies = [writer.read_reply() for _ in range(5)]
+        writer.call("PING")
+        watcher.send_raw(encode_command("PING"))
+        frames = []
+        while (frame := watcher.read_reply()) != b"+PONG\r\n":
+            frames.append(frame)
+        results.append((replies, frames))
+        watcher.close()
+        writer.close()
+    assert results[1] == results[0]
+    assert len(results[0][1]) == 1
+
+
+def test_tracking_redir_broken(compare: Runner) -> None:
+    compare(3, [
+        s(0, "CLIENT", "TRACKING", "on", "REDIRECT", "{1}"),
+        s(0, "GET", "a"),
+        s(0, "GET", "b"),
+        s(2, "CLIENT", "KILL", "ID", "{1}"),
+        s(2, "SET", "a", "1"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(0, "CLIENT", "GETREDIR"),
+        s(0, "EVAL", "return string.match(redis.call('CLIENT', 'INFO'), 'flags=%S+')", "0"),
+        s(2, "FLUSHALL"),
+        s(0, "PING"),
+    ])
+
+
+def test_info_fields(compare: Runner) -> None:
+    script = ("local info = redis.call('INFO', 'all') local out = {} "
+              "for line in info:gmatch('tracking_[%w_]+:%d+') do out[#out+1] = line end "
+              "return out")
+    compare(3, [
+        s(0, "EVAL", script, "0"),
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(1, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "a", "PREFIX", "b"),
+        s(2, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "a"),
+        s(0, "MGET", "x", "y", "z"),
+        s(2, "EVAL", script, "0"),
+        s(2, "CLIENT", "TRACKING", "on"),
+        s(2, "MGET", "x", "w"),
+        s(2, "EVAL", script, "0"),
+        s(1, "SET", "x", "1"),
+        s(1, "CLIENT", "TRACKING", "off"),
+        s(0, "EVAL", script, "0"),
+        s(2, "QUIT"),
+        s(0, "EVAL", script, "0"),
+        s(1, "FLUSHALL"),
+        s(0, "EVAL", script, "0"),
+    ])
+
+
+def test_reset_disables_tracking(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on", "BCAST"),
+        s(0, "RESET"),
+        s(0, "CLIENT", "TRACKINGINFO"),
+        s(1, "SET", "a", "1"),
+        s(0, "CLIENT", "GETREDIR"),
+    ])
