@@ -140,6 +140,9 @@ class Tracking:
         self.current: Client | None = None  # the client whose batch is executing
         self.pending: list[bytes | None] = []  # tracking_pending_keys (None: a flush)
         self._timeout_counter = 0  # trackingLimitUsedSlots' growing effort
+        # inside a command (Redis's fixed_time_expire): the running client's own messages wait
+        # for its reply; not while the table is trimmed before a command
+        self._in_call = True
 
     def _refresh(self) -> None:
         """Be ``keyspace.tracking`` while there is anything to track or invalidate."""
@@ -253,9 +256,11 @@ class Tracking:
             if target is None or state is None or state.bcast:
                 continue
             if target is current:
-                if not state.noloop:
+                if state.noloop:
+                    continue
+                if self._in_call:
                     self.pending.append(key)  # after the reply of the running command
-                continue
+                    continue
             self.send(target, [key])
         self._refresh()
 
@@ -346,14 +351,18 @@ class Tracking:
             self._timeout_counter = 0
             return
         effort = 100 * (self._timeout_counter + 1)
-        while effort > 0 and table:
-            effort -= 1
-            key = random.choice(list(table)) if len(table) < 64 else _random_key(table)
-            self.invalidate_key(key, bcast=False)
-            if len(table) <= max_keys:
-                self._timeout_counter = 0
-                return
-        self._timeout_counter += 1
+        self._in_call = False
+        try:
+            while effort > 0 and table:
+                effort -= 1
+                key = random.choice(list(table)) if len(table) < 64 else _random_key(table)
+                self.invalidate_key(key, bcast=False)
+                if len(table) <= max_keys:
+                    self._timeout_counter = 0
+                    return
+            self._timeout_counter += 1
+        finally:
+            self._in_call = True
 
     # -- INFO ---------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ of that connection, the same way on both sides. Client ids differ between the se
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -79,6 +80,13 @@ class Session:
         elif args[:3] == ("CLIENT", "KILL", "ID"):
             self.closed.add(int(args[3].strip("{}")))
 
+    def wait_expired(self) -> None:
+        """Until active expiry emptied the database (DBSIZE does not expire keys itself)."""
+        deadline = time.monotonic() + 10
+        while self.conns[-1].call("DBSIZE") != b":0\r\n":
+            assert time.monotonic() < deadline, "active expiry did not run"
+            time.sleep(0.02)
+
     def sync(self) -> None:
         for index, conn in enumerate(self.conns):
             if index in self.closed:
@@ -120,6 +128,10 @@ def compare(redis_port: int, godis_port: int, resp: int) -> Iterator[Runner]:
             for step in steps:
                 if step == "sync":
                     session.sync()
+                elif step == "sleep":
+                    time.sleep(0.2)  # lets a short TTL pass (not a timed assertion)
+                elif step == "expired":
+                    session.wait_expired()
                 else:
                     assert not isinstance(step, str)
                     index, args = step
@@ -529,3 +541,79 @@ def test_reset_disables_tracking(compare: Runner) -> None:
         s(1, "SET", "a", "1"),
         s(0, "CLIENT", "GETREDIR"),
     ])
+
+
+# -- expiry and the table's size limit ------------------------------------------------------
+
+
+def test_lazy_expiry_invalidates(compare: Runner) -> None:
+    compare(3, [
+        s(2, "DEBUG", "SET-ACTIVE-EXPIRE", "0"),
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(1, "CLIENT", "TRACKING", "on", "NOLOOP"),
+        s(2, "SET", "a", "1", "PX", "100"),
+        s(2, "SET", "b", "1", "PX", "100"),
+        s(2, "SET", "c", "1", "PX", "100"),
+        s(0, "MGET", "a", "b", "c"),
+        s(1, "MGET", "a", "b", "c"),
+        "sleep",
+        s(2, "GET", "a"),  # expired by another client's read: both are told
+        "sync",
+        s(0, "GET", "b"),  # expired inside its own command: after the reply
+        s(1, "GET", "c"),  # NOLOOP and its own command: not told
+        "sync",
+        s(2, "DEBUG", "SET-ACTIVE-EXPIRE", "1"),
+    ], protocol=3)
+
+
+def test_active_expiry_invalidates(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(1, "SET", "a", "1", "PX", "50"),
+        s(0, "GET", "a"),
+        "expired",
+        "sync",
+    ], protocol=3)
+
+
+def test_bcast_expiry(compare: Runner) -> None:
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"),
+        s(0, "SET", "a", "1", "PX", "50"),  # its own write, but its expiry is no one's
+        "expired",
+        "sync",
+    ], protocol=3)
+
+
+def _table_limit_run(port: int) -> list[bytes]:
+    """MGET of 150 keys with tracking-table-max-keys 2, then PING and INFO pipelined with it
+    (one event-loop cycle on both servers: no cron in between)."""
+    conn = RespConnection("127.0.0.1", port)
+    conn.call("FLUSHALL")
+    conn.call("HELLO", "3")
+    conn.call("CONFIG", "SET", "tracking-table-max-keys", "2")
+    conn.call("CLIENT", "TRACKING", "on")
+    keys = [f"k{i}" for i in range(150)]
+    conn.send_raw(encode_command("MGET", *keys) + encode_command("PING")
+                  + encode_command("EVAL", "return string.match(redis.call('INFO', 'stats'), "
+                                   "'tracking_total_keys:%d+')", "0"))
+    frames = []
+    while True:
+        frame = conn.read_reply()
+        shown = re.sub(rb"\$\d+\r\nk\d+\r\n", b"KEY", frame)
+        frames.append(shown)
+        if frame.startswith(b"$") and b"tracking_total_keys" in frame:
+            break
+    conn.call("CONFIG", "SET", "tracking-table-max-keys", "1000000")
+    conn.close()
+    return frames
+
+
+def test_tracking_table_max_keys(redis_port: int, godis_port: int) -> None:
+    """Over the limit, random keys are dropped before the next command -- 100 per call, then
+    200 -- each with an invalidation sent at once (before that command's reply)."""
+    expected = _table_limit_run(redis_port)
+    actual = _table_limit_run(godis_port)
+    assert actual == expected
+    assert expected.count(b">2\r\n$10\r\ninvalidate\r\n*1\r\nKEY") == 148
+    assert expected.index(b"+PONG\r\n") == 101  # MGET's reply, 100 invalidations, PONG
