@@ -236,7 +236,10 @@ class Tracking:
 
     def invalidate_key(self, key: bytes, by_command: bool = True, *, bcast: bool = True) -> None:
         """``trackingInvalidateKey``: ``key`` was modified -- by the running command, or not
-        (expiry, eviction: ``c == NULL``, which no NOLOOP client is)."""
+        (expiry, eviction: ``c == NULL``, which no NOLOOP client is). Not while a dataset
+        loads (DEBUG RELOAD's replay): loading a snapshot modifies no one's keys."""
+        if self.server.keyspace.loading:
+            return
         current = self.current
         if bcast and self.prefixes:
             modifier = current if by_command else None
