@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.support.differential import Differ
 from tests.support.resp import RespConnection, encode_command, reply_end
 from tests.support.server_thread import running_server
 
@@ -675,3 +676,14 @@ def test_redirect_across_protocols(compare: Runner) -> None:
         s(1, "FLUSHALL"),
         "sync",
     ], protocol=2)
+
+
+def test_table_max_keys_config(diff: Differ) -> None:
+    diff.check("CONFIG", "GET", "tracking-table-max-keys")
+    diff.check("CONFIG", "SET", "tracking-table-max-keys", "-1")
+    diff.check("CONFIG", "SET", "tracking-table-max-keys", "abc")
+    diff.check("CONFIG", "SET", "tracking-table-max-keys", "1kb")
+    diff.check("CONFIG", "SET", "tracking-table-max-keys", "500")
+    diff.check("CONFIG", "GET", "tracking-table-max-keys")
+    diff.check("CONFIG", "SET", "tracking-table-max-keys", "0")
+    diff.check("CONFIG", "GET", "tracking*")
