@@ -110,7 +110,7 @@ def prefix_collision(existing: dict[bytes, None],
     so the command also enables tracking and replies ``+OK`` -- two replies.
     """
     for i, prefix in enumerate(prefixes):
-        for old in existing:
+        for old in sorted(existing):  # the radix tree's order
             if old.startswith(prefix) or prefix.startswith(old):
                 return (f"ERR Prefix '{_text(prefix)}' overlaps with an existing prefix "
                         f"'{_text(old)}'. Prefixes for a single client must not overlap.",

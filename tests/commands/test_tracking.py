@@ -11,6 +11,8 @@ of that connection, the same way on both sides. Client ids differ between the se
 
 from __future__ import annotations
 
+import os
+import random
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -49,7 +51,11 @@ class Session:
             arg = arg.replace(f"{{{index}}}", client_id.decode())
         return arg.encode()
 
-    def _show(self, frame: bytes) -> bytes:
+    def _show(self, frame: bytes, args: tuple[str, ...] = ()) -> bytes:
+        """Ids as ``{n}`` -- only where replies hold ids, never in other integers."""
+        if not (args[:2] in (("CLIENT", "GETREDIR"), ("CLIENT", "TRACKINGINFO"), ("CLIENT", "ID"))
+                or args[:1] == ("EVAL",) or b"tracking-redir-broken" in frame):
+            return frame
         for index, client_id in enumerate(self.ids):
             frame = re.sub(rb"(^|\n):" + client_id + rb"\r\n", rb"\1:{%d}\r\n" % index, frame)
             frame = frame.replace(b"redir=" + client_id + b" ", b"redir={%d} " % index)
@@ -73,7 +79,7 @@ class Session:
         while True:
             frame = self._frame(conn)
             # (HELLO's map holds ids and numbers alike: only its kind is compared)
-            frames.append(frame[:2] if args[0].upper() == "HELLO" else self._show(frame))
+            frames.append(frame[:2] if args[0].upper() == "HELLO" else self._show(frame, args))
             if not frame.startswith(b">") or args[0].lower().endswith("subscribe"):
                 break
         self.transcript.append((index, args, frames))
@@ -687,3 +693,94 @@ def test_table_max_keys_config(diff: Differ) -> None:
     diff.check("CONFIG", "GET", "tracking-table-max-keys")
     diff.check("CONFIG", "SET", "tracking-table-max-keys", "0")
     diff.check("CONFIG", "GET", "tracking*")
+
+
+# -- random sequences -------------------------------------------------------------------------
+
+_KEYS = ("a1", "a2", "b1", "b2", "c")
+
+
+def _random_step(rng: random.Random) -> Step:
+    """One command on connection 0-2 (3 is the RESP2 subscriber that 2 redirects to)."""
+    index = rng.randrange(3)
+    key = rng.choice(_KEYS)
+    roll = rng.random()
+    if roll < 0.12:
+        options: list[str] = []
+        if rng.random() < 0.4:
+            options.append("BCAST")
+            for prefix in rng.sample(["a", "b", "c"], rng.randrange(3)):
+                options += ["PREFIX", prefix]
+        elif rng.random() < 0.5:
+            options.append(rng.choice(["OPTIN", "OPTOUT"]))
+        if rng.random() < 0.3:
+            options.append("NOLOOP")
+        if index == 2:
+            options += ["REDIRECT", "{3}"]
+        return s(index, "CLIENT", "TRACKING", rng.choice(["on", "on", "on", "off"]), *options)
+    if roll < 0.2:
+        return s(index, "CLIENT", "CACHING", rng.choice(["yes", "no"]))
+    if roll < 0.25:
+        return s(index, *rng.choice([("CLIENT", "TRACKINGINFO"), ("CLIENT", "GETREDIR"),
+                                     ("MULTI",), ("SWAPDB", "0", "1"),
+                                     ("SELECT", rng.choice(["0", "1"])), ("PING",)]))
+    if roll < 0.55:
+        reads = [("GET", key), ("MGET", key, rng.choice(_KEYS)), ("EXISTS", key),
+                 ("STRLEN", key), ("TYPE", key), ("TTL", key), ("HGET", key, "f"),
+                 ("LRANGE", key, "0", "-1"),
+                 ("EVAL", "return redis.call('GET', KEYS[1])", "1", key)]
+        return s(index, *rng.choice(reads))
+    if roll < 0.97:
+        writes = [("SET", key, "v"), ("DEL", key), ("APPEND", key, "x"),
+                  ("MSET", key, "1", rng.choice(_KEYS), "2"), ("EXPIRE", key, "100"),
+                  ("RENAME", key, rng.choice(_KEYS)), ("GETDEL", key),
+                  ("EVAL", "return redis.call('SET', KEYS[1], 'e')", "1", key),
+                  ("HSET", key, "f", "v"), ("LPUSH", key, "x"), ("RPOP", key),
+                  ("COPY", key, rng.choice(_KEYS), "REPLACE"), ("MOVE", key, "1"),
+                  ("INCR", key), ("PERSIST", key), ("SETNX", key, "n")]
+        return s(index, *rng.choice(writes))
+    return s(index, rng.choice(["FLUSHDB", "FLUSHALL"]))
+
+
+@pytest.mark.parametrize("seed", range(int(os.environ.get("TRACKING_SEEDS", "8"))))
+def test_random_sequences(compare: Runner, seed: int) -> None:
+    rng = random.Random(seed)
+    steps: list[Step | str] = [s(3, "SUBSCRIBE", "other")]
+    in_multi: set[int] = set()
+    for _ in range(80):
+        step = _random_step(rng)
+        assert not isinstance(step, str)
+        index, args = step
+        if args == ("MULTI",):
+            if index in in_multi:
+                continue
+            in_multi.add(index)
+        steps.append(step)
+        if index in in_multi and rng.random() < 0.3:
+            steps.append(s(index, rng.choice(["EXEC", "EXEC", "DISCARD"])))
+            in_multi.discard(index)
+        if rng.random() < 0.2:
+            # (a PING inside MULTI would be queued: transactions end before a sync)
+            steps.extend(s(open_index, "EXEC") for open_index in sorted(in_multi))
+            in_multi.clear()
+            steps.append("sync")
+    steps.extend(s(open_index, "EXEC") for open_index in sorted(in_multi))
+    compare(4, steps, protocol=3 if seed % 2 else 2)
+
+
+def test_invalidations_ignore_client_reply_off(compare: Runner) -> None:
+    """Pushes are not replies: CLIENT REPLY OFF / SKIP leave invalidations alone."""
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on"),
+        send(0, "CLIENT", "REPLY", "OFF"),
+        send(0, "GET", "a"),
+        send(0, "SET", "b", "1"),
+        send(0, "GET", "b"),
+        send(0, "SET", "b", "2"),  # its own write: the push with no reply before it
+        s(1, "SET", "a", "1"),
+        send(0, "CLIENT", "REPLY", "SKIP"),
+        send(0, "GET", "a"),
+        s(0, "CLIENT", "REPLY", "ON"),
+        s(1, "SET", "a", "2"),
+        "sync",
+    ], protocol=3)
