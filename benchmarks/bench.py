@@ -2,7 +2,8 @@
 
 Usage (``nox -s bench -- ARGS`` runs the same in a fresh virtualenv)::
 
-    python benchmarks/bench.py [--tests ping,set,get,incr,hset,evalsha_incr] [--pipelines 1,16]
+    python benchmarks/bench.py [--tests ping,set,get,incr,hset,evalsha_incr,xadd,xreadgroup]
+                               [--pipelines 1,16]
                                [--clients 50] [--repeat 3] [--seconds 2] [--aof]
                                [--markdown FILE]
 
@@ -41,11 +42,12 @@ from harness import (
     measure_all,
     parse_csv_list,
     parse_int_list,
+    prefill_streams,
     redis_server_spec,
     start_server,
 )
 
-DEFAULT_TESTS = "ping,set,get,incr,hset,evalsha_incr,evalsha_lock_release"
+DEFAULT_TESTS = "ping,set,get,incr,hset,evalsha_incr,evalsha_lock_release,xadd,xreadgroup"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -211,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
+                if any(test in ("xrange", "xreadgroup", "xack") for test in tests):
+                    for server in servers:
+                        prefill_streams(server.port)
                 results = measure_all(
                     servers,
                     tests,

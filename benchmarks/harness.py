@@ -294,6 +294,9 @@ def run_redis_benchmark(
     """One ``redis-benchmark -t TEST`` run; its CSV rows parsed into req/s by title."""
     if REDIS_BENCHMARK is None:
         raise HarnessError("redis-benchmark is not installed (apt-get install redis-tools)")
+    custom = CUSTOM_TESTS.get(test)
+    selection = ["-t", test] if custom is None else custom[0]
+    command = [] if custom is None else custom[1]
     argv = [
         *pinning.client_prefix(),
         REDIS_BENCHMARK,
@@ -301,7 +304,7 @@ def run_redis_benchmark(
         "127.0.0.1",
         "-p",
         str(port),
-        *(["-t", test] if test not in SCRIPT_TESTS else []),
+        *([] if test in SCRIPT_TESTS else selection),
         "-c",
         str(clients),
         "-n",
@@ -310,7 +313,10 @@ def run_redis_benchmark(
         str(pipeline),
         "-q",
         "--csv",
+        *command,
     ]
+    if test == "xreadgroup":
+        _send(port, [b"XGROUP", b"SETID", b"bench:stream", b"bench", b"0"])  # from the start
     if test in SCRIPT_TESTS:
         argv += ["EVALSHA", load_script(port, test), "1", "bench:key", "token"]
     started = time.monotonic()
@@ -413,6 +419,72 @@ def calibrate_requests(rate: float, seconds: float) -> int:
     """Request count for a run of about ``seconds`` at ``rate`` req/s, rounded to 1000."""
     wanted = int(rate * seconds)
     return max(MIN_REQUESTS, min(MAX_REQUESTS, round(wanted, -3)))
+
+
+STREAM_PREFILL = 300_000
+"""Entries ``0-1`` .. ``0-N`` of ``bench:stream`` (group ``bench``), written by
+:func:`prefill_streams` before the stream tests."""
+
+CUSTOM_TESTS: dict[str, tuple[list[str], list[str]]] = {
+    "xadd": ([], ["XADD", "bench:xadd", "*", "field", "value", "n", "12345"]),
+    "xrange": (["-r", str(STREAM_PREFILL)],
+               ["XRANGE", "bench:stream", "0-__rand_int__", "+", "COUNT", "10"]),
+    "xreadgroup": ([], ["XREADGROUP", "GROUP", "bench", "consumer", "COUNT", "1", "STREAMS",
+                        "bench:stream", ">"]),
+    "xack": (["-r", str(STREAM_PREFILL)], ["XACK", "bench:stream", "bench", "0-__rand_int__"]),
+}
+"""Tests that are not redis-benchmark ``-t`` names: (extra options, the command to send).
+``__rand_int__`` becomes a zero-padded random number below ``-r``, which a stream ID's
+sequence reads as that number (strtoull). Each xreadgroup run starts with the group moved back
+to the stream's start (XGROUP SETID 0), so it delivers entries for the first STREAM_PREFILL
+requests; a longer run (redis-server pipelined) reads past the end, where XREADGROUP is the
+cheaper empty reply: the godis/redis ratio then errs against godis."""
+
+
+def _send(port: int, argv: list[bytes]) -> bytes:
+    """One command over a fresh connection; its first reply line."""
+    data = b"*%d\r\n" % len(argv) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in argv)
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(data)
+        reply = b""
+        while not reply.endswith(b"\r\n"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    return reply
+
+
+def prefill_streams(port: int, entries: int = STREAM_PREFILL) -> None:
+    """``bench:stream`` with ``entries`` entries and the consumer group ``bench`` at its start,
+    for the xrange / xreadgroup / xack tests (pipelined over one raw connection)."""
+
+    def command(*args: str) -> bytes:
+        out = b"*%d\r\n" % len(args)
+        for arg in args:
+            data = arg.encode()
+            out += b"$%d\r\n%s\r\n" % (len(data), data)
+        return out
+
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+
+        def run(batch: list[bytes], lines: int) -> None:
+            sock.sendall(b"".join(batch))
+            received = b""
+            while received.count(b"\r\n") < lines:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    raise HarnessError("the server closed the connection while prefilling")
+                received += chunk
+            if b"-ERR" in received or b"-WRONGTYPE" in received:
+                raise HarnessError(f"prefill failed: {received[:200]!r}")
+
+        run([command("DEL", "bench:stream", "bench:xadd")], 1)
+        for start in range(1, entries + 1, 1000):
+            stop = min(start + 1000, entries + 1)
+            run([command("XADD", "bench:stream", f"0-{n}", "field", "value", "n", str(n))
+                 for n in range(start, stop)], 2 * (stop - start))
+        run([command("XGROUP", "CREATE", "bench:stream", "bench", "0")], 1)
 
 
 SPLIT_TESTS = {"ping": ["ping_inline", "ping_mbulk"]}

@@ -457,41 +457,41 @@ class AclRegistry:
         """Recompute the fast-path flag after users changed."""
         self.any_restricted = any(not user.unrestricted for user in self.users.values())
 
-    def check(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
-        """None when ``client`` may run this, else the -NOPERM text (logged in ACL LOG)."""
+    def denial(self, client: Client, spec: CommandSpec,
+               argv: list[bytes]) -> tuple[str, str, str] | None:
+        """Why ``client``'s user may not run argv: (reason, object, user), or None."""
         if not self.any_restricted:
             return None
         user = self.users.get(client.user)
         if user is None or user.unrestricted:
             return None
         denied = user.denial(spec, argv)
+        return None if denied is None else (*denied, user.name)
+
+    def check(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
+        """None when ``client`` may run this, else the -NOPERM text (logged in ACL LOG)."""
+        if not self.any_restricted:
+            return None
+        denied = self.denial(client, spec, argv)
         if denied is None:
             return None
-        reason, obj = denied
-        self.add_log(client, reason, obj, user.name)
+        reason, obj, username = denied
+        self.add_log(client, reason, obj, username)
         return noperm_text(reason, obj)
 
     def check_script(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> str | None:
         """A command a script calls (scriptVerifyACL): None, or why not in the words that
         follow "The user executing the script " (getAclErrorMessage); logged as "lua"."""
-        if not self.any_restricted:
-            return None
-        user = self.users.get(client.user)
-        if user is None or user.unrestricted:
-            return None
-        denied = user.denial(spec, argv)
+        denied = self.denial(client, spec, argv)
         if denied is None:
             return None
-        reason, obj = denied
-        self.add_log(client, reason, obj, user.name, context="lua")
+        reason, obj, username = denied
+        self.add_log(client, reason, obj, username, context="lua")
         return _SCRIPT_DENIALS[reason]
 
     def permits(self, client: Client, spec: CommandSpec, argv: list[bytes]) -> bool:
         """Whether ``client``'s user may run argv (redis.acl_check_cmd; nothing is logged)."""
-        if not self.any_restricted:
-            return True
-        user = self.users.get(client.user)
-        return user is None or user.unrestricted or user.denial(spec, argv) is None
+        return self.denial(client, spec, argv) is None
 
     def authenticate(self, client: Client, username: bytes, password: bytes) -> bool:
         """Check a username/password pair; on success the client becomes that user."""

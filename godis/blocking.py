@@ -25,12 +25,12 @@ zset); clients waiting for another type are rotated to the tail of the queue, as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import trio
 
-from godis.keyspace.values import ListValue, ZSetValue
+from godis.keyspace.values import ListValue, StreamValue, ZSetValue
 from godis.protocol.writer import ErrorReply, Reply
 from godis.table import COMMANDS
 from godis.util import parse_timeout_ms
@@ -52,15 +52,19 @@ class BlockRequest:
     ``timeout_s`` is in seconds, 0 = forever. ``timeout_reply`` is sent when it expires.
     ``argv`` is re-run when a key becomes ready, or ``argv_for_key(key)`` when given.
     ``value_type`` is the type a ready key must hold to serve this request (default: by
-    command name). The remaining attributes are the module's bookkeeping.
+    command name). ``gone_reply`` (when not None) is sent if a signalled key no longer holds
+    that type; ``rerun_if_empty`` re-runs the command on an empty key too. The remaining
+    attributes are the module's bookkeeping.
     """
 
-    __slots__ = ("argv", "argv_for_key", "client", "db_index", "event", "keys", "registered",
-                 "reply", "served", "slots", "timeout_reply", "timeout_s", "value_type")
+    __slots__ = ("argv", "argv_for_key", "client", "db_index", "event", "gone_reply", "keys",
+                 "registered", "reply", "rerun_if_empty", "served", "slots", "timeout_reply",
+                 "timeout_s", "value_type")
 
     def __init__(self, keys: list[bytes], timeout_s: float, timeout_reply: Reply,
                  argv: list[bytes], *, value_type: type | None = None,
-                 argv_for_key: Callable[[bytes], list[bytes]] | None = None) -> None:
+                 argv_for_key: Callable[[bytes], list[bytes]] | None = None,
+                 gone_reply: Reply = None, rerun_if_empty: bool = False) -> None:
         self.keys = keys
         self.timeout_s = timeout_s  # 0 = forever
         self.timeout_reply = timeout_reply
@@ -70,6 +74,11 @@ class BlockRequest:
             value_type = _GROUP_VALUE_TYPES.get(spec.group) if spec is not None else None
         self.value_type = value_type
         self.argv_for_key = argv_for_key
+        # XREADGROUP: the reply when a signalled key is gone or holds another type (Redis's
+        # unblockDeletedStreamReadgroupClients); None = keep waiting
+        self.gone_reply = gone_reply
+        # XREADGROUP: re-run even when the key is empty (the group may have been destroyed)
+        self.rerun_if_empty = rerun_if_empty
         self.client: Client | None = None
         self.db_index = -1  # the db the client blocked in
         self.slots: list[tuple[int, bytes]] = []
@@ -184,6 +193,22 @@ class BlockedClients:
         for slot in list(keyspace.blocking_keys):
             if slot[0] == db_index and slot[1] in data:
                 keyspace.signal_key_as_ready(db_index, slot[1])
+
+
+    def scan_database_for_deleted_streams(self, db_index: int,
+                                          replaced_with: Mapping[bytes, object] | None) -> None:
+        """Before a db is emptied (FLUSHDB/FLUSHALL) or gets ``replaced_with``'s contents
+        (SWAPDB): signal every waited-on key that holds a stream now and will not after, so
+        blocked XREADGROUP clients learn it is gone (Redis's scanDatabaseForDeletedStreams)."""
+        keyspace = self.keyspace
+        data = keyspace.databases[db_index].data
+        for slot in list(keyspace.blocking_keys):
+            if slot[0] != db_index:
+                continue
+            key = slot[1]
+            if type(data.get(key)) is StreamValue and (
+                    replaced_with is None or type(replaced_with.get(key)) is not StreamValue):
+                keyspace.signal_key_as_ready(db_index, key)
 
 
 # -- timeouts ------------------------------------------------------------------------------------

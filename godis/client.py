@@ -62,6 +62,9 @@ class Client:
         self.close_after_reply = False
         self.reply_mode = "on"  # CLIENT REPLY on|off|skip
         self.monitor = False
+        # out-of-band output about this client's own command that Redis writes after its reply
+        # (a MONITOR line: call() feeds the monitors once the command has answered)
+        self.after_reply: list[Any] = []
         self.no_evict = False  # CLIENT NO-EVICT (recorded; godis does not evict clients)
         # what a write command propagates instead of its own argv (SET EX -> SET PXAT)
         self.propagate_override: list[list[bytes]] | None = None

@@ -8,7 +8,6 @@ no effect would mislead the operator.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import shlex
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from godis.errors import ConfigError
+from godis.glob import glob_match
 from godis.keyspace.events import flags_to_string, parse_flags as parse_keyspace_events
 from godis.persistence.files import write_atomically
 
@@ -139,6 +139,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("loglevel", "notice", _enum("debug", "verbose", "notice", "warning", "nothing")),
     Parameter("logfile", "", _text, _show, mutable=False),
     Parameter("save", "", _text, _show),  # godis has no RDB snapshots: no save points
+    _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads and RDB files
+    _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
+    Parameter("dbfilename", "dump.rdb", _text, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
     Parameter("requirepass", "", _text, _show),
     _int_param("maxclients", 10000, 1),
     _int_param("timeout", 0, 0),
@@ -150,6 +153,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("slowlog-log-slower-than", 10000),
     _int_param("slowlog-max-len", 128, 0),
     _int_param("busy-reply-threshold", 5000, 0),
+    _int_param("auto-aof-rewrite-percentage", 100, 0),
+    _memory_param("auto-aof-rewrite-min-size", "67108864", 0),
     _int_param("hash-max-listpack-entries", 512, 0),
     _int_param("hash-max-listpack-value", 64, 0),
     _int_param("list-max-listpack-size", -2),
@@ -158,6 +163,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("zset-max-listpack-value", 64, 0),
     _int_param("hll-sparse-max-bytes", 3000, 0),
     _int_param("tracking-table-max-keys", 1000000, 0, 2**63 - 1),
+    _memory_param("stream-node-max-bytes", "4096", 0),
+    _int_param("stream-node-max-entries", 100, 0),
     Parameter("maxmemory", "0", parse_memory, _show),
     Parameter("maxmemory-policy", "noeviction", _enum("noeviction"), _show),
     Parameter("daemonize", "no", parse_bool, _show_bool, mutable=False),
@@ -256,11 +263,14 @@ class Config:
     def matching(self, pattern: str) -> list[tuple[str, str]]:
         """Parameters whose name matches the glob ``pattern`` (CONFIG GET), with their text."""
         lowered = pattern.lower()
-        if lowered in BY_NAME or lowered in ALIASES:
-            name = ALIASES.get(lowered, lowered)
-            return [(lowered, self.show(name))]
+        if not any(c in pattern for c in "[*?"):  # configGetCommand: no glob, a plain lookup
+            if lowered in BY_NAME or lowered in ALIASES:
+                return [(lowered, self.show(ALIASES.get(lowered, lowered)))]
+            return []
+        # stringmatch(pattern, name, 1): caseless, the pattern read up to a NUL.
+        raw = pattern.split("\0", 1)[0].encode("utf-8", "surrogateescape")
         return [(p.name, self.show(p.name)) for p in PARAMETERS
-                if fnmatch.fnmatchcase(p.name, lowered)]
+                if glob_match(raw, p.name.encode(), nocase=True)]
 
     def load_file(self, path: str) -> None:
         """Read a redis.conf-style file: ``name value...`` lines, ``#`` comments."""

@@ -46,6 +46,14 @@ def unknown_command_error(argv: list[bytes]) -> str:
     return f"ERR unknown command '{name}', with args beginning with: {args}"
 
 
+def lookup_command(argv: list[bytes]) -> CommandSpec | None:
+    """``lookupCommand``: the (sub)command ``argv`` names, arity unchecked; None if unknown."""
+    spec = COMMANDS.get(argv[0].lower())
+    if spec is not None and spec.subcommands and len(argv) > 1:
+        return spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
+    return spec
+
+
 def resolve(argv: list[bytes]) -> CommandSpec | str:
     """The spec for ``argv``, or the error text when there is none or the arity is wrong."""
     spec = COMMANDS.get(argv[0].lower())
@@ -70,8 +78,10 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
         client.server.tracking.before_command()
     spec = resolve(argv)
     if type(spec) is str:
+        found = lookup_command(argv)  # c->lastcmd, CLIENT LIST's cmd=, even on an arity error
+        client.last_command = b"NULL" if found is None else found.name.encode()
         if tracking is not None:
-            client.server.tracking.after_command(client, None)
+            client.server.tracking.after_command(client, found)
         if argv[0].lower() == b"exec":
             return _exec_abort(client, spec)
         client.server.error_counts[spec.split(" ", 1)[0]] += 1
@@ -79,6 +89,7 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
             client.multi_error = True
         return ErrorReply(spec)
     assert isinstance(spec, CommandSpec)
+    client.last_command = spec.name.encode()
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(client, spec, "NOAUTH Authentication required.")
     denied = client.server.acl.check(client, spec, argv)
@@ -94,6 +105,12 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
                                      f"{aof.last_write_error}")
     if client.server.loading and "loading" not in spec.flags and not client.is_fake:
         return _reject(client, spec, "LOADING Redis is loading the dataset in memory")
+    if (client.monitor and (spec.is_write or "readonly" in spec.flags
+                            or "may_replicate" in spec.flags)
+            and not (client.resp == 2 and client.subscribed and spec.name not in _PUBSUB_ALLOWED)):
+        # a MONITOR client is a replica to Redis (CLIENT_SLAVE): no keyspace access (checked
+        # after the RESP2 pub/sub context, before MULTI queueing, as in processCommand)
+        return _reject(client, spec, "ERR Replica can't interact with the keyspace")
     if client.in_multi and spec.name not in _NOT_QUEUED:
         if "no_multi" in spec.flags:
             return _reject(client, spec, "ERR Command not allowed inside a transaction")
@@ -260,7 +277,12 @@ def feed_monitors(client: Client, argv: list[bytes]) -> None:
             + " ".join(repr_arg(arg) for arg in argv))
     status = Status(line)
     for monitor in list(client.server.monitors):
-        monitor.push(status)
+        if monitor.reply_mode in ("off", "skip"):
+            continue  # plain replies (addReply), not pushes: CLIENT REPLY OFF / SKIP drop them
+        if monitor is client:
+            client.after_reply.append(status)  # after the command's own reply, as in Redis
+        else:
+            monitor.push(status)
 
 
 # -- clients blocked on keys (blocked.c's handleClientsBlockedOnKeys) ------------------------------
@@ -293,13 +315,18 @@ def _serve_key(server: ServerState, blocked: BlockedClients, slot: tuple[int, by
     keyspace = server.keyspace
     db_index, key = slot
     db = keyspace.databases[db_index]
+    value = db.get(key)
+    gone = [request for request in waiters if request.gone_reply is not None
+            and (value is None or type(value) is not request.value_type)]
+    for request in gone:  # XREADGROUP on a deleted or retyped key: unblocked with an error
+        blocked.wake(request, request.gone_reply)
     for _ in range(len(waiters)):
         if not waiters:
             return
         value = db.get(key)
-        if value is None or not len(value):
-            return
         request = next(iter(waiters))
+        if value is None or not (len(value) or request.rerun_if_empty):
+            return
         argv = request.argv if request.argv_for_key is None else request.argv_for_key(key)
         spec = lookup(argv)
         if (request.value_type is not None and type(value) is not request.value_type) or (

@@ -63,6 +63,8 @@ class ServerState:
         self.port = self.config.port  # the bound port, set once listening
         self.run_id = os.urandom(20).hex()
         self.aof: AofLike | None = None
+        self.background: Any = None  # BGSAVE / BGREWRITEAOF children (persistence.background)
+        self.fork_children = False  # set by the shell: background work may fork
         self.loading = False  # the dataset is being loaded: -LOADING for most commands
         self.loading_started_at = 0.0
         self.loading_total_bytes = 0

@@ -94,6 +94,21 @@ class Argument:
 
 
 @dataclass(frozen=True)
+class KeySpec:
+    """One key specification as COMMAND INFO shows it, when a command declares it exactly
+    (otherwise one is derived from ``keys``): flags (``RW``, ``update`` ...), the begin search
+    (an argument index, or ``keyword`` searched from ``index``) and a range find."""
+
+    flags: tuple[str, ...]
+    index: int = 1
+    keyword: str = ""
+    lastkey: int = 0
+    keystep: int = 1
+    limit: int = 0
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class CommandSpec:
     """A command as the table declares it. ``name`` is lower case; ``container|sub``."""
 
@@ -111,6 +126,8 @@ class CommandSpec:
     acl_categories: frozenset[str] = frozenset()
     get_keys: KeysFinder | None = None
     arguments: tuple[Argument, ...] = ()
+    key_specs: tuple[KeySpec, ...] = ()  # exact key specs (COMMAND INFO), when declared
+    tips: tuple[str, ...] = ()  # command tips (nondeterministic_output ...)
     subcommands: dict[str, CommandSpec] = field(default_factory=dict)
     written_keys_finder: KeysFinder | None = None  # keys it modifies, when not all its keys
     # pub/sub channels among the arguments, for ACL: "first" (argv[1]), "all" (argv[1:]),
@@ -184,6 +201,8 @@ def command(
     written_keys: KeysFinder | None = None,
     channels: str = "",
     keys_are_channels: bool = False,
+    key_specs: tuple[KeySpec, ...] = (),
+    tips: str = "",
 ) -> Callable[[Handler], Handler]:
     """Register the decorated handler in the table under ``name``."""
     flag_set = frozenset(flags.split())
@@ -213,6 +232,8 @@ def command(
             acl_categories=categories,
             get_keys=get_keys,
             arguments=arguments,
+            key_specs=key_specs,
+            tips=tuple(tips.split()),
             written_keys_finder=written_keys,
             channels=channels,
             keys_are_channels=keys_are_channels,
@@ -245,7 +266,7 @@ def first_key_only(argv: list[bytes]) -> list[int]:
 
 
 def container(name: str, *, group: str, summary: str, since: str = "2.0.0", arity: int = -2,
-              flags: str = "", handler: Handler | None = None) -> None:
+              flags: str = "", handler: Handler | None = None, complexity: str = "") -> None:
     """Register a container command (CONFIG, CLIENT, ...) that routes to its subcommands.
 
     ``handler`` serves the container called alone (COMMAND with no subcommand).
@@ -255,7 +276,7 @@ def container(name: str, *, group: str, summary: str, since: str = "2.0.0", arit
         raise AssertionError("dispatch routes container commands to their subcommands")
 
     command(name, arity=arity, flags=flags, group=group, summary=summary,
-            since=since, acl="-group")(handler or no_handler)
+            since=since, complexity=complexity, acl="-group")(handler or no_handler)
 
 
 def lookup(argv: list[bytes]) -> CommandSpec | None:

@@ -467,3 +467,20 @@ async def test_scan_database_for_ready_keys(world: World) -> None:
             world.server.blocked.scan_database_for_ready_keys(0)
             execute(world.producer, [b"PING"])
     assert replies == [pair(b"k", b"swapped")]
+
+
+async def test_geo_stores_and_geoadd_wake_bzpopmin(world: World) -> None:
+    """GEOSEARCHSTORE / GEORADIUS STORE create the destination (setKey's dbAdd signals it
+    ready) and GEOADD is a ZADD: each serves a client blocked in BZPOPMIN on that key."""
+    await world.push("GEOADD", "src", "13.361389", "38.115556", "Palermo")
+    clients = [world.client() for _ in range(3)]
+    async with trio.open_nursery() as nursery:
+        replies = [world.start(nursery, client, "BZPOPMIN", key, 0)
+                   for client, key in zip(clients, ("d1", "d2", "d3"), strict=True)]
+        await settle()
+        await world.push("GEOSEARCHSTORE", "d1", "src", "FROMMEMBER", "Palermo", "BYRADIUS", 1,
+                         "km")
+        await world.push("GEORADIUS", "src", 13, 38, 100, "km", "STORE", "d2")
+        await world.push("GEOADD", "d3", 1, 2, "m")
+    assert [reply[0].count(b"Palermo") for reply in replies[:2]] == [1, 1]
+    assert b"$1\r\nm\r\n" in replies[2][0]

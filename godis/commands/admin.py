@@ -2,22 +2,21 @@
 slowlog.c, latency.c and parts of server.c / aof.c). DEBUG is in ``debug.py``, RESET beside
 HELLO in ``connection.py``.
 
-Persistence note: godis has no RDB file; it persists through the append-only file only. So the
-commands that would write an RDB (SAVE, BGSAVE) rewrite the AOF instead
-(``godis.persistence.rewrite``), synchronously under the keyspace lock (no fork), which is
-correct but blocks other clients while it runs.
+Persistence note: SAVE and BGSAVE write the RDB file (``godis.persistence.snapshot``) and
+BGREWRITEAOF rewrites the AOF (``godis.persistence.rewrite``), both synchronously under the
+keyspace lock (no fork), which is correct but blocks other clients while it runs.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 from godis.client import Client
 from godis.commands.server import help_lines
 from godis.errors import CommandError
-from godis.persistence.aof import AppendOnlyFile
+from godis.persistence import background
 from godis.persistence.rewrite import rewrite_aof
+from godis.persistence.snapshot import save_snapshot
 from godis.protocol.writer import (
     OK,
     Raw,
@@ -136,26 +135,23 @@ def monitor_command(client: Client, argv: list[bytes]) -> Reply:
 
 # -- SAVE / BGSAVE / BGREWRITEAOF ---------------------------------------------------------------
 
-_NO_RDB = ("ERR godis has no RDB snapshots: it persists through the append only file only "
-           "(CONFIG SET appendonly yes, then SAVE rewrites it)")
-
-
-def _save_through_aof(client: Client) -> None:
-    """SAVE and BGSAVE: godis's snapshot is a rewritten AOF, so only with the AOF on."""
-    server = client.server
-    if not isinstance(server.aof, AppendOnlyFile):
-        raise CommandError(_NO_RDB)
-    rewrite_aof(server)
-    server.last_save = int(time.time())
+def _save(client: Client) -> None:
+    """SAVE and BGSAVE: write ``dir/dbfilename`` (``rdbSave``); a failure is ``-ERR``."""
+    try:
+        save_snapshot(client.server)
+    except OSError:
+        raise CommandError("ERR") from None
 
 
 @command("save", arity=1, flags="admin noscript no_async_loading no_multi", group="server",
          since="1.0.0", summary="Synchronously save the dataset to disk",
          complexity="O(N) where N is the total number of keys in all databases")
 def save_command(client: Client, argv: list[bytes]) -> Reply:
-    """SAVE: rewrite the AOF (godis's only persistence) and reset the change counter."""
-    _save_through_aof(client)
-    client.keyspace.dirty = 0
+    """SAVE: write the RDB file; the change counter and LASTSAVE are reset."""
+    child = background.state_of(client.server).child
+    if child is not None and child.kind == "rdb":
+        raise CommandError("ERR Background save already in progress")
+    _save(client)
     return OK
 
 
@@ -163,10 +159,29 @@ def save_command(client: Client, argv: list[bytes]) -> Reply:
          since="1.0.0", summary="Asynchronously save the dataset to disk",
          complexity="O(N) where N is the total number of keys in all databases")
 def bgsave_command(client: Client, argv: list[bytes]) -> Reply:
-    """BGSAVE [SCHEDULE]: as SAVE, done before replying (there is no child process)."""
-    if len(argv) > 2 or (len(argv) == 2 and argv[1].lower() != b"schedule"):
+    """BGSAVE [SCHEDULE]: a forked child writes the RDB file (bgsaveCommand); without the
+    shell or fork, the file is written before the reply."""
+    schedule = len(argv) == 2 and argv[1].lower() == b"schedule"
+    if len(argv) > 2 or (len(argv) == 2 and not schedule):
         raise CommandError("ERR syntax error")
-    _save_through_aof(client)
+    server = client.server
+    state = background.state_of(server)
+    if state.child is not None and state.child.kind == "rdb":
+        raise CommandError("ERR Background save already in progress")
+    if state.child is not None:
+        if not schedule:
+            raise CommandError("ERR Another child process is active (AOF?): can't BGSAVE "
+                               "right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE "
+                               "whenever possible.")
+        state.save_scheduled = True
+        return Status("Background saving scheduled")
+    if not (server.fork_children and background.FORK_AVAILABLE):
+        _save(client)
+        return Status("Background saving started")
+    try:
+        background.start_bgsave(server)
+    except OSError as error:
+        raise CommandError(f"ERR Can't BGSAVE: fork failed: {error.strerror}") from None
     return Status("Background saving started")
 
 
@@ -174,9 +189,26 @@ def bgsave_command(client: Client, argv: list[bytes]) -> Reply:
          since="1.0.0", summary="Asynchronously rewrite the append-only file",
          complexity="O(1)")
 def bgrewriteaof_command(client: Client, argv: list[bytes]) -> Reply:
-    """BGREWRITEAOF: rewrite the AOF from the dataset, synchronously (no fork)."""
+    """BGREWRITEAOF: a forked child writes the dataset as commands; the parent adds what was
+    written meanwhile and swaps the file in (bgrewriteaofCommand). Without the shell or fork,
+    the rewrite happens before the reply."""
+    server = client.server
+    state = background.state_of(server)
+    if state.child is not None and state.child.kind == "aof":
+        raise CommandError("ERR Background append only file rewriting already in progress")
+    if state.child is not None:
+        state.rewrite_scheduled = True
+        return Status("Background append only file rewriting scheduled")
+    if server.fork_children and background.FORK_AVAILABLE:
+        try:
+            background.start_rewrite(server)
+        except OSError as error:
+            raise CommandError(f"ERR Can't execute an AOF background rewriting. Please check "
+                               f"the server logs for more information. ({error.strerror})"
+                               ) from None
+        return Status("Background append only file rewriting started")
     try:
-        rewrite_aof(client.server)
+        rewrite_aof(server)
     except OSError as error:
         raise CommandError(f"ERR Background append only file rewriting failed: "
                            f"{error.strerror}") from None

@@ -1,7 +1,8 @@
 """DEBUG: the subcommands Redis's test suite and tools use (Redis 7.0's debug.c).
 
 DEBUG DIGEST / DIGEST-VALUE follow Redis's exact algorithm, so digests compare across servers;
-DEBUG RELOAD and LOADAOF persist and replay through ``godis.persistence.rewrite``.
+DEBUG RELOAD saves and loads the RDB file (``godis.persistence.snapshot``); LOADAOF replays
+the AOF through ``godis.persistence.rewrite``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from godis.commands.object import encoding_of, idle_seconds, refcount_of
 from godis.commands.server import help_lines
 from godis.errors import CommandError
 from godis.keyspace.keyspace import Database, Keyspace
-from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
+from godis.keyspace.stream import format_id
+from godis.keyspace.values import HashValue, ListValue, SetValue, StreamValue, Value, ZSetValue
 from godis.persistence.aof import AppendOnlyFile
-from godis.persistence.rewrite import reload_from, reload_through_temp_file, rewrite_aof
+from godis.persistence.rewrite import reload_from
+from godis.persistence.snapshot import SnapshotError, load_snapshot, save_snapshot
 from godis.protocol.writer import (
     OK,
     BigNumber,
@@ -173,7 +176,8 @@ def _c_atoi(text: bytes) -> int:
 # ---- DEBUG DIGEST: Redis's exact algorithm (debug.c), so digests compare across servers.
 
 _ZERO_DIGEST = bytes(20)
-_TYPE_CODES = {bytes: 0, bytearray: 0, ListValue: 1, SetValue: 2, ZSetValue: 3, HashValue: 4}
+_TYPE_CODES = {bytes: 0, bytearray: 0, ListValue: 1, SetValue: 2, ZSetValue: 3, HashValue: 4,
+               StreamValue: 6}
 
 
 def _xor_digest(digest: bytearray, data: bytes) -> None:
@@ -219,6 +223,11 @@ def value_digest(db: Database, key: bytes, value: Value,
             _mix_digest(element, field)
             _mix_digest(element, field_value)
             _xor_digest(digest, bytes(element))
+    elif isinstance(value, StreamValue):
+        for stream_id, fields in value.range():
+            _mix_digest(digest, format_id(stream_id).replace(b"-", b"."))
+            for item in fields:
+                _mix_digest(digest, item)
     if key in db.expires:
         _xor_digest(digest, b"!!expire!!")
     return digest
@@ -240,26 +249,37 @@ def dataset_digest(keyspace: Keyspace) -> bytes:
 
 
 def debug_reload(client: Client, argv: list[bytes]) -> Reply:
-    """DEBUG RELOAD [MERGE|NOFLUSH|NOSAVE ...]: persist, flush, load back.
+    """DEBUG RELOAD [MERGE|NOFLUSH|NOSAVE ...]: save the RDB file, flush, load it back.
 
-    Through the AOF (godis's only persistence); without one, through a temporary file.
-    NOSAVE reloads the existing AOF; NOFLUSH/MERGE are accepted but always flush (an AOF
-    replay over existing keys would merge by construction anyway).
-    """
-    options = {arg.lower() for arg in argv[2:]}
-    if not options <= {b"merge", b"noflush", b"nosave"}:
-        raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
-                           "options.")
-    server = client.server
-    if isinstance(server.aof, AppendOnlyFile):
-        if b"nosave" in options:
-            server.aof.write()
+    As Redis, through ``dir/dbfilename`` whether or not the AOF is on (the AOF is left as it
+    is). Unlike Redis, a file that cannot be loaded leaves the dataset in place."""
+    flush = save = True
+    merge = False
+    for option in argv[2:]:
+        lowered = option.lower()
+        if lowered == b"merge":
+            merge = True
+        elif lowered == b"noflush":
+            flush = False
+        elif lowered == b"nosave":
+            save = False
         else:
-            rewrite_aof(server)
-        reload_from(server, server.aof.path)
-    else:
-        reload_through_temp_file(server)
-    log.info("DB reloaded by DEBUG RELOAD")
+            raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
+                               "options.")
+    server = client.server
+    if save:
+        try:
+            save_snapshot(server)
+        except OSError:
+            raise CommandError("ERR") from None
+    try:
+        loaded = load_snapshot(server, flush=flush, allow_duplicates=merge)
+    except SnapshotError as error:
+        log.warning("%s", error)
+        loaded = None
+    if loaded is None:
+        raise CommandError("ERR Error trying to load the RDB dump")
+    log.warning("DB reloaded by DEBUG RELOAD")
     return OK
 
 
@@ -283,6 +303,8 @@ def _serialized_length(value: Value) -> int:
         return 11 + sum(len(item) + 2 for item in value)
     if isinstance(value, HashValue):
         return 11 + sum(len(f) + len(v) + 4 for f, v in value.items())
+    if isinstance(value, StreamValue):
+        return 11 + sum(node.nbytes() for node in value.nodes)
     return 11 + sum(len(m) + 10 for m in value.scores)
 
 

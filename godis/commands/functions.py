@@ -20,6 +20,11 @@ from godis.commands.server import help_lines
 from godis.dispatch import feed_monitors
 from godis.errors import CommandError
 from godis.glob import glob_match
+from godis.persistence.rdb import (
+    FunctionPayloadError,
+    dump_function_libraries,
+    load_function_libraries,
+)
 from godis.protocol.reader import split_args
 from godis.protocol.writer import OK, Map, Reply, SetReply, Status
 from godis.scripting.busy import BUSY_SCRIPT
@@ -32,9 +37,6 @@ from godis.scripting.engine import (
     valid_name,
 )
 from godis.table import command, container
-
-# FUNCTION DUMP of an empty library: RDB version 10 (2 bytes LE) and the CRC64 of those bytes.
-EMPTY_FUNCTION_DUMP = b"\n\x00]\x9b\\@\x0f\x7f\xa2\xda"
 
 BAD_NAME = ("ERR Library names can only contain letters, numbers, or underscores(_) and must "
             "be at least one character long")
@@ -67,24 +69,44 @@ def _metadata(code: bytes) -> tuple[bytes, bytes, bytes]:
     return engine, name, code[end:]
 
 
-def load_library(scripting: Scripting, code: bytes, replace: bool) -> bytes:
-    """functionsCreateWithLibraryCtx: compile and run a library, link its functions; its
-    name. On any error the previous state stays as it was."""
+def _text(name: bytes) -> str:
+    return name.decode("utf-8", "surrogateescape")
+
+
+def load_library(scripting: Scripting, code: bytes, replace: bool,
+                 libraries: dict[bytes, Library] | None = None,
+                 functions: dict[bytes, Function] | None = None) -> bytes:
+    """functionsCreateWithLibraryCtx: compile and run a library, link its functions into
+    ``libraries``/``functions`` (the server's unless given); its name. On any error the
+    previous state stays as it was."""
+    if libraries is None or functions is None:
+        libraries, functions = scripting.libraries, scripting.functions
     engine_name, name, body = _metadata(code)
     if not valid_name(name):
         raise CommandError(BAD_NAME)
     if engine_name.lower() != b"lua":
-        raise CommandError("ERR Engine '" + engine_name.decode("utf-8", "surrogateescape")
-                           + "' not found")
-    old = scripting.libraries.get(name)
+        raise CommandError(f"ERR Engine '{_text(engine_name)}' not found")
+    old = libraries.get(name)
     if old is not None and not replace:
-        raise CommandError("ERR Library '" + name.decode("utf-8", "surrogateescape")
-                           + "' already exists")
+        raise CommandError(f"ERR Library '{_text(name)}' already exists")
+    library = _compile_library(scripting, name, code, body)
+    for function_name in library.functions:
+        owner = functions.get(function_name)
+        if owner is not None and owner.library is not old:
+            raise CommandError(f"ERR Function {_text(function_name)} already exists")
+    if old is not None:
+        _unlink(libraries, functions, old)
+    _link(libraries, functions, library)
+    return name
+
+
+def _compile_library(scripting: Scripting, name: bytes, code: bytes, body: bytes) -> Library:
+    """luaEngineCreate: compile the code and run its top level with the load-time globals
+    (redis.register_function, redis.log), under the 500 ms load timeout."""
     engine = scripting.function_engine
     function, error = engine.compile(body, b"@user_function")
     if function is None:
-        raise CommandError("ERR Error compiling function: "
-                           + error.decode("utf-8", "surrogateescape"))
+        raise CommandError("ERR Error compiling function: " + _text(error))
     library = Library(name, code)
     engine.registering = {}
     run = ScriptRun(scripting.client, name, eval_mode=False, read_only=True, argv=[],
@@ -97,30 +119,64 @@ def load_library(scripting: Scripting, code: bytes, replace: bool) -> bytes:
         engine.registering = None
         scripting.current = None
     if failure is not None:
-        raise CommandError("ERR Error registering functions: "
-                           + failure.decode("utf-8", "surrogateescape"))
+        raise CommandError("ERR Error registering functions: " + _text(failure))
     if not registered:
         raise CommandError("ERR No functions registered")
-    for function_name in registered:
-        owner = scripting.functions.get(function_name)
-        if owner is not None and owner.library is not old:
-            raise CommandError("ERR Function " + function_name.decode("utf-8", "surrogateescape")
-                               + " already exists")
-    if old is not None:
-        unlink_library(scripting, old)
     for function_name, (callback, description, flags) in registered.items():
-        entry = Function(function_name, callback, description, flags, library)
-        library.functions[function_name] = entry
-        scripting.functions[function_name] = entry
-    scripting.libraries[name] = library
-    return name
+        library.functions[function_name] = Function(function_name, callback, description,
+                                                    flags, library)
+    return library
+
+
+def _link(libraries: dict[bytes, Library], functions: dict[bytes, Function],
+          library: Library) -> None:
+    libraries[library.name] = library
+    functions.update(library.functions)
+
+
+def _unlink(libraries: dict[bytes, Library], functions: dict[bytes, Function],
+            library: Library) -> None:
+    del libraries[library.name]
+    for function_name in library.functions:
+        functions.pop(function_name, None)
+
+
+def restore_libraries(scripting: Scripting, payload: bytes, policy: bytes) -> None:
+    """FUNCTION RESTORE (functionRestoreCommand + libraryJoin): load the payload's libraries
+    apart, then FLUSH (replace all), APPEND (fail on any existing name) or REPLACE (replace
+    same-named libraries); a function-name collision fails; on failure nothing changes."""
+    try:
+        codes = load_function_libraries(payload)
+    except FunctionPayloadError as error:
+        raise CommandError(f"ERR {error}") from None
+    staged_libraries: dict[bytes, Library] = {}
+    staged_functions: dict[bytes, Function] = {}
+    for code in codes:
+        load_library(scripting, code, False, staged_libraries, staged_functions)
+    if policy == b"flush":
+        scripting.libraries.clear()
+        scripting.functions.clear()
+        scripting.libraries.update(staged_libraries)
+        scripting.functions.update(staged_functions)
+        return
+    replace = policy == b"replace"
+    for name in staged_libraries:
+        if name in scripting.libraries and not replace:
+            raise CommandError(f"ERR Library {_text(name)} already exists")
+    replaced = {name for name in staged_libraries if name in scripting.libraries}
+    for function_name in staged_functions:
+        owner = scripting.functions.get(function_name)
+        if owner is not None and owner.library.name not in replaced:
+            raise CommandError(f"ERR Function {_text(function_name)} already exists")
+    for name in replaced:
+        _unlink(scripting.libraries, scripting.functions, scripting.libraries[name])
+    for library in staged_libraries.values():
+        _link(scripting.libraries, scripting.functions, library)
 
 
 def unlink_library(scripting: Scripting, library: Library) -> None:
     """libraryUnlink: the library and its functions leave the server's tables."""
-    del scripting.libraries[library.name]
-    for function_name in library.functions:
-        scripting.functions.pop(function_name, None)
+    _unlink(scripting.libraries, scripting.functions, library)
 
 
 def flush_libraries(scripting: Scripting) -> None:
@@ -252,7 +308,7 @@ def function_list_command(client: Client, argv: list[bytes]) -> Reply:
         index += 1
     out: list[Reply] = []
     for library in client.server.scripting.libraries.values():
-        if pattern is not None and not glob_match(pattern.lower(), library.name.lower()):
+        if pattern is not None and not glob_match(pattern, library.name, nocase=True):
             continue
         functions: list[Reply] = [
             Map([(b"name", function.name), (b"description", function.description),
@@ -298,28 +354,28 @@ def function_kill_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Dump all functions into a serialized binary payload",
          complexity="O(N) where N is the number of functions")
 def function_dump_command(client: Client, argv: list[bytes]) -> Reply:
-    if client.server.scripting.libraries:
-        raise CommandError("ERR godis cannot dump function libraries yet")
-    """FUNCTION DUMP: Redis's payload for an empty library (restorable there too)."""
-    return EMPTY_FUNCTION_DUMP
+    """FUNCTION DUMP: the libraries as Redis's payload (RDB strings, version, CRC64), which
+    FUNCTION RESTORE on godis or on Redis 7.0 reads."""
+    libraries = client.server.scripting.libraries.values()
+    return dump_function_libraries([library.code for library in libraries])
 
 
 @command("function|restore", arity=-3, flags="write denyoom noscript", group="scripting",
          since="7.0.0", summary="Restore all the functions on the given payload",
          complexity="O(N) where N is the number of functions on the payload")
 def function_restore_command(client: Client, argv: list[bytes]) -> Reply:
-    """FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]: only an empty library restores."""
+    """FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE] (APPEND by default)."""
     if len(argv) > 4:
         raise _function_syntax_error(argv)
-    if len(argv) == 4 and argv[3].lower() not in (b"flush", b"append", b"replace"):
-        raise CommandError("ERR Wrong restore policy given, value should be either FLUSH, "
-                           "APPEND or REPLACE.")
-    payload = argv[2]
-    if payload == EMPTY_FUNCTION_DUMP:
-        return OK
-    if len(payload) < 10:
-        raise CommandError("ERR DUMP payload version or checksum are wrong")
-    raise CommandError("ERR godis cannot restore function payloads yet")
+    policy = b"append"
+    if len(argv) == 4:
+        policy = argv[3].lower()
+        if policy not in (b"flush", b"append", b"replace"):
+            raise CommandError("ERR Wrong restore policy given, value should be either FLUSH, "
+                               "APPEND or REPLACE.")
+    restore_libraries(client.server.scripting, argv[2], policy)
+    client.keyspace.dirty += 1
+    return OK
 
 
 @command("function|help", arity=2, flags="loading stale", group="scripting", since="7.0.0",

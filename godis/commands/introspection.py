@@ -14,6 +14,7 @@ from godis.table import (
     FLAG_ORDER,
     Argument,
     CommandSpec,
+    KeySpec,
     all_commands,
     command,
     container,
@@ -22,7 +23,26 @@ from godis.table import (
 # -- COMMAND ----------------------------------------------------------------------------------
 
 
+def _declared_key_spec(key_spec: KeySpec) -> Map:
+    pairs: list[tuple[Reply, Reply]] = []
+    if key_spec.notes:
+        pairs.append((b"notes", key_spec.notes.encode()))
+    pairs.append((b"flags", SetReply(Status(flag) for flag in key_spec.flags)))
+    if key_spec.keyword:
+        begin = Map([(b"type", b"keyword"), (b"spec", Map([
+            (b"keyword", key_spec.keyword.encode()), (b"startfrom", key_spec.index)]))])
+    else:
+        begin = Map([(b"type", b"index"), (b"spec", Map([(b"index", key_spec.index)]))])
+    pairs.append((b"begin_search", begin))
+    pairs.append((b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
+        (b"lastkey", key_spec.lastkey), (b"keystep", key_spec.keystep),
+        (b"limit", key_spec.limit)]))])))
+    return Map(pairs)
+
+
 def _key_specs(spec: CommandSpec) -> list[Reply]:
+    if spec.key_specs:
+        return [_declared_key_spec(key_spec) for key_spec in spec.key_specs]
     if spec.first_key <= 0:
         return []
     flags = [Status("RW" if spec.is_write else "RO"), Status("access")]
@@ -47,9 +67,9 @@ def command_info(spec: CommandSpec) -> list[Reply]:
         spec.key_step,
         SetReply(Status("@" + category) for category in CATEGORIES
                  if category in spec.acl_categories),
-        SetReply([]),
-        _key_specs(spec),
-        [command_info(sub) for sub in spec.subcommands.values()],
+        SetReply(tip.encode() for tip in spec.tips),
+        SetReply(_key_specs(spec)),  # a set in RESP3 (addReplyCommandKeySpecs)
+        SetReply(command_info(sub) for sub in spec.subcommands.values()),
     ]
 
 
@@ -140,7 +160,7 @@ def command_list_command(client: Client, argv: list[bytes]) -> Reply:
         raise CommandError(SYNTAX)
     kind, value = argv[3].lower(), argv[4]
     if kind == b"pattern":
-        return [s.name.encode() for s in specs if glob_match(value.lower(), s.name.encode())]
+        return [s.name.encode() for s in specs if glob_match(value, s.name.encode(), nocase=True)]
     if kind == b"aclcat":
         category = value.decode("utf-8", "replace").lower()
         return [s.name.encode() for s in specs if category in s.acl_categories]

@@ -27,6 +27,7 @@ from godis.keyspace.values import (
     HashValue,
     ListValue,
     SetValue,
+    StreamValue,
     Value,
 )
 from godis.protocol.writer import OK, Reply, Status
@@ -47,7 +48,10 @@ _NONE_STATUS = Status("none")
 
 
 def unlink(db: Database, key: bytes) -> None:
-    """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out."""
+    """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out.
+    A stream's blocked XREADGROUP clients are told (dbGenericDelete signals the key)."""
+    if type(db.data[key]) is StreamValue:
+        db.keyspace.signal_key_as_ready(db.index, key)
     del db.data[key]
     db.access.pop(key, None)
     if db.expires:
@@ -96,6 +100,8 @@ def duplicate_value(value: Value) -> Value:
     if isinstance(value, bytearray):
         return bytearray(value)
     kind = type(value)
+    if kind is StreamValue:
+        return value.copy()  # type: ignore[union-attr,return-value]
     duplicate: Any = kind()
     if kind is HashValue:
         duplicate.update(value)
@@ -124,10 +130,13 @@ def del_generic(client: Client, argv: list[bytes]) -> int:
     index = db.index
     deleted = 0
     for key in islice(argv, 1, None):
+        stream = type(db.data.get(key)) is StreamValue
         if db.delete(key):
             modified(db, key)
             notify(index, "g", "del", key)
             deleted += 1
+            if stream:  # dbGenericDelete: a blocked XREADGROUP must learn the key is gone
+                keyspace.signal_key_as_ready(index, key)
     keyspace.dirty += deleted
     return deleted
 
@@ -197,7 +206,7 @@ def keys_command(client: Client, argv: list[bytes]) -> Reply:
         found = list(db.data)
     else:
         match = compile_glob(pattern).match
-        found = [key for key in db.data if match(key) is not None]
+        found = [key for key in db.data if match(key)]
     expires = db.expires
     if expires and found and not client.keyspace.loading:
         now = client.keyspace.now_ms()
@@ -272,7 +281,8 @@ def scan_command(client: Client, argv: list[bytes]) -> Reply:
     options = parse_scan_options(argv, 2, allow_type=True)
     db = client.db
     next_cursor, candidates = scan_step(db, lambda: db.data.keys(), cursor, options.count)
-    match = compile_glob(options.match).match if options.match is not None else None
+    match = (compile_glob(options.match).match
+             if options.match is not None and options.match != b"*" else None)
     wanted = options.type
     data = db.data
     expires = db.expires
@@ -280,7 +290,7 @@ def scan_command(client: Client, argv: list[bytes]) -> Reply:
     for key in candidates:
         if key not in data:
             continue
-        if match is not None and match(key) is None:
+        if match is not None and not match(key):
             continue
         if wanted is not None:
             value = db.lookup_read(key)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from godis.client import Client
 from godis.errors import CommandError
 from godis.glob import glob_match
-from godis.protocol.writer import Push, Raw, Reply, Status, encode, write_reply
+from godis.protocol.writer import Push, Pushed, Raw, Reply, Status, encode, write_reply
 from godis.table import Argument, command, container
 
 if TYPE_CHECKING:
@@ -85,13 +85,15 @@ SHARD_CHANNELS = _Namespace("shard_channels", b"s", shard=True)
 # -- subscribing and unsubscribing ---------------------------------------------------------------
 
 
-def _confirmations(client: Client, messages: Iterable[list[Reply]]) -> Raw:
-    """Several pushes encoded back to back, as one reply written in its place in the batch."""
+def _confirmations(client: Client, messages: Iterable[list[Reply]]) -> Pushed:
+    """Several pushes encoded back to back, as one reply written in its place in the batch;
+    ``Pushed``, so CLIENT REPLY OFF / SKIP does not silence them (``addReplyPubsubSubscribed``
+    sets ``CLIENT_PUSHING``)."""
     out = bytearray()
     resp = client.resp
     for items in messages:
         write_reply(Push(items), resp, out)
-    return Raw(out)
+    return Pushed(out)
 
 
 def _watch_disconnects(server: ServerState) -> None:

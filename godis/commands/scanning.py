@@ -35,7 +35,8 @@ class ScanOptions:
     type: bytes | None = None
 
     def matches(self, item: bytes) -> bool:
-        return self.match is None or compile_glob(self.match).match(item) is not None
+        """``scanGenericCommand``'s filter: a lone ``*`` is no pattern at all (it admits ``""``)."""
+        return self.match is None or self.match == b"*" or compile_glob(self.match).match(item)
 
 
 def parse_cursor(arg: bytes) -> int:

@@ -15,6 +15,7 @@ from godis import REDIS_COMPAT_VERSION, __version__
 from godis.client import Client
 from godis.commands import notify
 from godis.errors import SYNTAX, CommandError, ConfigError
+from godis.persistence import background
 from godis.protocol.writer import OK, Map, Raw, Reply, Status, Verbatim
 from godis.state import ServerState, parse_output_limits
 from godis.table import command, container
@@ -40,6 +41,7 @@ def _flush_mode(argv: list[bytes]) -> None:
 def flushdb_command(client: Client, argv: list[bytes]) -> Reply:
     """FLUSHDB [ASYNC|SYNC]. Always logged to the AOF, even when the db was empty."""
     _flush_mode(argv)
+    client.server.blocked.scan_database_for_deleted_streams(client.db.index, None)
     client.db.clear()
     client.keyspace.dirty += 1
     return OK
@@ -51,6 +53,8 @@ def flushdb_command(client: Client, argv: list[bytes]) -> Reply:
 def flushall_command(client: Client, argv: list[bytes]) -> Reply:
     """FLUSHALL [ASYNC|SYNC]."""
     _flush_mode(argv)
+    for db in client.keyspace.databases:
+        client.server.blocked.scan_database_for_deleted_streams(db.index, None)
     client.keyspace.flush_all()
     client.keyspace.dirty += 1
     return OK
@@ -66,6 +70,9 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     if not (0 <= first < len(databases) and 0 <= second < len(databases)):
         raise CommandError("ERR DB index is out of range")
     a, b = databases[first], databases[second]
+    blocked = client.server.blocked
+    blocked.scan_database_for_deleted_streams(a.index, b.data)
+    blocked.scan_database_for_deleted_streams(b.index, a.data)
     if a.watched:
         a.signal_flushed(b)
     if b.watched:
@@ -273,21 +280,55 @@ def _info_memory(client: Client) -> list[str]:
 
 
 def _info_persistence(client: Client) -> list[str]:
+    """INFO persistence in Redis 7.0's order (genRedisInfoString); godis has no copy-on-write
+    figures (0) and no modules."""
     server = client.server
     aof = server.aof
-    return [
+    state = background.state_of(server)
+    child = state.child
+    now = time.monotonic()
+    saving = child is not None and child.kind == "rdb"
+    rewriting = child is not None and child.kind == "aof"
+    lines = [
         f"loading:{int(server.loading)}",
+        "async_loading:0",
+        "current_cow_peak:0",
+        "current_cow_size:0",
+        "current_cow_size_age:0",
+        "current_fork_perc:0.00",
+        "current_save_keys_processed:0",
+        "current_save_keys_total:0",
         "rdb_changes_since_last_save:" + str(client.keyspace.dirty),
-        "rdb_bgsave_in_progress:0",
+        f"rdb_bgsave_in_progress:{int(saving)}",
         f"rdb_last_save_time:{server.last_save}",
-        "rdb_last_bgsave_status:ok",
+        f"rdb_last_bgsave_status:{'ok' if state.last_bgsave_ok else 'err'}",
+        f"rdb_last_bgsave_time_sec:{state.last_bgsave_seconds}",
+        f"rdb_current_bgsave_time_sec:{int(now - child.started) if saving and child else -1}",
+        f"rdb_saves:{state.bgsaves}",
+        "rdb_last_cow_size:0",
+        "rdb_last_load_keys_expired:0",
+        "rdb_last_load_keys_loaded:0",
         f"aof_enabled:{int(bool(server.config.appendonly))}",
-        "aof_rewrite_in_progress:0",
-        "aof_rewrite_scheduled:0",
+        f"aof_rewrite_in_progress:{int(rewriting)}",
+        f"aof_rewrite_scheduled:{int(state.rewrite_scheduled)}",
+        f"aof_last_rewrite_time_sec:{state.last_rewrite_seconds}",
+        f"aof_current_rewrite_time_sec:{int(now - child.started) if rewriting and child else -1}",
+        f"aof_last_bgrewrite_status:{'ok' if state.last_rewrite_ok else 'err'}",
+        f"aof_rewrites:{state.rewrites}",
+        f"aof_rewrites_consecutive_failures:{state.rewrite_failures}",
         f"aof_last_write_status:{'ok' if aof is None or aof.last_write_ok else 'err'}",
-        f"aof_current_size:{aof.size if aof is not None else 0}",
-        *(_info_loading(server) if server.loading else []),
+        "aof_last_cow_size:0",
+        "module_fork_in_progress:0",
+        "module_fork_last_cow_size:0",
     ]
+    if aof is not None:
+        lines += [f"aof_current_size:{aof.size}", f"aof_base_size:{getattr(aof, 'base_size', 0)}",
+                  f"aof_pending_rewrite:{int(state.rewrite_scheduled)}",
+                  f"aof_buffer_length:{len(getattr(aof, 'buffer', b''))}",
+                  "aof_pending_bio_fsync:0", "aof_delayed_fsync:0"]
+    if server.loading:
+        lines += _info_loading(server)
+    return lines
 
 
 def _info_loading(server: ServerState) -> list[str]:

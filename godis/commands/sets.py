@@ -22,13 +22,14 @@ from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
 from godis.client import Client
+from godis.commands.keys import key_added, modified
 from godis.commands.scanning import parse_cursor, scan_container
 from godis.errors import SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import SetValue
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import Reply, SetReply
-from godis.table import command, first_key_only
+from godis.table import command, first_key_only, self_signalled
 from godis.util import parse_int
 
 C = TypeVar("C", bound=Collection[bytes])
@@ -197,9 +198,14 @@ def srem_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("smove", arity=4, flags="write fast", keys=(1, 2, 1), group="set", since="1.0.0",
-         summary="Move a member from one set to another", complexity="O(1)")
+         summary="Move a member from one set to another", complexity="O(1)",
+         written_keys=self_signalled)
 def smove_command(client: Client, argv: list[bytes]) -> Reply:
-    """SMOVE source destination member: 1 if moved (or already there when source is dest)."""
+    """SMOVE source destination member: 1 if moved (or already there when source is dest).
+
+    As ``smoveCommand``, the destination is signalled (WATCH, keyspace event, blocked clients
+    when created) only when the member was actually added to it; the source always is.
+    """
     db = client.db
     source_key, dest_key, member = argv[1], argv[2], argv[3]
     source = db.get(source_key)
@@ -217,11 +223,17 @@ def smove_command(client: Client, argv: list[bytes]) -> Reply:
     keyspace = client.keyspace
     keyspace.notify(db.index, "s", "srem", source_key)
     _remove_key_if_empty(client, source_key, source)
+    created = dest is None
     if dest is None:
         dest = db.get_or_create(dest_key, SetValue)
+    modified(db, source_key)
     keyspace.dirty += 1
     if add_members(client, dest, (member,)):
         keyspace.dirty += 1
+        if created:
+            key_added(db, dest_key)
+        else:
+            modified(db, dest_key)
         keyspace.notify(db.index, "s", "sadd", dest_key)
     return 1
 

@@ -27,7 +27,7 @@ from godis.multi import (
     watch_key,
     watched_key_expired,
 )
-from godis.protocol.writer import NULL_ARRAY, OK, Raw, Reply, write_reply
+from godis.protocol.writer import NULL_ARRAY, OK, Pushed, Raw, Reply, WithPushes, write_reply
 from godis.table import Argument, command
 
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
@@ -76,6 +76,7 @@ def exec_command(client: Client, argv: list[bytes]) -> Reply:
     could_block = not client.deny_blocking
     client.deny_blocking = True  # a blocking command answers as if it timed out
     out = bytearray(b"*%d\r\n" % len(queue))
+    pushes = bytearray()  # SUBSCRIBE & co. inside: sent even when replies are off
     call = dispatch.call
     acl_check = client.server.acl.check
     try:
@@ -83,6 +84,8 @@ def exec_command(client: Client, argv: list[bytes]) -> Reply:
             denied = acl_check(client, spec, queued)
             reply = call(client, spec, queued) if denied is None else acl_changed_reply(client, denied)
             write_reply(reply, client.resp, out)
+            if type(reply) is Pushed:
+                pushes += reply
     finally:
         if keyspace.propagate is collect:  # (unless a command attached a new AOF meanwhile)
             keyspace.propagate = propagate
@@ -91,6 +94,10 @@ def exec_command(client: Client, argv: list[bytes]) -> Reply:
         discard_transaction(client)
     if records:
         propagate_block(keyspace.propagate, records)
+    if pushes:
+        mixed = WithPushes(out)
+        mixed.pushes = bytes(pushes)
+        return mixed
     return Raw(out)
 
 

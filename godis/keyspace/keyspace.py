@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import trio
 
 from godis.errors import WrongTypeError
-from godis.keyspace.values import Value
+from godis.keyspace.values import StreamValue, Value
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -90,6 +90,8 @@ class Database:
     def delete_expired(self, key: bytes) -> None:
         """Remove an expired key and tell the AOF, watchers and notifications."""
         keyspace = self.keyspace
+        if type(self.data[key]) is StreamValue:  # blocked XREADGROUP clients learn it is gone
+            keyspace.signal_key_as_ready(self.index, key)
         del self.data[key]
         del self.expires[key]
         self.access.pop(key, None)

@@ -15,6 +15,8 @@ from typing import TypeAlias
 
 from sortedcontainers import SortedList
 
+from godis.keyspace.stream import StreamValue
+
 
 class HashValue(dict[bytes, bytes]):
     """A hash: field -> value. ``encoding`` is ``listpack`` or ``hashtable``."""
@@ -166,7 +168,8 @@ class ZSetValue:
 
 
 StringValue: TypeAlias = bytes | bytearray
-Value: TypeAlias = bytes | bytearray | HashValue | ListValue | SetValue | ZSetValue
+Value: TypeAlias = (bytes | bytearray | HashValue | ListValue | SetValue | ZSetValue
+                    | StreamValue)
 
 TYPE_NAMES: dict[type, bytes] = {
     bytes: b"string",
@@ -175,6 +178,7 @@ TYPE_NAMES: dict[type, bytes] = {
     ListValue: b"list",
     SetValue: b"set",
     ZSetValue: b"zset",
+    StreamValue: b"stream",
 }
 
 
@@ -188,6 +192,7 @@ __all__ = [
     "HashValue",
     "ListValue",
     "SetValue",
+    "StreamValue",
     "StringValue",
     "Value",
     "ZSetValue",

@@ -18,7 +18,7 @@ import os
 
 import trio
 
-from godis.persistence.files import write_atomically
+from godis.persistence.files import fsync_directory, write_atomically
 
 log = logging.getLogger("godis.aof")
 
@@ -48,6 +48,7 @@ class AppendOnlyFile:
         self.selected_db = -1  # the db the file's last SELECT chose
         self.written = os.fstat(self.fd).st_size  # bytes handed to the kernel
         self.synced = self.written  # bytes known to be on disk
+        self.base_size = self.written  # the size after the last rewrite (auto-aof-rewrite-*)
         # Writes are refused (-MISCONF) while the last write or the last fsync failed, as
         # Redis's writeCommandsDeniedByDiskError (aof_last_write_status, aof_bio_fsync_status).
         self.last_write_ok = True
@@ -57,6 +58,9 @@ class AppendOnlyFile:
         self.fsync_error = ""
         self.fsyncs = 0
         self._fsync_lock = trio.Lock()
+        # A background rewrite in progress: the bytes written after its fork, which the
+        # rewritten file lacks (``background.py`` appends them when the child is done).
+        self.rewrite_buffer: bytearray | None = None
 
     @property
     def size(self) -> int:
@@ -109,6 +113,8 @@ class AppendOnlyFile:
             if total:
                 view.release()
         self.written += total
+        if self.rewrite_buffer is not None:
+            self.rewrite_buffer += self.buffer[:total]
         del self.buffer[:total]
         if self.write_failed:
             log.warning("AOF write error looks solved. Redis can write again.")
@@ -167,6 +173,27 @@ class AppendOnlyFile:
                 except OSError:
                     pass
 
+    def start_rewrite(self) -> None:
+        """A child now writes the dataset as of this moment (the buffer must be empty):
+        keep every later byte, and SELECT again before the next record, since the rewritten
+        file may end in another database."""
+        self.rewrite_buffer = bytearray()
+        self.selected_db = -1
+
+    def adopt(self, path: str) -> None:
+        """Rename a complete, fsynced rewrite at ``path`` over the AOF and append to it."""
+        os.replace(path, self.path)
+        fsync_directory(os.path.dirname(os.path.abspath(self.path)))
+        old_fd = self.fd
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.close(old_fd)
+        self.rewrite_buffer = None
+        self.written = self.synced = os.fstat(self.fd).st_size
+        self.base_size = self.written
+        self.write_failed = False
+        self.last_fsync_ok = True
+        self._refresh_status()
+
     def replace(self, data: bytes) -> None:
         """Swap the file for a rewritten one holding ``data`` (BGREWRITEAOF, DEBUG RELOAD).
 
@@ -176,12 +203,13 @@ class AppendOnlyFile:
         effects (the caller holds the keyspace lock).
         """
         write_atomically(self.path, data, prefix="temp-rewriteaof-")
+        self.rewrite_buffer = None  # a background rewrite in progress is outdated
         old_fd = self.fd
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         os.close(old_fd)
         self.buffer.clear()
         self.selected_db = -1
-        self.written = self.synced = len(data)
+        self.written = self.synced = self.base_size = len(data)
         # the new file is written and fsynced: any earlier write or fsync error is over
         self.write_failed = False
         self.last_fsync_ok = True

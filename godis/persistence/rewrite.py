@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 
 from godis.keyspace.keyspace import Keyspace
+from godis.keyspace.stream import StreamValue, format_id
 from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
 from godis.persistence.aof import AppendOnlyFile, encode_command
 from godis.persistence.files import write_atomically
@@ -42,8 +43,36 @@ def key_commands(key: bytes, value: Value) -> Iterator[list[bytes]]:
         flat = [part for score, member in value.ordered for part in (format_double(score),
                                                                       member)]
         yield from _batched([b"ZADD", key], flat, 2 * _ITEMS_PER_COMMAND)
+    elif isinstance(value, StreamValue):
+        yield from stream_commands(key, value)
     else:  # pragma: no cover - a new type must say how it is rewritten
         raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def stream_commands(key: bytes, stream: StreamValue) -> Iterator[list[bytes]]:
+    """The commands that rebuild a stream (aof.c ``rewriteStreamObject``): one XADD per entry
+    (``XADD key MAXLEN 0 0-1 x y`` for an empty stream), XSETID with the last ID, entries
+    added and max deleted ID, then per group XGROUP CREATE ... ENTRIESREAD, and per consumer
+    XCLAIM ... TIME RETRYCOUNT JUSTID FORCE for each pending entry, or XGROUP CREATECONSUMER
+    for a consumer with none."""
+    if stream.length:
+        for stream_id, fields in stream.range():
+            yield [b"XADD", key, format_id(stream_id), *fields]
+    else:
+        yield [b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]
+    yield [b"XSETID", key, format_id(stream.last_id), b"ENTRIESADDED",
+           b"%d" % stream.entries_added, b"MAXDELETEDID", format_id(stream.max_deleted_id)]
+    for name, group in stream.sorted_groups():
+        yield [b"XGROUP", b"CREATE", key, name, format_id(group.last_id), b"ENTRIESREAD",
+               b"%d" % group.entries_read]
+        for consumer in group.sorted_consumers():
+            if not consumer.pel:
+                yield [b"XGROUP", b"CREATECONSUMER", key, name, consumer.name]
+                continue
+            for stream_id, nack in consumer.pel.items():
+                yield [b"XCLAIM", key, name, consumer.name, b"0", format_id(stream_id),
+                       b"TIME", b"%d" % nack.delivery_time, b"RETRYCOUNT",
+                       b"%d" % nack.delivery_count, b"JUSTID", b"FORCE"]
 
 
 def dataset_as_commands(keyspace: Keyspace, function_codes: Iterable[bytes] = ()) -> bytes:

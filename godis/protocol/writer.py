@@ -22,6 +22,9 @@ value                  RESP2                         RESP3
 ``Verbatim``           bulk string (the text)        ``=``
 ``Push``               array                         ``>``
 ``Raw``                as is                         as is
+``Pushed``             as is (never silenced)        as is (never silenced)
+``WithPushes``         as is                         as is
+``HumanDouble``        bulk string (the text)        ``,text``
 ``str``                bulk string (UTF-8)           bulk string (UTF-8)
 =====================  ============================  ==========================
 
@@ -64,6 +67,36 @@ class Raw(bytes):
     """Bytes already in RESP form, written unchanged (for constant replies)."""
 
     __slots__ = ()
+
+
+class HumanDouble(bytes):
+    """A long double's ``LD_STR_HUMAN`` text (``addReplyHumanLongDouble``): a bulk string in
+    RESP2, a double (``,text``) in RESP3."""
+
+    __slots__ = ()
+
+
+class Pushed(Raw):
+    """Pub/sub confirmations, ready encoded: pushes (Redis's ``CLIENT_PUSHING``), which
+    ``prepareClientToWrite`` sends even under CLIENT REPLY OFF / SKIP, in RESP2 as in RESP3."""
+
+    __slots__ = ()
+
+
+class WithPushes(Raw):
+    """A reply with pushes inside it (EXEC running SUBSCRIBE); ``pushes`` is just those bytes,
+    what a client whose replies are off still receives."""
+
+    pushes: bytes
+
+
+def unsilenced(reply: object) -> bytes:
+    """The part of ``reply`` sent when replies are off or skipped: its pushes only."""
+    if type(reply) is Pushed:
+        return reply
+    if type(reply) is WithPushes:
+        return reply.pushes
+    return b""
 
 
 class Verbatim:
@@ -210,7 +243,7 @@ def _array(marker: bytes, items: Sequence[Any], resp: int, out: bytearray) -> No
             out += b"\r\n"
         elif kind is int:
             out += _INTEGERS[item] if 0 <= item < _SMALL else b":%d\r\n" % item
-        elif kind is list:
+        elif kind is list or kind is tuple:
             _array(b"*", item, resp, out)
         elif kind is Double:
             _double(item, resp, out)
@@ -297,6 +330,14 @@ def _null_array(value: Any, resp: int, out: bytearray) -> None:
     out += b"*-1\r\n" if resp == 2 else b"_\r\n"
 
 
+def _raw(value: bytes, resp: int, out: bytearray) -> None:
+    out += value
+
+
+def _human_double(value: bytes, resp: int, out: bytearray) -> None:
+    out += b"$%d\r\n%s\r\n" % (len(value), value) if resp == 2 else b",%s\r\n" % value
+
+
 _WRITERS: dict[type, Callable[[Any, int, bytearray], None]] = {
     Status: _status,
     ErrorReply: _error,
@@ -308,6 +349,9 @@ _WRITERS: dict[type, Callable[[Any, int, bytearray], None]] = {
     Map: _map,
     SetReply: _set,
     Push: _push,
+    Pushed: _raw,
+    HumanDouble: _human_double,
+    WithPushes: _raw,
     _NullArray: _null_array,
     bytearray: _bulk,
     str: _str,
@@ -327,15 +371,19 @@ __all__ = [
     "BigNumber",
     "Double",
     "ErrorReply",
+    "HumanDouble",
     "Map",
     "Push",
+    "Pushed",
     "Raw",
     "Reply",
     "SetReply",
     "Status",
     "Verbatim",
+    "WithPushes",
     "encode",
     "error_bytes",
     "format_double",
+    "unsilenced",
     "write_reply",
 ]

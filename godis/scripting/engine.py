@@ -161,7 +161,7 @@ class LuaEngine:
         self._run_eval = exports.run_eval
         self._run_function = exports.run_function
         self._compile = exports.compile
-        self._from_resp = exports.from_resp
+        self.from_resp: Any = exports.from_resp  # RESP bytes -> the Lua value
         self._error_of = exports.error_of
         self._load_library = exports.load_library
         self._is_function = exports.is_function
@@ -207,7 +207,8 @@ class LuaEngine:
     def _redis_pcall(self, *args: object) -> object:
         return self.scripting.command(self, args, raise_error=False)
 
-    def _raise(self, text: bytes) -> ScriptRaise:
+    def raised(self, text: bytes) -> ScriptRaise:
+        """The exception that raises luaPushError's table for ``text`` in Lua."""
         return ScriptRaise(self._error_of(text))
 
     def _argument_error(self, message: str) -> ScriptRaise:
@@ -247,12 +248,12 @@ class LuaEngine:
     def _redis_sha1hex(self, *args: object) -> bytes:
         """redis.sha1hex(s): the hex SHA1 of a string (a number as Lua prints it)."""
         if len(args) != 1:
-            raise self._raise(b"wrong number of arguments")
+            raise self.raised(b"wrong number of arguments")
         return hashlib.sha1(_lua_text(args[0]) or b"").hexdigest().encode()
 
     def _redis_log(self, *args: object) -> None:
         if len(args) < 2:
-            raise self._raise(b"redis.log() requires two arguments or more.")
+            raise self.raised(b"redis.log() requires two arguments or more.")
         level = args[0]
         if isinstance(level, bytes):
             try:
@@ -260,10 +261,10 @@ class LuaEngine:
             except ValueError:
                 level = None
         if type(level) not in (int, float):
-            raise self._raise(b"First argument must be a number (log level).")
+            raise self.raised(b"First argument must be a number (log level).")
         number = int(level)  # type: ignore[call-overload]
         if number < 0 or number > 3:
-            raise self._raise(b"Invalid debug level.")
+            raise self.raised(b"Invalid debug level.")
         texts = [text for text in map(_lua_text, args[1:]) if text is not None]
         message = b" ".join(texts).decode("utf-8", "replace")
         log.log((logging.DEBUG, logging.DEBUG, logging.INFO, logging.WARNING)[number], "%s",
@@ -272,51 +273,51 @@ class LuaEngine:
     def _redis_setresp(self, *args: object) -> None:
         run = self.scripting.current
         if run is None:
-            raise self._raise(b"redis.setresp can only be called inside a script invocation")
+            raise self.raised(b"redis.setresp can only be called inside a script invocation")
         if len(args) != 1:
-            raise self._raise(b"redis.setresp() requires one argument.")
+            raise self.raised(b"redis.setresp() requires one argument.")
         resp = _lua_number(args[0])
         if resp is None or int(resp) not in (2, 3):
-            raise self._raise(b"RESP version must be 2 or 3.")
+            raise self.raised(b"RESP version must be 2 or 3.")
         self.scripting.client.resp = int(resp)
         self._state.resp = int(resp)
 
     def _redis_set_repl(self, *args: object) -> None:
         run = self.scripting.current
         if run is None:
-            raise self._raise(b"redis.set_repl can only be called inside a script invocation")
+            raise self.raised(b"redis.set_repl can only be called inside a script invocation")
         if len(args) != 1:
-            raise self._raise(b"redis.set_repl() requires two arguments.")
+            raise self.raised(b"redis.set_repl() requires two arguments.")
         flags = _lua_number(args[0])
         value = int(flags) if flags is not None else 0
         if value & ~3:
-            raise self._raise(b"Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL "
+            raise self.raised(b"Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL "
                               b"or REPL_NONE.")
         run.repl_flags = value
 
     def _redis_acl_check_cmd(self, *args: object) -> bool:
         run = self.scripting.current
         if run is None:
-            raise self._raise(b"redis.acl_check_cmd can only be called inside a script "
+            raise self.raised(b"redis.acl_check_cmd can only be called inside a script "
                               b"invocation")
         if not args:
-            raise self._raise(b"Please specify at least one argument for this redis lib call")
+            raise self.raised(b"Please specify at least one argument for this redis lib call")
         argv = command_argv(args)
         if argv is None:
-            raise self._raise(b"Lua redis lib command arguments must be strings or integers")
+            raise self.raised(b"Lua redis lib command arguments must be strings or integers")
         spec = lookup(argv)
         if spec is None:
-            raise self._raise(b"Invalid command passed to redis.acl_check_cmd()")
+            raise self.raised(b"Invalid command passed to redis.acl_check_cmd()")
         return self.scripting.server.acl.permits(run.caller, spec, argv)
 
     def _register_function(self, *args: object) -> None:
         """redis.register_function (luaRegisterFunction): positional or named arguments."""
         registering = self.registering
         if registering is None:
-            raise self._raise(b"redis.register_function can only be called on FUNCTION LOAD "
+            raise self.raised(b"redis.register_function can only be called on FUNCTION LOAD "
                               b"command")
         if not 1 <= len(args) <= 2:
-            raise self._raise(b"wrong number of arguments to redis.register_function")
+            raise self.raised(b"wrong number of arguments to redis.register_function")
         name: bytes | None
         description: bytes | None = None
         flags: list[bytes] = []
@@ -324,58 +325,58 @@ class LuaEngine:
         if len(args) == 2:
             name = _lua_text(args[0])
             if name is None:
-                raise self._raise(b"first argument to redis.register_function must be a string")
+                raise self.raised(b"first argument to redis.register_function must be a string")
             if not self._is_function(args[1]):
-                raise self._raise(b"second argument to redis.register_function must be a "
+                raise self.raised(b"second argument to redis.register_function must be a "
                                   b"function")
             callback = args[1]
         else:
             named = args[0]
             if lua51.lua_type(named) != "table":
-                raise self._raise(b"calling redis.register_function with a single argument is "
+                raise self.raised(b"calling redis.register_function with a single argument is "
                                   b"only applicable to Lua table (representing named "
                                   b"arguments).")
             name = None
             for key, value in named.items():  # type: ignore[attr-defined]
                 key_text = _lua_text(key)
                 if key_text is None:
-                    raise self._raise(b"named argument key given to redis.register_function "
+                    raise self.raised(b"named argument key given to redis.register_function "
                                       b"is not a string")
                 option = key_text.lower()
                 if option == b"function_name":
                     name = _lua_text(value)
                     if name is None:
-                        raise self._raise(b"function_name argument given to "
+                        raise self.raised(b"function_name argument given to "
                                           b"redis.register_function must be a string")
                 elif option == b"description":
                     description = _lua_text(value)
                     if description is None:
-                        raise self._raise(b"description argument given to "
+                        raise self.raised(b"description argument given to "
                                           b"redis.register_function must be a string")
                 elif option == b"callback":
                     if not self._is_function(value):
-                        raise self._raise(b"callback argument given to "
+                        raise self.raised(b"callback argument given to "
                                           b"redis.register_function must be a function")
                     callback = value
                 elif option == b"flags":
                     if lua51.lua_type(value) != "table":
-                        raise self._raise(b"flags argument to redis.register_function must be "
+                        raise self.raised(b"flags argument to redis.register_function must be "
                                           b"a table representing function flags")
                     read = _read_flags(value)
                     if read is None:
-                        raise self._raise(b"unknown flag given")
+                        raise self.raised(b"unknown flag given")
                     flags = read
                 else:
-                    raise self._raise(b"unknown argument given to redis.register_function")
+                    raise self.raised(b"unknown argument given to redis.register_function")
             if name is None:
-                raise self._raise(b"redis.register_function must get a function name argument")
+                raise self.raised(b"redis.register_function must get a function name argument")
             if callback is None:
-                raise self._raise(b"redis.register_function must get a callback argument")
+                raise self.raised(b"redis.register_function must get a callback argument")
         if not valid_name(name):
-            raise self._raise(b"Library names can only contain letters, numbers, or "
+            raise self.raised(b"Library names can only contain letters, numbers, or "
                               b"underscores(_) and must be at least one character long")
         if name in registering:
-            raise self._raise(b"Function already exists in the library")
+            raise self.raised(b"Function already exists in the library")
         registering[name] = (callback, description, flags)
 
 
@@ -555,7 +556,7 @@ class Scripting:
         """redis.call / redis.pcall (luaRedisGenericCommand + scriptCall)."""
         run = self.current
         if run is None:
-            raise engine._raise(b"redis.call/pcall can only be called inside a script "
+            raise engine.raised(b"redis.call/pcall can only be called inside a script "
                                 b"invocation")
         if not args:
             return self._fail(engine, b"Please specify at least one argument for this redis "
@@ -582,14 +583,14 @@ class Scripting:
         if reply is None and client.resp == 2:
             return False
         raw = encode(reply, client.resp)  # type: ignore[arg-type]
-        value = engine._from_resp(raw)
+        value = engine.from_resp(raw)
         if raise_error and raw[:1] == b"-":
             raise ScriptRaise(value)
         return value
 
     def _fail(self, engine: LuaEngine, text: bytes, raise_error: bool) -> object:
         if raise_error:
-            raise engine._raise(text)
+            raise engine.raised(text)
         return engine.error_table(text)
 
     def _refusal(self, run: ScriptRun, spec: CommandSpec | None,

@@ -28,7 +28,7 @@ from godis.client import Client
 from godis.dispatch import execute, execute_while_busy, paused_for, serve_ready_keys
 from godis.errors import ProtocolError
 from godis.protocol.reader import RequestReader
-from godis.protocol.writer import ErrorReply, Reply, error_bytes, write_reply
+from godis.protocol.writer import ErrorReply, Reply, error_bytes, unsilenced, write_reply
 
 if TYPE_CHECKING:
     from godis.persistence.aof import AppendOnlyFile
@@ -459,21 +459,33 @@ class Connection:
                 self._dropped = True
                 return out, index, _DROP
             if kind is BlockRequest:
+                self._write_after_reply(out)
                 self._blocked = reply  # type: ignore[assignment]
                 return out, index, _BLOCKED
             mode = client.reply_mode
             if mode == "on":
                 write_reply(reply, client.resp, out)
-            elif mode == "skip_next":  # CLIENT REPLY SKIP itself: skip the next one
-                client.reply_mode = "skip"
-            elif mode == "skip":
-                client.reply_mode = "on"
+            else:
+                out += unsilenced(reply)  # pushes pass CLIENT REPLY OFF / SKIP
+                if mode == "skip_next":  # CLIENT REPLY SKIP itself: skip the next one
+                    client.reply_mode = "skip"
+                elif mode == "skip":
+                    client.reply_mode = "on"
+            if client.after_reply:
+                self._write_after_reply(out)
             if tracking.pending:  # invalidations of the client's own keys follow the reply
                 tracking.flush_pending()
             if client.close_after_reply:
                 return out, index, _CLOSE
         self.reader.unauthenticated = not client.authenticated
         return out, len(commands), _DONE
+
+    def _write_after_reply(self, out: bytearray) -> None:
+        """The client's own MONITOR lines, which follow its command's reply."""
+        client = self.client
+        for item in client.after_reply:
+            write_reply(item, client.resp, out)
+        client.after_reply.clear()
 
     def _fatal_aof_write_error(self, aof: AppendOnlyFile) -> None:
         """``appendfsync always`` and the write failed: Redis exits before anyone can read the

@@ -27,11 +27,14 @@ import trio
 from godis import REDIS_COMPAT_VERSION, __version__
 from godis.commands import load_all, notify
 from godis.config import Config
+from godis.dispatch import serve_ready_keys
 from godis.errors import AofError, ConfigError, GodisError
 from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
+from godis.persistence import background
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
+from godis.persistence.snapshot import load_snapshot
 from godis.server.connection import Connection
 from godis.state import ServerState
 
@@ -51,11 +54,17 @@ async def _server_cron(server: ServerState) -> None:
             keyspace.lru_clock_ms = keyspace.now_ms()
             if server.active_expire_enabled:
                 active_expire_cycle(keyspace)
+                if keyspace.ready_keys:  # an expired stream unblocks its XREADGROUP clients
+                    serve_ready_keys(server)
             if server.tracking.clients:
                 server.tracking.limit_used_slots()  # even when idle (serverCron)
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
+            if server.background is not None:
+                background.check_children(server)  # reap BGSAVE / BGREWRITEAOF children
+            if aof is not None and server.fork_children:
+                background.maybe_auto_rewrite(server)
 
 
 async def _close_idle_clients(server: ServerState) -> None:
@@ -117,6 +126,7 @@ async def serve(
                 connection.answer_while_busy()
 
     server.scripting.while_busy = answer_while_busy
+    server.fork_children = background.FORK_AVAILABLE
 
     async def handle(stream: trio.SocketStream) -> None:
         # Take the socket out of the stream: the connection drives it directly.
@@ -164,6 +174,7 @@ async def serve(
                 connection.scope.cancel()
             handlers.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE_S
     finally:
+        background.kill_child(server)  # a rewrite or save still running is abandoned
         if isinstance(server.aof, AppendOnlyFile):
             log.info("Calling fsync() on the AOF file.")
             server.aof.close()
@@ -203,6 +214,7 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
     appending; raise ``AofError`` on damage."""
     config = server.config
     if not config.appendonly:
+        load_snapshot(server)  # dir/dbfilename, when there is one (loadDataFromDisk)
         return None
     try:
         os.makedirs(config.dir, exist_ok=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from godis.client import Client
 from tests.support.differential import Differ, GodisDirect
+from tests.support.resp import RespConnection, parse_reply
 
 
 def test_ping_echo(differ: Differ) -> None:
@@ -204,3 +206,30 @@ def test_monitor_and_slowlog_redact_passwords() -> None:
     assert lines[0].endswith('"AUTH" "(redacted)" "(redacted)"')
     assert lines[1].endswith('"HELLO" "2" "AUTH" "(redacted)" "(redacted)" "SETNAME" "x"')
     assert all(b"secret" not in arg for entry in godis.server.slowlog for arg in entry[3])
+
+
+def test_client_list_shows_the_last_command(redis_port: int) -> None:
+    """``cmd=`` is ``c->lastcmd``: set by the lookup, so an arity error still names it."""
+    redis = RespConnection("127.0.0.1", redis_port)
+    godis = GodisDirect()
+    other_redis = RespConnection("127.0.0.1", redis_port)
+    other_godis = GodisDirect.__new__(GodisDirect)
+    other_godis.server = godis.server
+    other_godis.client = Client(godis.server, address="127.0.0.1:2")
+    godis.server.clients[other_godis.client.id] = other_godis.client
+    redis_id = redis.call("CLIENT", "ID")[1:-2]
+    godis_id = godis.call("CLIENT", "ID")[1:-2]
+
+    def last(conn: RespConnection | GodisDirect, id_: bytes) -> bytes:
+        listing = parse_reply(conn.call("CLIENT", "LIST"))
+        assert isinstance(listing, bytes)
+        line = next(line for line in listing.split(b"\n") if line.startswith(b"id=%s " % id_))
+        return line.split(b" cmd=")[1].split(b" ")[0]
+
+    for command in (("GET", "k"), ("GET",), ("NOSUCH", "x"), ("CLIENT", "NOPE"), ("CONFIG",),
+                    ("CLIENT", "GETNAME"), ("PING",)):
+        redis.call(*command)
+        godis.call(*command)
+        assert last(other_godis, godis_id) == last(other_redis, redis_id), command
+    redis.close()
+    other_redis.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.support.differential import Differ, propagated, script
+from tests.support.resp import parse_bytes
 
 
 def _fresh(differ: Differ) -> None:
@@ -95,3 +96,43 @@ def test_function_load_propagates_and_flush_clears(differ: Differ) -> None:
     differ.check("FUNCTION", "STATS")
     differ.check("FUNCTION", "DELETE", "lib")
     assert log[-1] == [b"FUNCTION", b"DELETE", b"lib"]
+
+
+def test_dump_and_restore_match_redis_both_ways(differ: Differ) -> None:
+    """FUNCTION DUMP's payload is Redis's byte for byte; each side restores the other's."""
+    _fresh(differ)
+    lib1 = ("#!lua name=lib1\nredis.register_function('f1', function(k, a) return 'one' end)\n"
+            "-- a comment long enough for the library code to be LZF-compressed in the payload")
+    lib2 = "#!lua name=lib2\nredis.register_function('f2', function(k, a) return 2 end)"
+    differ.check("FUNCTION", "LOAD", lib1)
+    redis_dump = differ.redis.call("FUNCTION", "DUMP")
+    godis_dump = differ.check("FUNCTION", "DUMP")
+    assert redis_dump == godis_dump
+    payload = parse_bytes(redis_dump)
+    differ.check_many(
+        ("FUNCTION", "RESTORE", payload),
+        ("FUNCTION", "RESTORE", payload, "APPEND"),
+        ("FUNCTION", "RESTORE", payload, "REPLACE"),
+        ("FUNCTION", "RESTORE", payload, "BAD"),
+        ("FUNCTION", "RESTORE", payload, "FLUSH"),
+        ("FUNCTION", "LIST", "WITHCODE"),
+        ("FCALL", "f1", "0"),
+        ("FUNCTION", "LOAD", lib2),
+        ("FUNCTION", "RESTORE", payload[:-1] + bytes([payload[-1] ^ 1])),
+        ("FUNCTION", "RESTORE", b"\x00" * 12),
+        ("FUNCTION", "RESTORE", b"abc"),
+        ("FUNCTION", "RESTORE", payload, "REPLACE", "x"),
+    )
+    both = parse_bytes(differ.redis.call("FUNCTION", "DUMP"))
+    differ.godis.call("FUNCTION", "FLUSH")
+    assert differ.godis.call("FUNCTION", "RESTORE", both) == b"+OK\r\n"
+    assert sorted(differ.godis.call("FCALL", name, "0") for name in ("f1", "f2")) == [
+        b"$3\r\none\r\n", b":2\r\n"]
+    # a library whose function name another library already has
+    clash = ("#!lua name=lib3\nredis.register_function('f2', function(k, a) return 3 end)")
+    differ.redis.call("FUNCTION", "FLUSH")
+    differ.redis.call("FUNCTION", "LOAD", clash)
+    clash_dump = parse_bytes(differ.redis.call("FUNCTION", "DUMP"))
+    differ.redis.call("FUNCTION", "RESTORE", both, "FLUSH")
+    differ.check("FUNCTION", "RESTORE", clash_dump)
+    differ.check("FUNCTION", "RESTORE", clash_dump, "REPLACE")

@@ -559,3 +559,15 @@ def test_random_pubsub_sequences(redis_port: int) -> None:
         settings=settings(max_examples=30, stateful_step_count=30, deadline=None,
                           suppress_health_check=list(HealthCheck)),
     )
+
+
+def test_nested_star_patterns_finish_as_in_redis(ps: PubSubDiffer) -> None:
+    """Issue 10 defect 1: ``a*a*...a*b`` against a run of ``a``s must not backtrack forever."""
+    a, b = ps.a, ps.b
+    a.check("PSUBSCRIBE", b"a*" * 40 + b"b", b"a*" * 40)
+    b.check("PUBLISH", b"a" * 100, "m")
+    b.check("PUBLISH", b"a" * 100 + b"b", "m")
+    b.check("PUBSUB", "NUMPAT")
+    mine, theirs = a.messages()
+    assert sorted(mine) == sorted(theirs)
+    assert len(mine) == 3

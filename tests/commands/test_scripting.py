@@ -4,6 +4,7 @@ under RESP2 and RESP3, and the AOF records a script leaves (effects replication)
 from __future__ import annotations
 
 from tests.support.differential import Differ, propagated, script
+from tests.support.resp import parse_list
 
 
 def _fresh(differ: Differ) -> None:
@@ -252,3 +253,30 @@ def test_scripts_propagate_the_commands_they_ran(differ: Differ) -> None:
 def test_eval_keys_are_movable(differ: Differ) -> None:
     differ.check("COMMAND", "GETKEYS", "EVAL", "return 1", "2", "a", "b", "c")
     differ.check("COMMAND", "GETKEYS", "FCALL", "f", "1", "a", "b")
+
+
+def test_acl_applies_to_the_commands_a_script_runs(differ: Differ) -> None:
+    """scriptVerifyACL: the caller's user runs the script's commands; ACL LOG says "lua"."""
+    _fresh(differ)
+    try:
+        script(differ, r"""
+        ACL SETUSER scripter on >pw +@all -set ~allowed:* resetchannels
+        AUTH scripter pw
+        EVAL "return redis.call('set', 'allowed:x', '1')" 0
+        EVAL "return redis.pcall('get', 'other')" 0
+        EVAL "return redis.call('get', 'allowed:x')" 0
+        EVAL "return redis.call('publish', 'chan', 'm')" 0
+        EVAL "return {redis.acl_check_cmd('set', 'allowed:x', 'v'), redis.acl_check_cmd('get', 'allowed:y')}" 0
+        EVAL "return redis.acl_check_cmd('get', 'other')" 0
+        """)
+        for side in (differ.redis, differ.godis):
+            log = parse_list(side.call("ACL", "LOG", "1"))
+            entry = log[0]
+            fields = entry[1] if isinstance(entry, tuple) else entry  # RESP3: ("%", [...])
+            assert isinstance(fields, list)
+            assert fields[fields.index(b"context") + 1] == b"lua"
+    finally:
+        for side in (differ.redis, differ.godis):
+            side.call("AUTH", "default", "x")
+            side.call("ACL", "DELUSER", "scripter")
+            side.call("ACL", "LOG", "RESET")

@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 
 from tests.support.differential import Differ, GodisDirect, propagated
+from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.resp import parse_reply
+from tests.support.server_thread import ServerThread
 from tests.support.stateful import DifferentialMachine, run_machine
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
@@ -151,6 +153,28 @@ def test_smove_propagates_as_is(diff: Differ) -> None:
     diff.check("SMOVE", "a", "b", "y")
     diff.check("SMOVE", "a", "b", "x")
     assert log == [[b"SADD", b"a", b"x"], [b"SMOVE", b"a", b"b", b"x"]]
+
+
+def test_smove_signals_the_destination_only_when_added(differ: Differ) -> None:
+    """Issue 10 defect 4: a member already in the destination leaves its WATCH intact."""
+    differ.check("SADD", "src", "m", "n")
+    differ.check("SADD", "dst", "m")
+    for watched, member in (("dst", "m"), ("src", "n"), ("dst", "n"), ("new", "o")):
+        if member == "o":
+            differ.check("SADD", "src", "o")
+        differ.check("WATCH", watched)
+        differ.check("SMOVE", "src", watched if watched != "src" else "dst", member)
+        differ.check("MULTI")
+        differ.check("PING")
+        differ.check("EXEC")  # dst/m: not touched, runs; the others abort
+
+
+def test_smove_events_only_for_an_addition(redis_port: int, godis_thread: ServerThread) -> None:
+    compare_streams(redis_port, godis_thread, "KEA", [
+        ("SADD", "src", "m", "n", "k"), ("SADD", "dst", "m"),
+        ("SMOVE", "src", "dst", "m"), ("SMOVE", "src", "dst", "n"),
+        ("SMOVE", "src", "fresh", "k"),
+    ])
 
 
 # -- SINTER SINTERSTORE SINTERCARD ---------------------------------------------------------------

@@ -209,3 +209,22 @@ def test_quit_closes(godis_server: ServerThread) -> None:
         data += chunk
     assert data == b"+OK\r\n"
     sock.close()
+
+
+def test_smove_of_a_member_already_there_keeps_the_watch(r: redis.Redis, r2: redis.Redis) -> None:
+    """Issue 10 defect 4: SMOVE signals the destination only when it adds the member."""
+    r.sadd("src", "m", "n")
+    r.sadd("dst", "m")
+    with r.pipeline() as pipe:
+        pipe.watch("dst")  # type: ignore[no-untyped-call]
+        assert r2.smove("src", "dst", "m")
+        pipe.multi()
+        pipe.scard("dst")
+        assert pipe.execute() == [1]
+    with r.pipeline() as pipe:
+        pipe.watch("dst")  # type: ignore[no-untyped-call]
+        assert r2.smove("src", "dst", "n")
+        pipe.multi()
+        pipe.scard("dst")
+        with pytest.raises(redis.WatchError):
+            pipe.execute()

@@ -15,7 +15,7 @@ import redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import LockError, NoScriptError, ResponseError
 
-from tests.support.redispy import execute_command
+from tests.support.redispy import execute_command, no_retry, wait_for_background, watch
 from tests.support.server_thread import ServerThread, running_server
 
 
@@ -145,6 +145,7 @@ def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path) -> None:
         r.function_load(code)
         r.set("x", "1")
         r.bgrewriteaof()
+        wait_for_background(r)
         assert execute_command(r, "DEBUG", "RELOAD") == "OK"
         assert r.fcall("k", 0) == "still here"
         r.close()
@@ -159,12 +160,12 @@ def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path) -> None:
 
 def test_a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_it() -> None:
     with running_server(appendonly=False) as server:
-        admin = redis.Redis(port=server.port, decode_responses=True)
+        admin = redis.Redis(port=server.port, decode_responses=True, retry=no_retry())
         admin.config_set("busy-reply-threshold", 50)
         outcome: list[object] = []
 
         def writer_then_loop() -> None:
-            looping = redis.Redis(port=server.port, decode_responses=True)
+            looping = redis.Redis(port=server.port, decode_responses=True, retry=no_retry())
             try:
                 outcome.append(looping.eval("redis.call('set', 'w', '1') while true do end", 0))
             except redis.RedisError as error:
@@ -221,4 +222,56 @@ def test_restart_replays_scripts_to_the_same_digest(tmp_path: Path) -> None:
     with running_server(dir=str(tmp_path), appendonly=True) as restarted:
         r = redis.Redis(port=restarted.port)
         assert execute_command(r, "DEBUG", "DIGEST") == before
+        r.close()
+
+
+def test_scripts_wake_blocked_clients_and_abort_watchers(godis_server: ServerThread) -> None:
+    """A push inside a script serves a client blocked in BLPOP once the script ends; a key a
+    script writes makes another client's WATCH fail."""
+    port = godis_server.port
+    r = redis.Redis(port=port, decode_responses=True)
+    popped: list[object] = []
+
+    def blocked_pop() -> None:
+        waiting = redis.Redis(port=port, decode_responses=True)
+        popped.append(waiting.blpop(["jobs"], timeout=10))
+        waiting.close()
+
+    thread = threading.Thread(target=blocked_pop)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while r.info("clients")["blocked_clients"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert r.eval("return redis.call('rpush', KEYS[1], ARGV[1])", 1, "jobs", "job-1") == 1
+    thread.join(10)
+    assert [list(item) for item in popped if isinstance(item, (list, tuple))] == [["jobs", "job-1"]]
+
+    watcher = redis.Redis(port=port, decode_responses=True)
+    pipe = watcher.pipeline()
+    watch(pipe, "balance")
+    r.eval("return redis.call('incrby', KEYS[1], 10)", 1, "balance")
+    pipe.multi()
+    pipe.set("balance", "0")
+    with pytest.raises(redis.WatchError):
+        pipe.execute()
+    assert r.get("balance") == "10"
+    watcher.close()
+    r.close()
+
+
+def test_function_libraries_live_in_the_rdb(tmp_path: Path) -> None:
+    """SAVE writes the libraries into dump.rdb (RDB_OPCODE_FUNCTION2); a restart without the
+    AOF loads them back; DEBUG RELOAD through the RDB keeps them."""
+    code = "#!lua name=snap\nredis.register_function('s', function() return 'from rdb' end)"
+    with running_server(dir=str(tmp_path), appendonly=False) as server:
+        r = redis.Redis(port=server.port, decode_responses=True)
+        r.function_load(code)
+        assert r.save()
+        assert execute_command(r, "DEBUG", "RELOAD") == "OK"
+        assert r.fcall("s", 0) == "from rdb"
+        r.close()
+    with running_server(dir=str(tmp_path), appendonly=False) as restarted:
+        r = redis.Redis(port=restarted.port, decode_responses=True)
+        assert r.fcall("s", 0) == "from rdb"
         r.close()

@@ -9,6 +9,7 @@ KEYS), use :meth:`Differ.check_unordered`.
 from __future__ import annotations
 
 import shlex
+import tempfile
 
 from godis.blocking import BlockRequest
 from godis.client import Client
@@ -28,6 +29,16 @@ def execute_now(client: Client, argv: list[bytes]) -> Reply:
     return reply
 
 
+_SCRATCH: list[str] = []
+
+
+def _scratch_dir() -> str:
+    """One temporary directory for the files in-process servers write (made once)."""
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.mkdtemp(prefix="godis-tests-"))
+    return _SCRATCH[0]
+
+
 def _arg(value: bytes | str | int | float) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
@@ -37,7 +48,10 @@ class GodisDirect:
 
     def __init__(self, config: Config | None = None) -> None:
         load_all()
-        self.server = ServerState(config or Config(appendonly=False))
+        config = config or Config(appendonly=False)
+        if config.dir == ".":  # SAVE / DEBUG RELOAD write files: never into the checkout
+            config.set_text("dir", _scratch_dir(), at_start=True)
+        self.server = ServerState(config)
         self.client = Client(self.server, address="127.0.0.1:1")
         self.server.clients[self.client.id] = self.client
 
@@ -45,7 +59,11 @@ class GodisDirect:
         keyspace = self.server.keyspace
         keyspace.lru_clock_ms = keyspace.now_ms()  # as the connection does per batch
         reply = execute_now(self.client, [_arg(a) for a in args])
-        return encode(reply, self.client.resp)
+        out = encode(reply, self.client.resp)
+        for item in self.client.after_reply:  # its own MONITOR lines, as the connection writes
+            out += encode(item, self.client.resp)
+        self.client.after_reply.clear()
+        return out
 
 
 class Differ:

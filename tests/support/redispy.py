@@ -8,6 +8,7 @@ of arbitrary commands stay ``Any``, as redis-py's own result callbacks make them
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -64,3 +65,16 @@ async def aclose(pubsub: redis.asyncio.client.PubSub) -> None:
 def no_retry() -> Retry:
     """What redis-py makes of ``retry=None`` (typed ``Retry`` only): fail on the first error."""
     return Retry(NoBackoff(), 0)
+
+
+def wait_for_background(client: redis.Redis, timeout: float = 30.0) -> dict[str, Any]:
+    """Poll INFO persistence until no BGSAVE / BGREWRITEAOF child runs or is scheduled; the
+    last INFO. Fails the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        info: dict[str, Any] = client.info("persistence")
+        if not (info["rdb_bgsave_in_progress"] or info["aof_rewrite_in_progress"]
+                or info["aof_rewrite_scheduled"]):
+            return info
+        assert time.monotonic() < deadline, f"background work still running: {info}"
+        time.sleep(0.01)
