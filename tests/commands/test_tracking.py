@@ -784,3 +784,18 @@ def test_invalidations_ignore_client_reply_off(compare: Runner) -> None:
         s(1, "SET", "a", "2"),
         "sync",
     ], protocol=3)
+
+
+def test_restore_invalidates(compare: Runner) -> None:
+    compare(2, [
+        s(1, "SET", "src", "payload"),
+        s(0, "CLIENT", "TRACKING", "on"),
+        s(0, "GET", "dst"),
+        s(1, "EVAL", "local d = redis.call('DUMP', KEYS[1]) "
+                     "return redis.call('RESTORE', KEYS[2], 0, d, 'REPLACE')", "2", "src", "dst"),
+        "sync",
+        s(0, "GET", "dst"),
+        s(1, "EVAL", "local d = redis.call('DUMP', KEYS[1]) "
+                     "return redis.call('RESTORE', KEYS[2], 0, d, 'REPLACE')", "2", "src", "dst"),
+        "sync",
+    ], protocol=3)
