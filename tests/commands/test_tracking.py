@@ -799,3 +799,7 @@ def test_restore_invalidates(compare: Runner) -> None:
                      "return redis.call('RESTORE', KEYS[2], 0, d, 'REPLACE')", "2", "src", "dst"),
         "sync",
     ], protocol=3)
+
+
+def test_client_help(compare: Runner) -> None:
+    compare(1, [s(0, "CLIENT", "HELP")])
