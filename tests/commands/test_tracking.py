@@ -803,3 +803,19 @@ def test_restore_invalidates(compare: Runner) -> None:
 
 def test_client_help(compare: Runner) -> None:
     compare(1, [s(0, "CLIENT", "HELP")])
+
+
+def test_bcast_noloop_scripts_and_transactions(compare: Runner) -> None:
+    """NOLOOP in BCAST mode leaves out the keys the client itself modified -- in a transaction
+    too, but not those its scripts modified (Redis records the script's own client)."""
+    compare(2, [
+        s(0, "CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"),
+        s(0, "EVAL", "redis.call('SET', KEYS[1], 1)", "1", "by-script"),
+        s(0, "MULTI"),
+        s(0, "SET", "in-multi", "1"),
+        s(0, "EXEC"),
+        s(0, "SET", "plain", "1"),
+        "sync",
+        s(1, "SET", "other", "1"),
+        "sync",
+    ], protocol=3)
