@@ -17,7 +17,7 @@ import redis
 from redis.cache import CacheConfig
 from redis.connection import CacheProxyConnection
 
-from tests.support.redispy import execute_command
+from tests.support.redispy import execute_command, pubsub
 from tests.support.server_thread import ServerThread
 
 
@@ -91,3 +91,32 @@ def test_own_write_invalidates(cached: redis.Redis) -> None:
     assert cached.get("mine") == "2"
     cached.incr("mine")
     assert cached.get("mine") == "3"
+
+
+def test_resp2_redirect_to_a_pubsub_connection(godis_server: ServerThread,
+                                               other: redis.Redis) -> None:
+    """RESP2's way: invalidations as messages on __redis__:invalidate to a subscriber."""
+    tracker = redis.Redis(port=godis_server.port, protocol=2, decode_responses=True,
+                          single_connection_client=True)
+    listener = redis.Redis(port=godis_server.port, protocol=2, decode_responses=True)
+    subscriber = pubsub(listener)
+    try:
+        subscriber.subscribe("__redis__:invalidate")
+        assert subscriber.get_message(timeout=5)["type"] == "subscribe"
+        ids = [int(c["id"]) for c in other.client_list() if c.get("sub") == "1"]
+        assert len(ids) == 1
+        tracker.client_tracking_on(clientid=ids[0], bcast=True, prefix=["user:"])
+        assert tracker.client_getredir() == ids[0]
+        other.mset({"user:1": "a", "job:1": "b"})
+        message = subscriber.get_message(timeout=5)
+        assert message is not None
+        assert message["channel"] == "__redis__:invalidate"
+        assert message["data"] == ["user:1"]
+        other.flushall()
+        message = subscriber.get_message(timeout=5)
+        assert message is not None
+        assert message["data"] is None  # a flush: every key
+    finally:
+        subscriber.close()
+        listener.close()
+        tracker.close()
