@@ -24,7 +24,12 @@ one tracks pays one ``is not None`` per command and per write.
   ``broken_redirect`` and RESP3 clients get ``tracking-redir-broken``.
 
 As in Redis, the table stores client ids and is cleaned lazily: a client that disconnects or
-turns tracking off leaves its entries until the keys are modified or flushed.
+turns tracking off leaves its entries until the keys are modified or flushed. Redis 7.0's
+quirks are kept, each checked against redis-server: SWAPDB invalidates nothing; a key expired or
+evicted has no modifier, so BCAST+NOLOOP clients hear of it; a script's writes are the script
+client's, so BCAST+NOLOOP callers hear of them too; the table's trimming before a command sends
+at once, not after the reply; an overlap between two given PREFIXes found after the first one
+answers the error *and* ``+OK`` (see :func:`prefix_collision`).
 """
 
 from __future__ import annotations
