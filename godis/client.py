@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from godis.blocking import BlockRequest
     from godis.state import ServerState
     from godis.table import CommandSpec
+    from godis.tracking import ClientTracking
 
 _client_ids = itertools.count(1)
 
@@ -72,6 +73,7 @@ class Client:
         self.push: Callable[[Any], None] = lambda reply: None
         self.kill: Callable[[], None] = lambda: None
         self.is_fake = False  # the AOF loader's client
+        self.tracking: ClientTracking | None = None  # CLIENT TRACKING on: its flags
 
     @property
     def subscribed(self) -> bool:
@@ -95,10 +97,12 @@ class Client:
     def info_line(self) -> str:
         """One CLIENT LIST line (networking.c catClientInfoString)."""
         now = time.time()
-        flags = "".join(flag for flag, on in (("b", self.blocked is not None),
-                                              ("x", self.in_multi), ("P", self.subscribed),
-                                              ("O", self.monitor),
-                                              ("U", self.unix_socket)) if on) or "N"
+        tracking = self.tracking
+        flags = "".join(flag for flag, on in (
+            ("O", self.monitor), ("P", self.subscribed), ("x", self.in_multi),
+            ("b", self.blocked is not None), ("t", tracking is not None),
+            ("R", tracking is not None and tracking.broken_redirect),
+            ("B", tracking is not None and tracking.bcast), ("U", self.unix_socket)) if on) or "N"
         command_name = self.last_command.decode("utf-8", "replace")
         return (f"id={self.id} addr={self.address} laddr={self.laddr} fd={self.fd} "
                 f"name={self.name.decode('utf-8', 'replace')} "
@@ -107,4 +111,5 @@ class Client:
                 f"psub={len(self.patterns)} ssub={len(self.shard_channels)} "
                 f"multi={len(self.multi_queue) if self.in_multi else -1} qbuf=0 qbuf-free=0 "
                 f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r "
-                f"cmd={command_name} user={self.user} redir=-1 resp={self.resp}")
+                f"cmd={command_name} user={self.user} "
+                f"redir={tracking.redirect if tracking is not None else -1} resp={self.resp}")

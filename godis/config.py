@@ -211,6 +211,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("zset-max-listpack-entries", 128, 0),
     _int_param("zset-max-listpack-value", 64, 0),
     _int_param("hll-sparse-max-bytes", 3000, 0),
+    _int_param("tracking-table-max-keys", 1000000, 0, 2**63 - 1),
     _memory_param("stream-node-max-bytes", "4096", 0),
     _int_param("stream-node-max-entries", 100, 0),
     Parameter("maxmemory", "0", parse_memory, _show),

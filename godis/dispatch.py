@@ -73,10 +73,15 @@ def resolve(argv: list[bytes]) -> CommandSpec | str:
 
 def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """Run one command for ``client`` as Redis's processCommand would; returns the reply."""
+    tracking = client.keyspace.tracking
+    if tracking is not None:
+        client.server.tracking.before_command()
     spec = resolve(argv)
     if type(spec) is str:
         found = lookup_command(argv)  # c->lastcmd, CLIENT LIST's cmd=, even on an arity error
         client.last_command = b"NULL" if found is None else found.name.encode()
+        if tracking is not None:
+            client.server.tracking.after_command(client, found)
         if argv[0].lower() == b"exec":
             return _exec_abort(client, spec)
         client.server.error_counts[spec.split(" ", 1)[0]] += 1
@@ -121,6 +126,8 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     reply = call(client, spec, argv)
     if client.keyspace.ready_keys:
         serve_ready_keys(client.server)
+    if tracking is not None:
+        client.server.tracking.after_command(client, spec)
     return reply
 
 
@@ -155,6 +162,8 @@ def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:
     if spec.name == "exec":
         return _exec_abort(client, message)
     server = client.server
+    if client.keyspace.tracking is not None:
+        server.tracking.after_command(client, spec)
     server.command_rejected[spec.name] += 1
     server.error_counts[message.split(" ", 1)[0]] += 1
     if client.in_multi:
@@ -165,7 +174,10 @@ def _reject(client: Client, spec: CommandSpec, message: str) -> ErrorReply:
 def _exec_abort(client: Client, message: str) -> ErrorReply:
     """A refused EXEC discards the transaction and the WATCHes, even outside MULTI
     (Redis's ``execCommandAbort``)."""
-    return exec_abort(client, message)
+    reply = exec_abort(client, message)
+    if client.keyspace.tracking is not None:
+        client.server.tracking.after_command(client, None)
+    return reply
 
 
 def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockRequest:
@@ -202,10 +214,12 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
             for effective in override:
                 keyspace.propagate(client.db.index, effective)
         db = client.db
-        if db.watched or keyspace.blocking_keys:
+        if db.watched or keyspace.blocking_keys or keyspace.tracking is not None:
             for key in spec.written_keys(argv):
                 db.touch(key)
                 keyspace.signal_key_as_ready(db.index, key)
+    if keyspace.tracking is not None and "readonly" in spec.flags:
+        server.tracking.remember(client, spec, argv)
     if (server.slowlog_threshold_us >= 0 and elapsed_us >= server.slowlog_threshold_us
             and "skip_slowlog" not in spec.flags):
         server.slowlog_record(client, redacted(spec, argv), elapsed_us)

@@ -19,6 +19,7 @@ from godis.blocking import BlockedClients
 from godis.config import Config, parse_memory
 from godis.keyspace.keyspace import Keyspace
 from godis.scripting.engine import Scripting
+from godis.tracking import Tracking
 
 if TYPE_CHECKING:
     from godis.client import Client
@@ -108,6 +109,8 @@ class ServerState:
         self.on_client_close.append(self.blocked.forget)
         self.acl = AclRegistry(self)
         self.scripting = Scripting(self)  # EVAL's and FUNCTION's Lua states, the script cache
+        self.tracking = Tracking(self)  # client-side caching: CLIENT TRACKING's registry
+        self.on_client_close.append(self.tracking.disable)
         # slow log (SLOWLOG GET/LEN/RESET)
         self.slowlog: deque[tuple[int, int, int, list[bytes], str, bytes]] = deque()
         self.slowlog_next_id = 0

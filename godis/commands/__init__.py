@@ -13,6 +13,7 @@ from godis.table import COMMANDS, CommandSpec
 
 GROUP_MODULES = (
     "connection",
+    "tracking",
     "server",
     "introspection",
     "strings",

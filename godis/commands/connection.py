@@ -148,7 +148,7 @@ __all__ = ["hello_reply", "validate_client_name"]
 
 # -- RESET ------------------------------------------------------------------------------------
 
-_OPTIONAL_FLAGS = ("no_evict", "tracking", "readonly_mode", "asking")
+_OPTIONAL_FLAGS = ("no_evict", "readonly_mode", "asking")
 
 
 @command("reset", arity=1, flags="noscript loading stale fast no_auth allow_busy",
@@ -156,6 +156,7 @@ _OPTIONAL_FLAGS = ("no_evict", "tracking", "readonly_mode", "asking")
 def reset_command(client: Client, argv: list[bytes]) -> Reply:
     """RESET: ``clearClientConnectionState`` -- the connection as if it had just connected."""
     forget_monitor(client)
+    client.server.tracking.disable(client)
     for flag in _OPTIONAL_FLAGS:  # state other modules may add (CLIENT NO-EVICT, TRACKING...)
         if getattr(client, flag, False):
             setattr(client, flag, False)
@@ -351,25 +352,53 @@ def client_no_evict_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("client|tracking", arity=-3, flags="noscript loading stale", group="connection",
-         since="6.0.0", summary="Enable or disable server assisted client side caching support",
-         complexity="O(1). Some options may introduce additional complexity.")
-def client_tracking_command(client: Client, argv: list[bytes]) -> Reply:
-    """Client-side caching is not implemented: say so rather than pretend."""
-    if argv[2].lower() == b"off":
-        return OK
-    raise CommandError("ERR godis does not support client side caching (CLIENT TRACKING) yet")
-
-
 @command("client|help", arity=2, flags="loading stale", group="connection", since="5.0.0",
          summary="Show helpful text about the different subcommands", complexity="O(1)")
 def client_help_command(client: Client, argv: list[bytes]) -> Reply:
-    return help_lines("CLIENT", [
-        "ID", "    Return the ID of the current connection.",
-        "INFO", "    Return information about the current client connection.",
-        "GETNAME", "    Return the name of the current connection.",
-        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-        "LIST [options ...]", "    Return information about client connections.",
-        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-        "SETNAME <name>", "    Assign the name <name> to the current connection.",
+    return help_lines("CLIENT", [  # networking.c clientCommand's help, as is
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
+        "LIST [options ...]",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
     ])

@@ -72,12 +72,13 @@ def _parse_db_index(client: Client, arg: bytes) -> Database:
 
 
 def modified(db: Database, key: bytes) -> None:
-    """``signalModifiedKey``: fail the WATCHes on ``key``, exactly where Redis does.
+    """``signalModifiedKey``: fail the WATCHes on ``key`` and invalidate it for tracking
+    clients, exactly where Redis does.
 
     Dispatch also touches a write command's key positions, but only in the client's database
     and for every position, so the handlers say precisely what they changed.
     """
-    if db.watched:
+    if db.watched or db.keyspace.tracking is not None:
         db.touch(key)
 
 

@@ -267,7 +267,7 @@ def _info_clients(client: Client) -> list[str]:
         "cluster_connections:0",
         f"maxclients:{server.config['maxclients']}",
         f"blocked_clients:{len(server.blocked)}",
-        "tracking_clients:0",
+        f"tracking_clients:{server.tracking.clients}",
     ]
 
 
@@ -373,6 +373,7 @@ def _info_stats(client: Client) -> list[str]:
         f"pubsub_channels:{len(server.channels)}",
         f"pubsub_patterns:{len(server.patterns)}",
         f"pubsubshard_channels:{len(server.shard_channels)}",
+        *server.tracking.info_stats(),
         f"total_error_replies:{sum(server.error_counts.values())}",
         f"client_output_buffer_limit_disconnections:{server.output_limit_disconnections}",
     ]

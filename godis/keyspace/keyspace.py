@@ -47,6 +47,16 @@ class KeyWatcher(Protocol):
     def key_flushed(self, existed: bool, replaced_with: Database | None) -> None: ...
 
 
+class KeyTracker(Protocol):
+    """Client-side caching (``godis.tracking.Tracking``), told of modified and flushed keys."""
+
+    def invalidate_key(self, key: bytes, by_command: bool = True) -> None: ...
+
+    def invalidate_all(self) -> None: ...
+
+    def end_cycle(self) -> None: ...
+
+
 class Database:
     """One numbered database: ``data`` maps keys to values, ``expires`` keys to unix ms."""
 
@@ -87,7 +97,7 @@ class Database:
         self.access.pop(key, None)
         keyspace.stats_expired_keys += 1
         keyspace.propagate(self.index, [b"DEL", key])
-        self.touch(key)
+        self.touch(key, by_command=False)
         keyspace.notify(self.index, "x", "expired", key)
 
     def get(self, key: bytes) -> Value | None:
@@ -186,11 +196,15 @@ class Database:
         """Remove the TTL of ``key``; whether it had one."""
         return self.expires.pop(key, None) is not None
 
-    def clear(self) -> int:
-        """Delete every key (FLUSHDB); how many there were."""
+    def clear(self, *, signal_tracking: bool = True) -> int:
+        """Delete every key (FLUSHDB); how many there were. Tracking clients are told even
+        when the database was empty, as ``signalFlushedDb`` does."""
         count = len(self.data)
         if self.watched:
             self.signal_flushed()
+        tracking = self.keyspace.tracking
+        if signal_tracking and tracking is not None:
+            tracking.invalidate_all()
         self.data = {}
         self.expires = {}
         self.access = {}
@@ -205,12 +219,16 @@ class Database:
                 for watcher in list(watchers):
                     watcher.key_flushed(existed, replaced_with)
 
-    def touch(self, key: bytes) -> None:
-        """``signalModifiedKey``: invalidate the WATCHes on ``key``."""
+    def touch(self, key: bytes, *, by_command: bool = True) -> None:
+        """``signalModifiedKey``: invalidate the WATCHes on ``key`` and the clients that may
+        cache it (``by_command``: modified by the running command, not by expiry/eviction)."""
         watchers = self.watched.get(key)
         if watchers:
             for watcher in watchers:
                 watcher.key_touched()
+        tracking = self.keyspace.tracking
+        if tracking is not None:
+            tracking.invalidate_key(key, by_command)
 
     def keys(self) -> Iterator[bytes]:
         """Live keys (expired ones are skipped, not deleted)."""
@@ -254,6 +272,8 @@ class Keyspace:
         self.lru_clock_ms = clock()  # OBJECT IDLETIME's clock, refreshed per batch and by cron
         self.ready_keys: list[tuple[int, bytes]] = []  # keys that blocked clients wait on
         self.blocking_keys: dict[tuple[int, bytes], int] = {}  # how many clients wait per key
+        # client-side caching, while anyone tracks (None otherwise: the hot paths' one check)
+        self.tracking: KeyTracker | None = None
 
     async def acquire(self) -> None:
         """Take ``lock`` without ever yielding to the scheduler while holding it.
@@ -282,6 +302,8 @@ class Keyspace:
         try:
             yield
         finally:
+            if self.tracking is not None:
+                self.tracking.end_cycle()
             self.lock.release()
 
     def signal_key_as_ready(self, db_index: int, key: bytes) -> None:
@@ -290,8 +312,12 @@ class Keyspace:
             self.ready_keys.append((db_index, key))
 
     def flush_all(self) -> int:
-        """FLUSHALL: clear every database; how many keys there were."""
-        return sum(db.clear() for db in self.databases)
+        """FLUSHALL: clear every database; how many keys there were. Tracking clients get one
+        null invalidation."""
+        count = sum(db.clear(signal_tracking=False) for db in self.databases)
+        if self.tracking is not None:
+            self.tracking.invalidate_all()
+        return count
 
     def key_count(self) -> int:
         return sum(len(db.data) for db in self.databases)

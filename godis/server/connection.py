@@ -145,8 +145,10 @@ class Connection:
         self.send_now(out)
 
     def kill(self) -> None:
-        """Close this connection as soon as possible (CLIENT KILL, output limits)."""
+        """Close this connection as soon as possible (CLIENT KILL, output limits). It leaves
+        the client list at once, as Redis's freeClient: a REDIRECT to it is broken from now."""
         self.closed = True
+        self.server.clients.pop(self.client.id, None)
         self.scope.cancel()
 
     async def _drain(self) -> None:
@@ -436,14 +438,21 @@ class Connection:
     def _execute(self, commands: list[list[bytes]]) -> tuple[bytearray, int, object]:
         """Run ``commands`` (lock held) into one reply buffer; where and why it stopped."""
         out = self._batch_out = bytearray()
+        tracking = self.server.tracking
+        tracking.current = self.client  # Redis's current_client, for its own invalidations
         try:
-            return self._execute_into(commands, out)
+            result = self._execute_into(commands, out)
+            if self.client.keyspace.tracking is not None:
+                tracking.end_cycle()  # BCAST messages of the batch, after its replies
+            return result
         finally:
+            tracking.current = None
             self._batch_out = None
 
     def _execute_into(self, commands: list[list[bytes]],
                       out: bytearray) -> tuple[bytearray, int, object]:
         client = self.client
+        tracking = self.server.tracking
         for index, argv in enumerate(commands):
             reply = execute(client, argv)
             kind = type(reply)
@@ -468,6 +477,8 @@ class Connection:
                     client.reply_mode = "on"
             if client.after_reply:
                 self._write_after_reply(out)
+            if tracking.pending:  # invalidations of the client's own keys follow the reply
+                tracking.flush_pending()
             if client.close_after_reply:
                 return out, index, _CLOSE
         self.reader.unauthenticated = not client.authenticated

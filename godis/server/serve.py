@@ -57,6 +57,8 @@ async def _server_cron(server: ServerState) -> None:
                 active_expire_cycle(keyspace)
                 if keyspace.ready_keys:  # an expired stream unblocks its XREADGROUP clients
                     serve_ready_keys(server)
+            if server.tracking.clients:
+                server.tracking.limit_used_slots()  # even when idle (serverCron)
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
