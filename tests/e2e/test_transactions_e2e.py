@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -146,7 +147,7 @@ def test_isolation_of_concurrent_transactions(fresh_server: ServerThread) -> Non
     check.close()
 
 
-def _wait_for(condition: object, server: ServerThread, timeout: float = 5.0) -> None:
+def _wait_for(condition: Callable[[], bool], server: ServerThread, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not server.call(condition):
         assert time.monotonic() < deadline, "condition never met"
