@@ -153,7 +153,45 @@ class _Started:
         self._on_started(value)
 
 
-class Server:
+class _Reachable:
+    """How clients reach a server, from its config and port (Server and ServerProcess)."""
+
+    config: Config
+
+    @property
+    def port(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def host(self) -> str:
+        """The address clients connect to (the first ``bind`` address; loopback for 0.0.0.0)."""
+        return _connect_host(self.config.bind)
+
+    @property
+    def unixsocket(self) -> str | None:
+        """The ``unixsocket`` path it also listens on (``redis.Redis(unix_socket_path=...)``),
+        or None."""
+        return str(self.config["unixsocket"]) or None
+
+    @property
+    def password(self) -> str:
+        """``requirepass``, or ``""``."""
+        return str(self.config["requirepass"])
+
+    @property
+    def url(self) -> str:
+        """``redis://127.0.0.1:<port>/0`` (with ``:password@`` when ``requirepass`` is set)."""
+        return _url(self.host, self.port, self.password)
+
+    def client(self, **kwargs: Any) -> Any:
+        """A ``redis.Redis`` connected to this server; ``kwargs`` go to ``redis.Redis``.
+
+        Typed ``Any`` so redis-py stays an optional dependency of godis.
+        """
+        return _redis_client(self.host, self.port, self.password, kwargs)
+
+
+class Server(_Reachable):
     """A godis server in a background thread of this process.
 
     ::
@@ -278,34 +316,6 @@ class Server:
         """The TCP port the server listens on (the one chosen when ``port=0``)."""
         return self.state.port
 
-    @property
-    def host(self) -> str:
-        """The address clients connect to (the first ``bind`` address; loopback for 0.0.0.0)."""
-        return _connect_host(self.config.bind)
-
-    @property
-    def unixsocket(self) -> str | None:
-        """The ``unixsocket`` path it also listens on (``redis.Redis(unix_socket_path=...)``),
-        or None."""
-        return str(self.config["unixsocket"]) or None
-
-    @property
-    def password(self) -> str:
-        """``requirepass``, or ``""``."""
-        return str(self.config["requirepass"])
-
-    @property
-    def url(self) -> str:
-        """``redis://127.0.0.1:<port>/0`` (with ``:password@`` when ``requirepass`` is set)."""
-        return _url(self.host, self.port, self.password)
-
-    def client(self, **kwargs: Any) -> Any:
-        """A ``redis.Redis`` connected to this server; ``kwargs`` go to ``redis.Redis``.
-
-        Typed ``Any`` so redis-py stays an optional dependency of godis.
-        """
-        return _redis_client(self.host, self.port, self.password, kwargs)
-
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` in the server's Trio thread, between two commands, and return its
         result: the way to read or change ``state`` without racing the server."""
@@ -353,7 +363,7 @@ def _serves(host: str, port: int, password: str, pid: int) -> bool:
     return f"process_id:{pid}\r\n".encode() in received
 
 
-class ServerProcess:
+class ServerProcess(_Reachable):
     """``python -m godis serve`` as a child process, with :class:`Server`'s interface.
 
     ``directory`` holds the generated ``godis.conf``, the log (``godis.log``) and, with
@@ -438,30 +448,6 @@ class ServerProcess:
         """The child's TCP port."""
         return self._port
 
-    @property
-    def host(self) -> str:
-        """The address clients connect to."""
-        return _connect_host(self.config.bind)
-
-    @property
-    def unixsocket(self) -> str | None:
-        """The ``unixsocket`` path it also listens on (``redis.Redis(unix_socket_path=...)``),
-        or None."""
-        return str(self.config["unixsocket"]) or None
-
-    @property
-    def password(self) -> str:
-        """``requirepass``, or ``""``."""
-        return str(self.config["requirepass"])
-
-    @property
-    def url(self) -> str:
-        """``redis://127.0.0.1:<port>/0`` (with ``:password@`` when ``requirepass`` is set)."""
-        return _url(self.host, self.port, self.password)
-
-    def client(self, **kwargs: Any) -> Any:
-        """A ``redis.Redis`` connected to the child; ``kwargs`` go to ``redis.Redis``."""
-        return _redis_client(self.host, self.port, self.password, kwargs)
 
     def __repr__(self) -> str:
         return f"<godis.ServerProcess {self.host}:{self._port} pid={getattr(self.process, 'pid', None)}>"
