@@ -56,3 +56,13 @@ class WrongTypeError(CommandError):
 
     def __init__(self) -> None:
         super().__init__(WRONGTYPE)
+
+
+class OutboundError(GodisError):
+    """A connection godis opened to another server failed (MIGRATE): ``stage`` is
+    "connecting", "writing" or "reading", ``timeout`` whether it timed out."""
+
+    def __init__(self, stage: str, timeout: bool) -> None:
+        super().__init__(stage)
+        self.stage = stage
+        self.timeout = timeout

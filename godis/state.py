@@ -65,6 +65,7 @@ class ServerState:
         self.aof: AofLike | None = None
         self.background: Any = None  # BGSAVE / BGREWRITEAOF children (persistence.background)
         self.fork_children = False  # set by the shell: background work may fork
+        self.outbound: Any = None  # MIGRATE's connections, set by the shell (server/outbound.py)
         self.loading = False  # the dataset is being loaded: -LOADING for most commands
         self.loading_started_at = 0.0
         self.loading_total_bytes = 0

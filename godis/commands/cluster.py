@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from godis.client import Client
 from godis.commands.keys import key_added, modified, unlink
-from godis.errors import SYNTAX, CommandError
+from godis.errors import SYNTAX, CommandError, OutboundError
 from godis.persistence.rdb import (
     DumpPayloadError,
     Encodings,
@@ -16,7 +16,7 @@ from godis.persistence.rdb import (
     dump_payload,
     restore_payload,
 )
-from godis.protocol.writer import OK, Reply
+from godis.protocol.writer import OK, Reply, Status
 from godis.table import Argument, command, self_signalled
 from godis.util import LONG_MAX, parse_int
 
@@ -140,4 +140,162 @@ def restore_command(client: Client, argv: list[bytes]) -> Reply:
     key_added(db, key)
     keyspace.notify(db.index, "g", "restore", key)
     keyspace.dirty += 1
+    return OK
+
+
+# -- MIGRATE ------------------------------------------------------------------------------------
+
+def migrate_keys(argv: list[bytes]) -> list[int]:
+    """migrateGetKeys: the key argument, or everything after KEYS when it is empty."""
+    if len(argv) > 6 and argv[3] == b"":
+        for position in range(6, len(argv)):
+            if argv[position].lower() == b"keys":
+                return list(range(position + 1, len(argv)))
+    return [3] if len(argv) > 3 else []
+
+
+_MIGRATE_ARGS = (
+    Argument("host", "string"), Argument("port", "integer"), Argument("key", "key"),
+    Argument("destination-db", "integer"), Argument("timeout", "integer"),
+    Argument("copy", "pure-token", token="COPY", optional=True),
+    Argument("replace", "pure-token", token="REPLACE", optional=True),
+    Argument("password", "string", token="AUTH", optional=True),
+    Argument("key", "key", token="KEYS", optional=True, multiple=True),
+)
+
+
+def _encode(argv: list[bytes]) -> bytes:
+    return b"*%d\r\n" % len(argv) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in argv)
+
+
+@command("migrate", arity=-6, flags="write", group="generic", since="2.6.0",
+         acl="keyspace dangerous", get_keys=migrate_keys, written_keys=self_signalled,
+         arguments=_MIGRATE_ARGS,
+         summary="Atomically transfer a key from a Redis instance to another one.",
+         complexity="This command actually executes a DUMP+DEL in the source instance, and a "
+         "RESTORE in the target instance. See the pages of these commands for time complexity. "
+         "Also an O(N) data transfer between the two instances is performed.")
+def migrate_command(client: Client, argv: list[bytes]) -> Reply:
+    """MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw]
+    [KEYS key ...] (migrateCommand): RESTORE on the target over a cached connection, then
+    DEL here unless COPY; logged to the AOF as that DEL. Synchronous, as in Redis."""
+    copy = replace = False
+    username: bytes | None = None
+    password: bytes | None = None
+    first_key, num_keys = 3, 1
+    position = 6
+    while position < len(argv):
+        more = len(argv) - 1 - position
+        option = argv[position].lower()
+        if option == b"copy":
+            copy = True
+        elif option == b"replace":
+            replace = True
+        elif option == b"auth":
+            if not more:
+                raise CommandError(SYNTAX)
+            position += 1
+            password = argv[position]
+        elif option == b"auth2":
+            if more < 2:
+                raise CommandError(SYNTAX)
+            username, password = argv[position + 1], argv[position + 2]
+            position += 2
+        elif option == b"keys":
+            if argv[3]:
+                raise CommandError("ERR When using MIGRATE KEYS option, the key argument must "
+                                   "be set to the empty string")
+            first_key, num_keys = position + 1, len(argv) - position - 1
+            break
+        else:
+            raise CommandError(SYNTAX)
+        position += 1
+    timeout = parse_int(argv[5])
+    dbid = parse_int(argv[4])
+    if timeout <= 0:
+        timeout = 1000
+    db = client.db
+    keys = [key for key in argv[first_key:first_key + num_keys]
+            if db.lookup_read(key) is not None]
+    if not keys:
+        return Status("NOKEY")
+    outbound = client.server.outbound
+    if outbound is None:
+        raise CommandError("IOERR error or timeout connecting to the client")
+    host, port = argv[1], argv[2]
+    for attempt in (1, 2):
+        try:
+            connection = outbound.get(host, port, timeout)
+        except OutboundError as error:
+            if error.stage == "connecting":
+                raise CommandError("IOERR error or timeout connecting to the client") from None
+            if attempt == 1:
+                continue
+            raise CommandError(f"IOERR error or timeout {error.stage} to target instance"
+                               ) from None
+        request: list[list[bytes]] = []
+        if password is not None:
+            request.append([b"AUTH", *([username] if username is not None else []), password])
+        select = connection.last_dbid != dbid
+        if select:
+            request.append([b"SELECT", b"%d" % dbid])
+        sent: list[bytes] = []
+        now = client.keyspace.now_ms()
+        for key in keys:
+            value = db.lookup_read(key)
+            if value is None:
+                continue
+            ttl = 0
+            expire_at = db.expires.get(key)
+            if expire_at is not None:
+                ttl = expire_at - now
+                if ttl < 0:
+                    continue
+                ttl = max(ttl, 1)
+            request.append([b"RESTORE", key, b"%d" % ttl, dump_payload(value, encodings(client)),
+                            *([b"REPLACE"] if replace else [])])
+            sent.append(key)
+        try:
+            outbound.send(connection, b"".join(map(_encode, request)), timeout)
+            auth_reply = outbound.read_line(connection, timeout) if password is not None else b""
+            select_reply = outbound.read_line(connection, timeout) if select else b""
+        except OutboundError as error:
+            outbound.close_for(host, port)
+            if attempt == 1 and not error.timeout:
+                continue
+            raise CommandError(f"IOERR error or timeout {error.stage} to target instance"
+                               ) from None
+        break
+    error_reply: bytes | None = None
+    moved: list[bytes] = []
+    socket_error: OutboundError | None = None
+    for key in sent:
+        try:
+            reply = outbound.read_line(connection, timeout)
+        except OutboundError as error:
+            socket_error = error
+            break
+        if auth_reply[:1] == b"-" or select_reply[:1] == b"-" or reply[:1] == b"-":
+            if error_reply is None:
+                connection.last_dbid = -1
+                error_reply = next(line for line in (auth_reply, select_reply, reply)
+                                   if line[:1] == b"-")
+        elif not copy:
+            unlink(db, key)
+            modified(db, key)
+            client.keyspace.notify(db.index, "g", "del", key)
+            client.keyspace.dirty += 1
+            moved.append(key)
+    if socket_error is not None:
+        outbound.close_for(host, port)
+    if moved:
+        client.propagate_as([b"DEL", *moved])
+    else:
+        client.propagate_as()
+    if error_reply is not None:
+        raise CommandError("ERR Target instance replied with error: "
+                           + error_reply[1:].decode("utf-8", "surrogateescape"))
+    if socket_error is not None:
+        raise CommandError(f"IOERR error or timeout {socket_error.stage} to target instance")
+    connection.last_dbid = dbid
     return OK

@@ -37,6 +37,7 @@ from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.loader import LoadReport, replay_aof
 from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot
 from godis.server.connection import Connection
+from godis.server.outbound import OutboundConnections
 from godis.state import ServerState
 
 log = logging.getLogger("godis.server")
@@ -64,6 +65,8 @@ async def _server_cron(server: ServerState) -> None:
                 aof.write()
             if server.background is not None:
                 background.check_children(server)  # reap BGSAVE / BGREWRITEAOF children
+            if server.outbound is not None and server.outbound.cache:
+                server.outbound.close_idle()  # MIGRATE connections unused for 10 s
             if aof is not None and server.fork_children:
                 background.maybe_auto_rewrite(server)
             background.save_if_due(server)  # the ``save`` points
@@ -137,6 +140,7 @@ async def serve(
 
     server.scripting.while_busy = answer_while_busy
     server.fork_children = background.FORK_AVAILABLE
+    server.outbound = OutboundConnections()
 
     async def handle(stream: trio.SocketStream) -> None:
         # Take the socket out of the stream: the connection drives it directly.
@@ -187,6 +191,8 @@ async def serve(
             handlers.cancel_scope.deadline = trio.current_time() + SHUTDOWN_GRACE_S
     finally:
         background.kill_child(server)  # a rewrite or save still running is abandoned
+        if server.outbound is not None:
+            server.outbound.close_all()
         if isinstance(server.aof, AppendOnlyFile):
             log.info("Calling fsync() on the AOF file.")
             server.aof.close()
