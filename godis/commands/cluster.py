@@ -17,7 +17,7 @@ from godis.persistence.rdb import (
     restore_payload,
 )
 from godis.protocol.writer import OK, Reply, Status
-from godis.table import Argument, command, self_signalled
+from godis.table import Argument, KeySpec, command, self_signalled
 from godis.util import LONG_MAX, parse_int
 
 BUSYKEY = "BUSYKEY Target key name already exists."
@@ -168,8 +168,12 @@ def _encode(argv: list[bytes]) -> bytes:
     return b"*%d\r\n" % len(argv) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in argv)
 
 
-@command("migrate", arity=-6, flags="write", group="generic", since="2.6.0",
+@command("migrate", arity=-6, flags="write", keys=(3, 3, 1), group="generic", since="2.6.0",
          acl="keyspace dangerous", get_keys=migrate_keys, written_keys=self_signalled,
+         tips="nondeterministic_output",
+         key_specs=(KeySpec(("RW", "access", "delete"), index=3),
+                    KeySpec(("RW", "access", "delete", "incomplete"), index=-2, keyword="KEYS",
+                            lastkey=-1)),
          arguments=_MIGRATE_ARGS,
          summary="Atomically transfer a key from a Redis instance to another one.",
          complexity="This command actually executes a DUMP+DEL in the source instance, and a "

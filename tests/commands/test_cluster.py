@@ -377,3 +377,11 @@ def test_list_nodes_follow_list_max_listpack_size(diff: Differ, fill: int) -> No
     diff.check("RPUSH", "big", "x" * 9000, "y", "z" * 5000)
     diff.check("DUMP", "l")
     diff.check("DUMP", "big")
+
+
+def test_migrate_command_info_and_keys_match_redis(differ: Differ) -> None:
+    differ.check("COMMAND", "INFO", "MIGRATE")
+    differ.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "10")
+    differ.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "10", "KEYS", "a", "b")
+    differ.check("MIGRATE", "127.0.0.1", "1", "nokey", "0", "10")
+    differ.check("MIGRATE", "127.0.0.1", "1", "k", "0", "10", "KEYS", "a")
