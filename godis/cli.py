@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from typing import Annotated
 
@@ -10,7 +11,7 @@ import typer
 
 from godis import REDIS_COMPAT_VERSION, __version__
 from godis.config import Config
-from godis.errors import GodisError
+from godis.errors import ConfigError, GodisError
 from godis.log import setup_logging
 from godis.server.serve import serve as run_server
 
@@ -35,36 +36,67 @@ def main_options(
     """godis: a Redis-compatible server in Python on Trio."""
 
 
-@app.command()
-def serve(
-    port: Annotated[int | None, typer.Option(help="TCP port to listen on [default: 6969].")] = None,
-    bind: Annotated[str | None, typer.Option(
-        help="Addresses to listen on, space separated [default: 127.0.0.1].")] = None,
-    dir: Annotated[str | None, typer.Option(
-        "--dir", help="Working directory: where appendonly.aof lives [default: .].")] = None,
-    appendonly: Annotated[bool | None, typer.Option(
-        "--appendonly/--no-appendonly", help="Log writes to the AOF [default: on].")] = None,
-    appendfsync: Annotated[str | None, typer.Option(
-        help="fsync policy: always, everysec or no [default: everysec].")] = None,
-    databases: Annotated[int | None, typer.Option(help="Number of databases [default: 16].")] = None,
-    requirepass: Annotated[str | None, typer.Option(help="Password clients must AUTH with.")] = None,
-    loglevel: Annotated[str | None, typer.Option(
-        help="debug, verbose, notice or warning [default: notice].")] = None,
-    config: Annotated[str | None, typer.Option(
-        "--config", help="A redis.conf-style file; command-line options override it.")] = None,
-) -> None:
+SERVE_HELP = (
+    "Run a godis server until Ctrl-C, SIGTERM or SHUTDOWN.\n\n"
+    "The command line is redis-server's: an optional config file first, then any redis.conf "
+    "directive as an option followed by its values, applied after the file, e.g. "
+    "godis serve /etc/godis.conf --port 7000 --save \"\" --appendonly yes\n\n"
+    "Common directives: --port (6969), --bind (127.0.0.1), --dir (.), --appendonly yes|no "
+    "(yes; --appendonly / --no-appendonly also work), --appendfsync always|everysec|no, "
+    "--databases (16), --requirepass, --loglevel debug|verbose|notice|warning, "
+    "--unixsocket PATH, --dbfilename, --save \"SECONDS CHANGES ...\", --maxclients; "
+    "--config FILE names the file too. Every parameter CONFIG GET * lists is accepted "
+    "(docs/configuration.md)."
+)
+
+
+def command_line(args: list[str]) -> tuple[str | None, list[str]]:
+    """redis-server's main(): the config file (a first argument not starting with ``--``) and
+    one configuration line per ``--directive value ...`` (values quoted, so ``--save ""``
+    stays an empty value). godis's older flags still work: ``--appendonly`` alone means yes,
+    ``--no-appendonly`` no, ``--config FILE`` names the file."""
+    config_file: str | None = None
+    if args and not args[0].startswith("--"):
+        config_file, args = args[0], args[1:]
+    directives: list[list[str]] = []
+    for arg in args:
+        if arg.startswith("--"):
+            directives.append([arg[2:]])
+        elif directives:
+            directives[-1].append(arg)
+        else:
+            raise ConfigError(f"Invalid argument: {arg!r} (directives are --name value ...)")
+    lines: list[str] = []
+    for name, *values in directives:
+        lowered = name.lower()
+        if lowered == "no-appendonly" and not values:
+            name, values = "appendonly", ["no"]
+        elif lowered == "appendonly" and not values:
+            values = ["yes"]
+        elif lowered == "config":
+            if len(values) != 1 or config_file is not None:
+                raise ConfigError("--config takes one file (or give the file first)")
+            config_file = values[0]
+            continue
+        elif lowered == "test-memory":
+            raise ConfigError("godis does not test memory (redis-server --test-memory)")
+        elif lowered == "save" and not values:
+            values = [""]
+        lines.append(" ".join([name, *(shlex.quote(value) for value in values)]))
+    return config_file, lines
+
+
+@app.command(help=SERVE_HELP, context_settings={"allow_extra_args": True,
+                                                "ignore_unknown_options": True})
+def serve(ctx: typer.Context) -> None:
     """Run a godis server until Ctrl-C, SIGTERM or SHUTDOWN."""
     settings = Config()
     try:
-        if config:
-            settings.load_file(config)
-        overrides = {"port": port, "bind": bind, "dir": dir, "appendfsync": appendfsync,
-                     "databases": databases, "requirepass": requirepass, "loglevel": loglevel}
-        for name, value in overrides.items():
-            if value is not None:
-                settings.set_text(name, str(value), at_start=True)
-        if appendonly is not None:
-            settings.set_text("appendonly", "yes" if appendonly else "no", at_start=True)
+        config_file, lines = command_line(list(ctx.args))
+        if config_file is not None:
+            settings.load_file(config_file, lines)
+        else:
+            settings.load_lines(lines)
         setup_logging(str(settings["loglevel"]), str(settings["logfile"]))
         trio.run(lambda: run_server(settings, handle_signals=True))
     except GodisError as error:

@@ -325,14 +325,21 @@ class Config:
         return [(p.name, self.show(p.name)) for p in PARAMETERS
                 if glob_match(raw, p.name.encode(), nocase=True)]
 
-    def load_file(self, path: str) -> None:
-        """Read a redis.conf-style file: ``name value...`` lines, ``#`` comments."""
+    def load_file(self, path: str, extra_lines: list[str] | None = None) -> None:
+        """Read a redis.conf-style file: ``name value...`` lines, ``#`` comments; then
+        ``extra_lines`` (the command line's directives, which redis-server appends)."""
         try:
             with open(path, encoding="utf-8") as handle:
                 lines = handle.readlines()
         except OSError as error:
             raise ConfigError(f"Fatal error, can't open config file '{path}': "
                               f"{error.strerror}") from None
+        self.load_lines(lines + (extra_lines or []), path)
+        self.config_file = os.path.abspath(path)
+
+    def load_lines(self, lines: list[str], source: str = "(command line)") -> None:
+        """Apply configuration lines as loadServerConfigFromString does."""
+        path = source
         saves: list[str] = []  # "save" lines add up, as Redis's (save "" clears them)
         for number, line in enumerate(lines, 1):
             stripped = line.strip()
@@ -350,7 +357,6 @@ class Config:
                 self.set_text(name, " ".join(args), at_start=True)
             except ConfigError as error:
                 raise ConfigError(f"{path}:{number}: '{stripped}': {error}") from None
-        self.config_file = os.path.abspath(path)
 
     def rewrite(self) -> None:
         """CONFIG REWRITE: write every non-default parameter back to the config file."""

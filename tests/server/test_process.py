@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 import redis
 
 from tests.support.process import godis_process
+from tests.support.redis_server import free_port, wait_for_port
 from tests.support.redispy import no_retry
 
 pytestmark = pytest.mark.slow
@@ -175,3 +177,33 @@ def test_clients_get_loading_while_the_aof_loads(tmp_path: Path) -> None:
         assert r.dbsize() == count
         assert r.info("persistence")["loading"] == 0
         r.close()
+
+
+def test_redis_server_command_line(tmp_path: Path) -> None:
+    """``godis serve [config] [--directive value ...]`` as redis-server reads it: the file
+    first, the directives after it and overriding it, quoted empty values kept."""
+    conf = tmp_path / "redis.conf"
+    conf.write_text("databases 4\nappendfsync always\n")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "godis", "serve", str(conf), "--port", str(port), "--dir",
+         str(tmp_path), "--appendonly", "no", "--appendfsync", "no", "--save", "",
+         "--client-output-buffer-limit", "normal", "0", "0", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_port(port, timeout=20)
+        client = redis.Redis(port=port, decode_responses=True)
+        assert client.config_get("databases") == {"databases": "4"}
+        assert client.config_get("appendfsync") == {"appendfsync": "no"}
+        assert client.config_get("appendonly") == {"appendonly": "no"}
+        assert client.config_get("save") == {"save": ""}
+        client.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    for argv, named in ((["--port", "1", "stray"], "port 1 stray"),
+                        (["--nosuchdirective", "1"], "nosuchdirective")):
+        bad = subprocess.run([sys.executable, "-m", "godis", "serve", *argv],
+                             capture_output=True, text=True)
+        assert bad.returncode == 1
+        assert named in bad.stderr.lower()
