@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 from godis.blocking import BlockedClients, BlockRequest
 from godis.client import Client
 from godis.errors import CommandError
+from godis.keyspace.evict import EVICT_FAIL
 from godis.multi import exec_abort
 from godis.protocol.writer import QUEUED, ErrorReply, Reply, Status
 from godis.scripting.busy import BUSY_FUNCTION, BUSY_SCRIPT
@@ -79,6 +80,10 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     denied = client.server.acl.check(client, spec, argv)
     if denied is not None:
         return _reject(client, spec, denied)
+    if client.keyspace.maxmemory and not client.is_fake:
+        refused = _check_memory(client, spec)
+        if refused is not None:
+            return refused
     aof = client.server.aof
     if aof is not None and not aof.last_write_ok and (
             spec.is_write or spec.name == "ping" or (spec.name == "exec" and any(
@@ -105,6 +110,25 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     if client.keyspace.ready_keys:
         serve_ready_keys(client.server)
     return reply
+
+
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+_OOM_EXEMPT_IN_MULTI = frozenset({"exec", "discard", "quit", "reset"})
+
+
+def _check_memory(client: Client, spec: CommandSpec) -> ErrorReply | None:
+    """processCommand's maxmemory step: evict (``performEvictions``), then refuse a
+    ``denyoom`` command (EXEC holding one, anything queued in MULTI) when still over."""
+    server = client.server
+    if server.loading or server.paused_until:
+        return None  # isSafeToPerformEvictions: not while loading or clients are paused
+    if client.keyspace.eviction.perform() != EVICT_FAIL:
+        return None
+    if "denyoom" in spec.flags or (client.in_multi and spec.name not in _OOM_EXEMPT_IN_MULTI) or (
+            spec.name == "exec" and any("denyoom" in queued.flags
+                                        for queued, _ in client.multi_queue)):
+        return _reject(client, spec, OOM)
+    return None
 
 
 def execute_while_busy(client: Client, argv: list[bytes]) -> Reply:
@@ -171,6 +195,10 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     if override is not None:
         client.propagate_override = None
     if keyspace.dirty != dirty and spec.propagates:
+        db = client.db
+        written = spec.written_keys(argv)
+        for key in written:
+            db.account(key)
         if override is None:
             keyspace.propagate(client.db.index, argv)
         elif len(override) > 1 and not client.in_multi:
@@ -184,9 +212,8 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
         else:
             for effective in override:
                 keyspace.propagate(client.db.index, effective)
-        db = client.db
         if db.watched or keyspace.blocking_keys:
-            for key in spec.written_keys(argv):
+            for key in written:
                 db.touch(key)
                 keyspace.signal_key_as_ready(db.index, key)
     if (server.slowlog_threshold_us >= 0 and elapsed_us >= server.slowlog_threshold_us

@@ -21,6 +21,7 @@ GROUP_MODULES = (
     "cluster",
     "expire",
     "object",
+    "memory",
     "sort",
     "hashes",
     "lists",

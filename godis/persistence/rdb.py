@@ -1313,6 +1313,7 @@ def load_into_keyspace(parsed: RDBFile, keyspace: Keyspace, now_ms: int, *,
         elif db.expires:
             db.expires.pop(key, None)
         db.access[key] = clock - record.idle_s * 1000 if record.idle_s is not None else clock
+        db.account(key)
         stats.loaded += 1
     return stats
 
