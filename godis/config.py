@@ -164,7 +164,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("maxmemory-policy", "noeviction",
               _enum("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                     "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), _show),
-    _int_param("maxmemory-samples", 5, 1, 64),
+    _int_param("maxmemory-samples", 5, 1, 2147483647),
     _int_param("maxmemory-eviction-tenacity", 10, 0, 100),
     _int_param("lfu-log-factor", 10, 0, 2147483647),
     _int_param("lfu-decay-time", 1, 0, 2147483647),

@@ -111,27 +111,34 @@ class ServerState:
         self.slowlog_next_id = 0
         self.slowlog_threshold_us = int(self.config["slowlog-log-slower-than"])
         self.memory_peak = 0  # the highest modelled used_memory seen (used_memory_peak)
+        self._scripts_memory = (0, 0)  # (how many scripts, their bytes), recomputed on change
         self.keyspace.eviction.overhead = self.memory_overhead
         self.apply_memory_config()
 
     def clients_memory(self) -> int:
         """``mem_clients_normal``, modelled: each connection as Redis's idle client (struct and
-        16 KB reply buffer); the fake clients (AOF loader, scripts) are not connections."""
-        return CLIENT_BYTES * sum(1 for client in self.clients.values() if not client.is_fake)
+        16 KB reply buffer)."""
+        return CLIENT_BYTES * len(self.clients)
 
     def scripts_memory(self) -> int:
         """``evalScriptsMemory``: the cached scripts' bodies, their dict entries and SHAs."""
         scripts = self.scripting.scripts
         if not scripts:
             return 0
-        return sum(len(body) + 40 + 2 * DICT_ENTRY
-                   for body, *_ in scripts.values()) + 8 * dict_slots(len(scripts))
+        cached = self._scripts_memory
+        if cached[0] != len(scripts):  # scripts are only added (or all flushed)
+            cached = self._scripts_memory = (len(scripts), sum(
+                len(body) + 40 + 2 * DICT_ENTRY for body, *_ in scripts.values())
+                + 8 * dict_slots(len(scripts)))
+        return cached[1]
 
     def functions_memory(self) -> int:
         """``functionsMemoryOverhead``: the libraries' code and the functions' names."""
+        libraries = self.scripting.libraries
+        if not libraries:
+            return 200
         return 200 + sum(len(lib.code) + len(lib.name) + DICT_ENTRY + sum(
-            len(name) + 2 * DICT_ENTRY for name in lib.functions)
-            for lib in self.scripting.libraries.values())
+            len(name) + 2 * DICT_ENTRY for name in lib.functions) for lib in libraries.values())
 
     def memory_overhead(self) -> int:
         """What counts against maxmemory beside the keyspace: clients and script caches."""

@@ -39,6 +39,7 @@ POLICIES = ("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "
 """``maxmemory-policy`` values, in the order CONFIG's enum lists them."""
 
 _TTL_TOP = 1 << 64
+OVERHEAD_SLACK = 1 << 16
 
 
 class _Sampler:
@@ -121,10 +122,9 @@ class Eviction:
             return 0
         used = self.keyspace.used_memory()
         self.checks += 1
-        if used + self.overhead_seen <= maxmemory and self.checks & 63:
-            # within the limit with the overhead last measured: re-measure it now and then
-            return 0
-        self.overhead_seen = self.overhead()
+        if not self.checks & 63 or used + self.overhead_seen > maxmemory - OVERHEAD_SLACK:
+            # far below the limit the overhead last measured will do for a while
+            self.overhead_seen = self.overhead()
         used += self.overhead_seen
         return used - maxmemory if used > maxmemory else 0
 

@@ -20,7 +20,8 @@ Args = tuple[bytes | str | int | float, ...]
 def _usage(differ: Differ, key: str, *extra: str) -> tuple[int, int]:
     mine, theirs = differ.both("MEMORY", "USAGE", key, *extra)
     a, b = parse_reply(mine), parse_reply(theirs)
-    assert isinstance(a, int) and isinstance(b, int), (mine, theirs)
+    assert isinstance(a, int), mine
+    assert isinstance(b, int), theirs
     return a, b
 
 
