@@ -180,6 +180,7 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     keyspace = client.keyspace
     server = client.server
     dirty = keyspace.dirty
+    keyspace.fresh_key = None
     started = time.perf_counter_ns()
     try:
         reply: Reply | BlockRequest = spec.handler(client, argv)
@@ -196,9 +197,15 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
         client.propagate_override = None
     if keyspace.dirty != dirty and spec.propagates:
         db = client.db
-        written = spec.written_keys(argv)
-        for key in written:
-            db.account(key)
+        if (spec.first_key == 1 and spec.last_key == 1 and spec.get_keys is None
+                and spec.written_keys_finder is None):
+            written = [argv[1]]  # the common single-key write, without the generic lookup
+            if argv[1] is not keyspace.fresh_key:  # (SET measured its key already)
+                db.account(argv[1])  # re-measure into used_memory (Keyspace.dataset_bytes)
+        else:
+            written = spec.written_keys(argv)
+            for key in written:
+                db.account(key)
         if override is None:
             keyspace.propagate(client.db.index, argv)
         elif len(override) > 1 and not client.in_multi:

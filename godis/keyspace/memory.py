@@ -30,7 +30,7 @@ ZSKIPLIST = 32  # sizeof(zskiplist): header, tail, length, level
 LISTPACK_OVERHEAD = 7  # 4 bytes total size, 2 bytes count, 1 end byte
 EMBSTR_LIMIT = 44  # OBJ_ENCODING_EMBSTR_SIZE_LIMIT
 ACCOUNT_SAMPLES = 5  # elements looked at when the running total re-measures a container
-LISTPACK_EXACT = 32  # listpacks up to this many entries are summed exactly when accounting
+LISTPACK_EXACT = 8  # listpack entries (and list elements) the running total looks at
 CLIENT_BYTES = 20480  # a connected client: its struct and 16 KB reply buffer, buffers idle
 STARTUP_BYTES = 876160  # Redis 7.0.15's used_memory_startup on x86-64 (16 databases)
 LIST_NODE_LIMITS = (4096, 8192, 16384, 32768, 65536)  # quicklist optimization_level
@@ -311,17 +311,23 @@ def key_size(key: bytes, value: Value, samples: int = 5, list_fill: int = -2,
             + DICT_ENTRY)
 
 
+_SDS_TABLE = [sds_size(length) for length in range(4096)]
+_EMBSTR_TABLE = [jemalloc_size(ROBJ + 4 + length) for length in range(EMBSTR_LIMIT + 1)]
+
+
 def accounted_size(key: bytes, value: Value, list_fill: int) -> int:
-    """What the running total charges for a key: :func:`key_size` with a bounded sample."""
-    kind = type(value)
-    if kind is bytes:
-        size = len(value)
-        if size <= 20 and strict_int(value) is not None:  # type: ignore[arg-type]
-            return ROBJ + sds_size(len(key)) + DICT_ENTRY
-        if size <= EMBSTR_LIMIT:
-            return jemalloc_size(ROBJ + 4 + size) + sds_size(len(key)) + DICT_ENTRY
-        return ROBJ + sds_size(size) + sds_size(len(key)) + DICT_ENTRY
-    return key_size(key, value, ACCOUNT_SAMPLES, list_fill, LISTPACK_EXACT)
+    """What the running total charges for a key: :func:`key_size` with a bounded sample
+    (strings, the common case, through lookup tables: this runs on every write)."""
+    length = len(key)
+    size = (_SDS_TABLE[length] if length < 4096 else sds_size(length)) + DICT_ENTRY
+    if type(value) is bytes:
+        length = len(value)
+        if length <= 20 and strict_int(value) is not None:
+            return size + ROBJ
+        if length <= EMBSTR_LIMIT:
+            return size + _EMBSTR_TABLE[length]
+        return size + ROBJ + (_SDS_TABLE[length] if length < 4096 else sds_size(length))
+    return size + value_size(value, ACCOUNT_SAMPLES, list_fill, LISTPACK_EXACT)
 
 
 def human_bytes(n: int) -> str:
