@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, cast
 from godis.blocking import BlockedClients, BlockRequest
 from godis.client import Client
 from godis.errors import CommandError
-from godis.keyspace.evict import EVICT_FAIL
+from godis.keyspace.evict import EVICT_FAIL, OOM
 from godis.multi import exec_abort
 from godis.protocol.writer import QUEUED, ErrorReply, Reply, Status
 from godis.scripting.busy import BUSY_FUNCTION, BUSY_SCRIPT
@@ -112,7 +112,6 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     return reply
 
 
-OOM = "OOM command not allowed when used memory > 'maxmemory'."
 _OOM_EXEMPT_IN_MULTI = frozenset({"exec", "discard", "quit", "reset"})
 
 
@@ -120,9 +119,12 @@ def _check_memory(client: Client, spec: CommandSpec) -> ErrorReply | None:
     """processCommand's maxmemory step: evict (``performEvictions``), then refuse a
     ``denyoom`` command (EXEC holding one, anything queued in MULTI) when still over."""
     server = client.server
+    eviction = client.keyspace.eviction
     if server.loading or server.paused_until:
+        eviction.oom_at_start = False
         return None  # isSafeToPerformEvictions: not while loading or clients are paused
-    if client.keyspace.eviction.perform() != EVICT_FAIL:
+    eviction.oom_at_start = out_of_memory = eviction.perform() == EVICT_FAIL
+    if not out_of_memory:
         return None
     if "denyoom" in spec.flags or (client.in_multi and spec.name not in _OOM_EXEMPT_IN_MULTI) or (
             spec.name == "exec" and any("denyoom" in queued.flags

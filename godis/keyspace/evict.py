@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from godis.keyspace.memory import DICT_ENTRY
+from godis.keyspace.memory import DICT_ENTRY, DICT_ENTRY_ALLOC
 
 if TYPE_CHECKING:
     from godis.keyspace.keyspace import Database, Keyspace
@@ -38,6 +38,9 @@ POLICIES = ("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "
             "allkeys-lfu", "allkeys-random", "noeviction")
 """``maxmemory-policy`` values, in the order CONFIG's enum lists them."""
 
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+SCRIPT_OOM = ("OOM allow-oom flag is not set on the script, can not run it when used memory > "
+              "'maxmemory'")
 _TTL_TOP = 1 << 64
 OVERHEAD_SLACK = 1 << 16
 
@@ -107,6 +110,7 @@ class Eviction:
         self.overhead: Callable[[], int] = lambda: 0
         self.overhead_seen = 0  # its last value, re-measured every 64 checks or when over
         self.checks = 0
+        self.oom_at_start = False  # pre_command_oom_state: the last command started over
 
     def set_policy(self, policy: str) -> None:
         self.policy = policy
@@ -266,11 +270,11 @@ class Eviction:
         """Delete ``key`` as an eviction (``dbSyncDelete`` + notifications + ``DEL`` to the
         AOF, like expiry); the bytes it freed."""
         keyspace = self.keyspace
-        freed = db.sizes.get(key, 0)
+        freed = db.sizes.get(key, 0) + DICT_ENTRY_ALLOC - DICT_ENTRY
         db.data.pop(key, None)
         db.access.pop(key, None)
         if db.expires and db.expires.pop(key, None) is not None:
-            freed += DICT_ENTRY
+            freed += DICT_ENTRY_ALLOC
         db.forget(key)
         keyspace.stats_evicted_keys += 1
         db.touch(key)

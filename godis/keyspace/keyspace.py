@@ -18,7 +18,13 @@ import trio
 
 from godis.errors import WrongTypeError
 from godis.keyspace.evict import Eviction
-from godis.keyspace.memory import DICT_ENTRY, STARTUP_BYTES, accounted_size, dict_slots
+from godis.keyspace.memory import (
+    DICT_ENTRY,
+    DICT_ENTRY_ALLOC,
+    STARTUP_BYTES,
+    accounted_size,
+    dict_slots,
+)
 from godis.keyspace.values import Value
 
 if TYPE_CHECKING:
@@ -443,10 +449,13 @@ class Keyspace:
         total = STARTUP_BYTES + self.dataset_bytes
         for db in self.databases:
             if db.data:
-                total += 8 * dict_slots(len(db.data))
+                # MEMORY USAGE counts sizeof(dictEntry), 24; jemalloc serves it from the
+                # 32-byte class, which used_memory sees
+                total += 8 * dict_slots(len(db.data)) + (DICT_ENTRY_ALLOC - DICT_ENTRY) * len(
+                    db.data)
                 expires = len(db.expires)
                 if expires:
-                    total += (8 * dict_slots(expires)) + DICT_ENTRY * expires
+                    total += (8 * dict_slots(expires)) + DICT_ENTRY_ALLOC * expires
         return total
 
     def flush_all(self) -> int:

@@ -22,6 +22,7 @@ from godis.protocol.reader import strict_int
 
 ROBJ = 16  # sizeof(robj)
 DICT_ENTRY = 24  # sizeof(dictEntry)
+DICT_ENTRY_ALLOC = 32  # what jemalloc allocates for one
 DICT = 56  # sizeof(dict) in 7.0 (two tables' pointers, sizes, rehashidx, pauserehash)
 QUICKLIST = 40  # sizeof(quicklist)
 QUICKLIST_NODE = 40  # sizeof(quicklistNode)
