@@ -21,6 +21,7 @@ from tests.support.differential import Differ, GodisDirect, propagated
 def _keyspace(keys: int, clock: list[int]) -> Keyspace:
     keyspace = Keyspace(databases=2, clock=lambda: clock[0])
     keyspace.lru_clock_ms = clock[0]
+    keyspace.eviction.tenacity = 100  # no time limit: a loaded machine cannot cut a round short
     db = keyspace.databases[0]
     for i in range(keys):
         db.set(b"key:%d" % i, b"x" * 100)
