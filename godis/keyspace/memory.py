@@ -265,9 +265,11 @@ def _list_size(value: ListValue, samples: int, fill: int, exact_limit: int) -> i
         per_node = 1 + max(0, int((limit - LISTPACK_OVERHEAD - raw - LIST_ESTIMATE_OVERHEAD)
                                   // max(entry, 1.0)))
         per_node = min(per_node, max_count)
-        nodes = -(-count // per_node)
-        node = QUICKLIST_NODE + jemalloc_size(int(LISTPACK_OVERHEAD + entry * per_node))
-        return size + node * nodes
+        full, rest = divmod(count, per_node)
+        size += full * (QUICKLIST_NODE + jemalloc_size(int(LISTPACK_OVERHEAD + entry * per_node)))
+        if rest:
+            size += QUICKLIST_NODE + jemalloc_size(int(LISTPACK_OVERHEAD + entry * rest))
+        return size
     node_bytes: list[int] = []
     current = LISTPACK_OVERHEAD
     in_node = 0
@@ -328,7 +330,12 @@ def accounted_size(key: bytes, value: Value, list_fill: int) -> int:
         if length <= EMBSTR_LIMIT:
             return size + _EMBSTR_TABLE[length]
         return size + ROBJ + (_SDS_TABLE[length] if length < 4096 else sds_size(length))
-    return size + value_size(value, ACCOUNT_SAMPLES, list_fill, LISTPACK_EXACT)
+    size += value_size(value, ACCOUNT_SAMPLES, list_fill, LISTPACK_EXACT)
+    if type(value) is not bytearray and value.encoding in (  # type: ignore[union-attr]
+            "hashtable", "skiplist"):
+        # MEMORY USAGE counts sizeof(dictEntry) per element, used_memory the 32-byte class
+        size += (DICT_ENTRY_ALLOC - DICT_ENTRY) * len(value)
+    return size
 
 
 def human_bytes(n: int) -> str:
