@@ -41,6 +41,19 @@ def parse_memory(text: str) -> int:
     return int(digits) * _MEMORY_UNITS[unit]
 
 
+def _size_value(text: str) -> int:
+    """A memory config as Redis's ``memtoull`` reads it: an unsigned size, ``""`` is 0."""
+    if text == "":
+        return 0
+    try:
+        value = parse_memory(text)
+    except ValueError:
+        raise ValueError("argument must be a memory value") from None
+    if value < 0:
+        raise ValueError("argument must be a memory value")
+    return value
+
+
 _DEFAULT_OUTPUT_LIMITS = {"normal": (0, 0, 0), "slave": (268435456, 67108864, 60),
                           "pubsub": (33554432, 8388608, 60)}
 
@@ -160,7 +173,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("zset-max-listpack-entries", 128, 0),
     _int_param("zset-max-listpack-value", 64, 0),
     _int_param("hll-sparse-max-bytes", 3000, 0),
-    Parameter("maxmemory", "0", parse_memory, _show),
+    Parameter("maxmemory", "0", _size_value, _show),
     Parameter("maxmemory-policy", "noeviction",
               _enum("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                     "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), _show),

@@ -182,6 +182,12 @@ def test_policy_parameters(differ: Differ) -> None:
     differ.check("CONFIG", "SET", "maxmemory-eviction-tenacity", "-1")
     differ.check("CONFIG", "SET", "lfu-log-factor", "-1")
     differ.check("CONFIG", "SET", "lfu-decay-time", "5")
+    for bad in ("abc", "-1", "1.5mb"):
+        differ.check("CONFIG", "SET", "maxmemory", bad)
+    differ.check("CONFIG", "SET", "maxmemory", "")
+    differ.check("CONFIG", "GET", "maxmemory")
+    differ.check("CONFIG", "SET", "maxmemory", "1k")
+    differ.check("CONFIG", "GET", "maxmemory")
     differ.check("CONFIG", "SET", "maxmemory", "100mb")
     differ.check("CONFIG", "GET", "maxmemory")
     differ.check("CONFIG", "SET", "maxmemory", "0")
