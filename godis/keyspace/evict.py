@@ -57,7 +57,9 @@ class _Sampler:
         self.dead = 0
 
     def sample(self, source: dict[bytes, object], count: int, rng: random.Random) -> list[bytes]:
-        """Up to ``count`` keys of ``source`` (possibly repeated), which must not be empty."""
+        """Up to ``count`` keys of ``source`` (possibly repeated), which must not be empty;
+        never more than it holds (``dictGetSomeKeys``), whatever ``maxmemory-samples`` says."""
+        count = min(count, len(source))
         keys = self.keys
         if (self.source is not source or not keys
                 or len(source) > len(keys) + (len(keys) >> 2) + 16
