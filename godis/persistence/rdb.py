@@ -1313,6 +1313,8 @@ def load_into_keyspace(parsed: RDBFile, keyspace: Keyspace, now_ms: int, *,
         elif db.expires:
             db.expires.pop(key, None)
         db.access[key] = clock - record.idle_s * 1000 if record.idle_s is not None else clock
+        if keyspace.lfu_enabled and record.freq is not None:
+            db.lfu[key] = (keyspace.lfu_minutes() << 8) | record.freq
         db.account(key)
         stats.loaded += 1
     return stats

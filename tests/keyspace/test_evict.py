@@ -298,3 +298,17 @@ def test_scripts_under_oom(differ: Differ) -> None:
     differ.check("CONFIG", "SET", "maxmemory", "0")
     differ.check("GET", "k")
     differ.check("FUNCTION", "FLUSH")
+
+
+def test_restore_freq_under_lfu(differ: Differ) -> None:
+    differ.check("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    differ.check("SET", "k", "v")
+    payload = differ.redis.call("DUMP", "k")
+    assert payload.startswith(b"$")
+    body = payload.split(b"\r\n", 1)[1][:-2]
+    differ.check("RESTORE", "k2", "0", body, "FREQ", "100")
+    differ.check("OBJECT", "FREQ", "k2")
+    differ.check("RESTORE", "k3", "0", body)
+    differ.check("OBJECT", "FREQ", "k3")
+    differ.check("RESTORE", "k3", "0", body, "REPLACE", "FREQ", "7")
+    differ.check("OBJECT", "FREQ", "k3")
