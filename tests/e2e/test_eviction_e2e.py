@@ -117,3 +117,22 @@ def test_hit_rate_of_a_zipf_cache(r: redis.Redis) -> None:
             hits += 1
     assert r.info("stats")["evicted_keys"] > 0
     assert hits / requests > 0.45  # about 1000 of 5000 keys fit; random eviction gets ~0.4
+
+
+def test_memory_commands_through_redis_py(client: redis.Redis) -> None:
+    client.set("k", "v" * 100)
+    client.hset("h", mapping={"a": "1", "b": "2"})
+    assert client.memory_usage("k") == 160  # as redis-server 7.0.15
+    assert client.memory_usage("h", samples=0) == 80
+    assert client.memory_usage("missing") is None
+    stats = client.memory_stats()
+    assert stats["keys.count"] == 2
+    assert stats["startup.allocated"] == 876160
+    assert "db.0" in stats
+    assert float(stats["dataset.percentage"]) > 0
+    assert "Hi Sam" in str(redispy.execute_command(client, "MEMORY", "DOCTOR"))
+    assert client.memory_purge()
+    info = client.info("memory")
+    assert info["used_memory"] > 876160
+    assert info["used_memory_rss"] > 0
+    assert float(str(info["mem_fragmentation_ratio"])) > 1
