@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from godis.keyspace.memory import (
     accounted_size,
@@ -116,3 +117,39 @@ def test_object_freq_and_idletime_by_policy(policy: str) -> None:
     else:
         assert freq.startswith(b"-ERR An LFU maxmemory policy is not selected")
         assert idle == b":0\r\n"
+
+
+_KEYS = st.sampled_from(["a", "b", "c", "d"])
+_VALUES = st.one_of(st.integers(-300, 300).map(str), st.text("xyz", max_size=80))
+_COMMANDS = st.one_of(
+    st.tuples(st.just("SET"), _KEYS, _VALUES),
+    st.tuples(st.just("APPEND"), _KEYS, _VALUES),
+    st.tuples(st.just("SETRANGE"), _KEYS, st.integers(0, 200).map(str), _VALUES),
+    st.tuples(st.just("INCR"), _KEYS),
+    st.tuples(st.just("DEL"), _KEYS),
+    st.tuples(st.just("HSET"), _KEYS, _VALUES, _VALUES),
+    st.tuples(st.just("HDEL"), _KEYS, _VALUES),
+    st.tuples(st.just("RPUSH"), _KEYS, _VALUES, _VALUES, _VALUES),
+    st.tuples(st.just("LPOP"), _KEYS),
+    st.tuples(st.just("SADD"), _KEYS, _VALUES, _VALUES),
+    st.tuples(st.just("SPOP"), _KEYS),
+    st.tuples(st.just("ZADD"), _KEYS, st.integers(-5, 5).map(str), _VALUES),
+    st.tuples(st.just("ZPOPMAX"), _KEYS),
+    st.tuples(st.just("RENAME"), _KEYS, _KEYS),
+    st.tuples(st.just("COPY"), _KEYS, _KEYS, st.just("REPLACE")),
+    st.tuples(st.just("MOVE"), _KEYS, st.just("1")),
+    st.tuples(st.just("SWAPDB"), st.just("0"), st.just("1")),
+    st.tuples(st.just("SUNIONSTORE"), _KEYS, _KEYS, _KEYS),
+    st.tuples(st.just("LMOVE"), _KEYS, _KEYS, st.just("LEFT"), st.just("RIGHT")),
+    st.tuples(st.just("FLUSHDB")),
+)
+
+
+@settings(max_examples=60)
+@given(st.lists(_COMMANDS, max_size=40))
+def test_running_total_never_leaks(commands: list[tuple[str, ...]]) -> None:
+    """Any sequence of writes (errors included) leaves one recorded size per live key."""
+    godis = GodisDirect()
+    for command in commands:
+        godis.call(*command)
+        _check_total(godis, command)
