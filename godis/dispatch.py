@@ -120,6 +120,8 @@ def _check_memory(client: Client, spec: CommandSpec) -> ErrorReply | None:
     ``denyoom`` command (EXEC holding one, anything queued in MULTI) when still over."""
     server = client.server
     eviction = client.keyspace.eviction
+    if server.scripting.current is not None:
+        return None  # isInsideYieldingLongCommand: the running script keeps its OOM state
     if server.loading or server.paused_until:
         eviction.oom_at_start = False
         return None  # isSafeToPerformEvictions: not while loading or clients are paused
