@@ -8,9 +8,11 @@ that nothing can ever fit (``maxmemory 1``), as Redis's own tests do.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
+from godis.config import Config
 from godis.keyspace.evict import EVICT_FAIL, EVICT_OK, EVPOOL_SIZE, POLICIES, Eviction, _Sampler
 from godis.keyspace.keyspace import Keyspace
 from tests.support.differential import Differ, GodisDirect, propagated
@@ -312,3 +314,22 @@ def test_restore_freq_under_lfu(differ: Differ) -> None:
     differ.check("OBJECT", "FREQ", "k3")
     differ.check("RESTORE", "k3", "0", body, "REPLACE", "FREQ", "7")
     differ.check("OBJECT", "FREQ", "k3")
+
+
+def test_debug_reload_keeps_idle_time_and_frequency(tmp_path: Path) -> None:
+    """rdbSaveKeyValuePair writes IDLE under an LRU policy and FREQ under an LFU one, and the
+    load restores them; under noeviction neither is saved."""
+    godis = GodisDirect(Config(appendonly=False, dir=str(tmp_path)))
+    godis.call("SET", "k", "v")
+    payload = godis.call("DUMP", "k").split(b"\r\n", 1)[1][:-2]
+    godis.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    godis.call("RESTORE", "idle", "0", payload, "IDLETIME", "100")
+    assert godis.call("DEBUG", "RELOAD") == b"+OK\r\n"
+    assert godis.call("OBJECT", "IDLETIME", "idle") == b":100\r\n"
+    godis.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    godis.call("RESTORE", "freq", "0", payload, "FREQ", "50")
+    assert godis.call("DEBUG", "RELOAD") == b"+OK\r\n"
+    assert godis.call("OBJECT", "FREQ", "freq") == b":50\r\n"
+    godis.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    assert godis.call("DEBUG", "RELOAD") == b"+OK\r\n"
+    assert godis.call("OBJECT", "IDLETIME", "idle") == b":0\r\n"
