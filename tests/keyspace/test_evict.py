@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from godis.config import Config
-from godis.keyspace.evict import EVICT_FAIL, EVICT_OK, EVPOOL_SIZE, POLICIES, Eviction, _Sampler
+from godis.keyspace.evict import (
+    EVICT_FAIL,
+    EVICT_OK,
+    EVICT_RUNNING,
+    EVPOOL_SIZE,
+    POLICIES,
+    Eviction,
+    _Sampler,
+)
 from godis.keyspace.keyspace import Keyspace
 from tests.support.differential import Differ, GodisDirect, propagated
 
@@ -333,3 +341,22 @@ def test_debug_reload_keeps_idle_time_and_frequency(tmp_path: Path) -> None:
     godis.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
     assert godis.call("DEBUG", "RELOAD") == b"+OK\r\n"
     assert godis.call("OBJECT", "IDLETIME", "idle") == b":0\r\n"
+
+
+def test_eviction_out_of_time_keeps_running() -> None:
+    """Tenacity 0 allows no time: a round stops after 16 keys with EVICT_RUNNING (commands
+    still run) and the next rounds (the next command, the cron) carry on until within."""
+    clock = [1_000_000_000]
+    keyspace = _keyspace(500, clock)
+    eviction = keyspace.eviction
+    eviction.set_policy("allkeys-random")
+    eviction.tenacity = 0
+    keyspace.maxmemory = keyspace.used_memory() - 100 * 176
+    assert eviction.perform() == EVICT_RUNNING
+    assert eviction.running is True
+    assert keyspace.stats_evicted_keys == 16
+    rounds = 1
+    while eviction.perform() != EVICT_OK:
+        rounds += 1
+    assert rounds >= 6
+    assert (eviction.running, eviction.to_free()) == (False, 0)
