@@ -42,6 +42,19 @@ def parse_memory(text: str) -> int:
     return int(digits) * _MEMORY_UNITS[unit]
 
 
+def _size_value(text: str) -> int:
+    """A memory config as Redis's ``memtoull`` reads it: an unsigned size, ``""`` is 0."""
+    if text == "":
+        return 0
+    try:
+        value = parse_memory(text)
+    except ValueError:
+        raise ValueError("argument must be a memory value") from None
+    if value < 0:
+        raise ValueError("argument must be a memory value")
+    return value
+
+
 _DEFAULT_OUTPUT_LIMITS = {"normal": (0, 0, 0), "slave": (268435456, 67108864, 60),
                           "pubsub": (33554432, 8388608, 60)}
 
@@ -214,8 +227,14 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("tracking-table-max-keys", 1000000, 0, 2**63 - 1),
     _memory_param("stream-node-max-bytes", "4096", 0),
     _int_param("stream-node-max-entries", 100, 0),
-    Parameter("maxmemory", "0", parse_memory, _show),
-    Parameter("maxmemory-policy", "noeviction", _enum("noeviction"), _show),
+    Parameter("maxmemory", "0", _size_value, _show),
+    Parameter("maxmemory-policy", "noeviction",
+              _enum("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                    "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), _show),
+    _int_param("maxmemory-samples", 5, 1, 2147483647),
+    _int_param("maxmemory-eviction-tenacity", 10, 0, 100),
+    _int_param("lfu-log-factor", 10, 0, 2147483647),
+    _int_param("lfu-decay-time", 1, 0, 2147483647),
     Parameter("daemonize", "no", parse_bool, _show_bool, mutable=False),
     Parameter("client-output-buffer-limit",
               "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 from godis.blocking import BlockedClients, BlockRequest
 from godis.client import Client
 from godis.errors import CommandError
+from godis.keyspace.evict import EVICT_FAIL, OOM
 from godis.multi import exec_abort
 from godis.protocol.writer import QUEUED, ErrorReply, Reply, Status
 from godis.scripting.busy import BUSY_FUNCTION, BUSY_SCRIPT
@@ -95,6 +96,10 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     denied = client.server.acl.check(client, spec, argv)
     if denied is not None:
         return _reject(client, spec, denied)
+    if client.keyspace.maxmemory and not client.is_fake:
+        refused = _check_memory(client, spec)
+        if refused is not None:
+            return refused
     aof = client.server.aof
     if aof is not None and not aof.last_write_ok and (
             spec.is_write or spec.name == "ping" or (spec.name == "exec" and any(
@@ -129,6 +134,29 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     if tracking is not None:
         client.server.tracking.after_command(client, spec)
     return reply
+
+
+_OOM_EXEMPT_IN_MULTI = frozenset({"exec", "discard", "quit", "reset"})
+
+
+def _check_memory(client: Client, spec: CommandSpec) -> ErrorReply | None:
+    """processCommand's maxmemory step: evict (``performEvictions``), then refuse a
+    ``denyoom`` command (EXEC holding one, anything queued in MULTI) when still over."""
+    server = client.server
+    eviction = client.keyspace.eviction
+    if server.scripting.current is not None:
+        return None  # isInsideYieldingLongCommand: the running script keeps its OOM state
+    if server.loading or server.paused_until:
+        eviction.oom_at_start = False
+        return None  # isSafeToPerformEvictions: not while loading or clients are paused
+    eviction.oom_at_start = out_of_memory = eviction.perform() == EVICT_FAIL
+    if not out_of_memory:
+        return None
+    if "denyoom" in spec.flags or (client.in_multi and spec.name not in _OOM_EXEMPT_IN_MULTI) or (
+            spec.name == "exec" and any("denyoom" in queued.flags
+                                        for queued, _ in client.multi_queue)):
+        return _reject(client, spec, OOM)
+    return None
 
 
 def execute_while_busy(client: Client, argv: list[bytes]) -> Reply:
@@ -185,6 +213,7 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     keyspace = client.keyspace
     server = client.server
     dirty = keyspace.dirty
+    keyspace.fresh_key = None
     started = time.perf_counter_ns()
     try:
         reply: Reply | BlockRequest = spec.handler(client, argv)
@@ -200,6 +229,16 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     if override is not None:
         client.propagate_override = None
     if keyspace.dirty != dirty and spec.propagates:
+        db = client.db
+        if (spec.first_key == 1 and spec.last_key == 1 and spec.get_keys is None
+                and spec.written_keys_finder is None):
+            written = [argv[1]]  # the common single-key write, without the generic lookup
+            if argv[1] is not keyspace.fresh_key:  # (SET measured its key already)
+                db.account(argv[1])  # re-measure into used_memory (Keyspace.dataset_bytes)
+        else:
+            written = spec.written_keys(argv)
+            for key in written:
+                db.account(key)
         if override is None:
             keyspace.propagate(client.db.index, argv)
         elif len(override) > 1 and not client.in_multi:
@@ -213,9 +252,8 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
         else:
             for effective in override:
                 keyspace.propagate(client.db.index, effective)
-        db = client.db
         if db.watched or keyspace.blocking_keys or keyspace.tracking is not None:
-            for key in spec.written_keys(argv):
+            for key in written:
                 db.touch(key)
                 keyspace.signal_key_as_ready(db.index, key)
     if keyspace.tracking is not None and "readonly" in spec.flags:

@@ -18,6 +18,7 @@ from godis.acl import AclRegistry
 from godis.blocking import BlockedClients
 from godis.config import Config, parse_memory
 from godis.keyspace.keyspace import Keyspace
+from godis.keyspace.memory import CLIENT_BYTES, DICT_ENTRY, dict_slots
 from godis.scripting.engine import Scripting
 from godis.tracking import Tracking
 
@@ -116,6 +117,55 @@ class ServerState:
         self.slowlog: deque[tuple[int, int, int, list[bytes], str, bytes]] = deque()
         self.slowlog_next_id = 0
         self.slowlog_threshold_us = int(self.config["slowlog-log-slower-than"])
+        self.memory_peak = 0  # the highest modelled used_memory seen (used_memory_peak)
+        self._scripts_memory = (0, 0)  # (how many scripts, their bytes), recomputed on change
+        self.keyspace.eviction.overhead = self.memory_overhead
+        self.apply_memory_config()
+
+    def clients_memory(self) -> int:
+        """``mem_clients_normal``, modelled: each connection as Redis's idle client (struct and
+        16 KB reply buffer)."""
+        return CLIENT_BYTES * len(self.clients)
+
+    def scripts_memory(self) -> int:
+        """``evalScriptsMemory``: the cached scripts' bodies, their dict entries and SHAs."""
+        scripts = self.scripting.scripts
+        if not scripts:
+            return 0
+        cached = self._scripts_memory
+        if cached[0] != len(scripts):  # scripts are only added (or all flushed)
+            cached = self._scripts_memory = (len(scripts), sum(
+                len(body) + 40 + 2 * DICT_ENTRY for body, *_ in scripts.values())
+                + 8 * dict_slots(len(scripts)))
+        return cached[1]
+
+    def functions_memory(self) -> int:
+        """``functionsMemoryOverhead``: the libraries' code and the functions' names."""
+        libraries = self.scripting.libraries
+        if not libraries:
+            return 200
+        return 200 + sum(len(lib.code) + len(lib.name) + DICT_ENTRY + sum(
+            len(name) + 2 * DICT_ENTRY for name in lib.functions) for lib in libraries.values())
+
+    def memory_overhead(self) -> int:
+        """What counts against maxmemory beside the keyspace: clients and script caches."""
+        return self.clients_memory() + self.scripts_memory() + self.functions_memory()
+
+    def apply_memory_config(self) -> None:
+        """Push maxmemory, the policy and its parameters into the keyspace (and its
+        ``Eviction``), where the hot path reads them as plain attributes."""
+        config = self.config
+        keyspace = self.keyspace
+        keyspace.maxmemory = int(config["maxmemory"])
+        keyspace.list_fill = int(config["list-max-listpack-size"])
+        keyspace.lfu_log_factor = int(config["lfu-log-factor"])
+        keyspace.lfu_decay_time = int(config["lfu-decay-time"])
+        eviction = keyspace.eviction
+        eviction.samples = int(config["maxmemory-samples"])
+        eviction.tenacity = int(config["maxmemory-eviction-tenacity"])
+        policy = str(config["maxmemory-policy"])
+        if policy != eviction.policy:
+            eviction.set_policy(policy)
 
     def slowlog_record(self, client: Client, argv: list[bytes], elapsed_us: int) -> None:
         """Remember a slow command as Redis's slowlogPushEntryIfNeeded does."""

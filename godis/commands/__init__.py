@@ -22,6 +22,7 @@ GROUP_MODULES = (
     "cluster",
     "expire",
     "object",
+    "memory",
     "sort",
     "hashes",
     "lists",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from godis.client import Client
 from godis.commands.keys import key_added, modified, unlink
 from godis.errors import SYNTAX, CommandError, OutboundError
+from godis.keyspace.keyspace import LFU_INIT_VAL
 from godis.persistence.rdb import (
     DumpPayloadError,
     Encodings,
@@ -133,6 +134,8 @@ def restore_command(client: Client, argv: list[bytes]) -> Reply:
     keyspace.notify(db.index, "n", "new", key)  # dbAdd
     db.access[key] = (keyspace.lru_clock_ms - idle * 1000 if idle >= 0
                       else keyspace.lru_clock_ms)
+    if keyspace.lfu_enabled:  # objectSetLRUOrLFU: FREQ sets the counter, else a new object's
+        db.lfu[key] = (keyspace.lfu_minutes() << 8) | (freq if freq >= 0 else LFU_INIT_VAL)
     if ttl:
         db.expires[key] = ttl
         if not absttl:

@@ -202,6 +202,7 @@ def _fcall(client: Client, argv: list[bytes], read_only: bool) -> Reply:
     check_script_flags(client, flags, read_only)
     run = ScriptRun(client, function.name, eval_mode=False,
                     read_only=read_only or b"no-writes" in flags, argv=argv)
+    run.allow_oom = b"allow-oom" in flags
     return scripting.run(scripting.function_engine, run, function.callback,
                          argv[3:3 + numkeys], argv[3 + numkeys:])
 

@@ -56,6 +56,7 @@ def unlink(db: Database, key: bytes) -> None:
     db.access.pop(key, None)
     if db.expires:
         db.expires.pop(key, None)
+    db.forget(key)
 
 
 def _parse_db_index(client: Client, arg: bytes) -> Database:
@@ -84,7 +85,8 @@ def modified(db: Database, key: bytes) -> None:
 
 def key_added(db: Database, key: bytes) -> None:
     """``dbAdd`` + ``signalModifiedKey``: a new key also wakes clients blocked on it
-    (``signalKeyAsReady``), in whichever database it lands."""
+    (``signalKeyAsReady``), in whichever database it lands; its bytes join the total."""
+    db.account(key)
     modified(db, key)
     db.keyspace.signal_key_as_ready(db.index, key)
 

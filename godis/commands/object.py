@@ -10,7 +10,7 @@ from functools import partial
 from godis.client import Client
 from godis.commands.strings import string_encoding
 from godis.errors import CommandError
-from godis.keyspace.keyspace import Database
+from godis.keyspace.keyspace import LFU_INIT_VAL, Database
 from godis.keyspace.values import (
     Value,
 )
@@ -20,6 +20,10 @@ from godis.table import command, container
 OBJ_SHARED_INTEGERS = 10000
 OBJ_SHARED_REFCOUNT = 2147483647
 
+LFU_SELECTED = (
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
 NO_LFU = (
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
     "that when switching between policies at runtime LRU and LFU data will take some time to "
@@ -123,16 +127,22 @@ def object_refcount_command(client: Client, argv: list[bytes]) -> Reply:
 @_object_key_command("object|idletime",
                      summary="Get the time since a Redis object was last accessed")
 def object_idletime_command(client: Client, argv: list[bytes]) -> Reply:
-    """OBJECT IDLETIME key (godis has no LFU policy, so idle time is always available)."""
+    """OBJECT IDLETIME key: not tracked under an LFU policy."""
     if _object_lookup(client, argv[2]) is None:
         return None
+    if client.keyspace.lfu_enabled:
+        raise CommandError(LFU_SELECTED)
     return idle_seconds(client.db, argv[2])
 
 
 @_object_key_command("object|freq", since="4.0.0",
                      summary="Get the logarithmic access frequency counter of a Redis object")
 def object_freq_command(client: Client, argv: list[bytes]) -> Reply:
-    """OBJECT FREQ key: only LFU policies track frequency, and godis only has noeviction."""
+    """OBJECT FREQ key: the decayed LFU counter (``LFUDecrAndReturn``), LFU policies only."""
     if _object_lookup(client, argv[2]) is None:
         return None
-    raise CommandError(NO_LFU)
+    keyspace = client.keyspace
+    if not keyspace.lfu_enabled:
+        raise CommandError(NO_LFU)
+    word = client.db.lfu.get(argv[2])
+    return LFU_INIT_VAL if word is None else keyspace.lfu_counter(word)

@@ -15,6 +15,7 @@ from godis.client import Client
 from godis.commands.server import help_lines
 from godis.dispatch import feed_monitors
 from godis.errors import CommandError
+from godis.keyspace.evict import OOM
 from godis.protocol.reader import split_args
 from godis.protocol.writer import OK, Reply
 from godis.scripting.busy import BUSY_FUNCTION, BUSY_SCRIPT
@@ -101,6 +102,11 @@ def check_script_flags(client: Client, flags: frozenset[bytes] | None, read_only
     """scriptPrepareForRun's refusals for a script that declared flags (or a function)."""
     if flags is None or b"no-writes" in flags:
         return
+    eviction = client.keyspace.eviction
+    if client.keyspace.maxmemory and eviction.oom_at_start and b"allow-oom" not in flags:
+        # Redis derives EVAL's flags from the script's (denyoom unless allow-oom), so
+        # processCommand refuses it as any denyoom command
+        raise CommandError(OOM)
     aof = client.server.aof
     if aof is not None and not aof.last_write_ok:
         raise CommandError(
@@ -133,6 +139,7 @@ def _eval_handler(evalsha: bool, read_only: bool) -> Callable[[Client, list[byte
         run = ScriptRun(client, sha, eval_mode=True,
                         read_only=read_only or (flags is not None and b"no-writes" in flags),
                         argv=argv)
+        run.allow_oom = flags is not None and b"allow-oom" in flags
         return scripting.run(scripting.eval_engine, run, function, argv[3:3 + numkeys],
                              argv[3 + numkeys:])
 

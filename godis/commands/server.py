@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import resource
 import sys
@@ -14,6 +13,7 @@ import time
 from godis import REDIS_COMPAT_VERSION, __version__
 from godis.client import Client
 from godis.commands import notify
+from godis.commands.memory import info_memory
 from godis.errors import SYNTAX, CommandError, ConfigError
 from godis.persistence import background
 from godis.persistence.snapshot import save_snapshot
@@ -90,6 +90,9 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     a.data, b.data = b.data, a.data
     a.expires, b.expires = b.expires, a.expires
     a.access, b.access = b.access, a.access
+    a.lfu, b.lfu = b.lfu, a.lfu
+    a.sizes, b.sizes = b.sizes, a.sizes
+    a.shapes, b.shapes = b.shapes, a.shapes
     for db in (a, b):
         client.server.blocked.scan_database_for_ready_keys(db.index)
     client.keyspace.dirty += 1
@@ -155,6 +158,9 @@ def apply_config(client: Client) -> None:
     server = client.server
     config = server.config
     server.slowlog_threshold_us = int(config["slowlog-log-slower-than"])
+    server.apply_memory_config()
+    if server.keyspace.maxmemory and not server.loading:
+        server.keyspace.eviction.perform()  # CONFIG SET maxmemory below the usage evicts now
     server.output_buffer_limits = parse_output_limits(str(config["client-output-buffer-limit"]))
     notify.configure(server)
     server.acl.sync_requirepass()
@@ -218,23 +224,6 @@ def help_lines(name: str, lines: list[str]) -> list[Reply]:
 # -- INFO -------------------------------------------------------------------------------------
 
 
-def _human_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "K", "M", "G", "T"):
-        if value < 1024 or unit == "T":
-            return f"{value:.2f}{unit}" if unit != "B" else f"{n}B"
-        value /= 1024
-    return f"{n}B"
-
-
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def _info_server(client: Client) -> list[str]:
     server = client.server
     uptime = server.uptime_seconds()
@@ -272,21 +261,7 @@ def _info_clients(client: Client) -> list[str]:
 
 
 def _info_memory(client: Client) -> list[str]:
-    rss = _rss_bytes()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    maxmemory = int(client.server.config["maxmemory"])
-    return [
-        f"used_memory:{rss}",
-        f"used_memory_human:{_human_bytes(rss)}",
-        f"used_memory_rss:{rss}",
-        f"used_memory_rss_human:{_human_bytes(rss)}",
-        f"used_memory_peak:{peak}",
-        f"used_memory_peak_human:{_human_bytes(peak)}",
-        f"maxmemory:{maxmemory}",
-        f"maxmemory_human:{_human_bytes(maxmemory)}",
-        f"maxmemory_policy:{client.server.config['maxmemory-policy']}",
-        "mem_allocator:pymalloc",
-    ]
+    return info_memory(client.server)
 
 
 def _info_persistence(client: Client) -> list[str]:
@@ -367,7 +342,10 @@ def _info_stats(client: Client) -> list[str]:
         f"total_net_output_bytes:{server.net_output_bytes}",
         f"rejected_connections:{server.rejected_connections}",
         f"expired_keys:{keyspace.stats_expired_keys}",
-        "evicted_keys:0",
+        f"evicted_keys:{keyspace.stats_evicted_keys}",
+        "evicted_clients:0",
+        f"total_eviction_exceeded_time:{keyspace.eviction.total_exceeded_ms()}",
+        f"current_eviction_exceeded_time:{keyspace.eviction.current_exceeded_ms()}",
         f"keyspace_hits:{keyspace.stats_hits}",
         f"keyspace_misses:{keyspace.stats_misses}",
         f"pubsub_channels:{len(server.channels)}",

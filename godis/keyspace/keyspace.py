@@ -8,6 +8,7 @@ the deletion through ``propagate`` so the append-only file records it as a ``DEL
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,12 +17,21 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import trio
 
 from godis.errors import WrongTypeError
+from godis.keyspace.evict import Eviction
+from godis.keyspace.memory import (
+    DICT_ENTRY,
+    DICT_ENTRY_ALLOC,
+    STARTUP_BYTES,
+    accounted_size,
+    dict_slots,
+)
 from godis.keyspace.values import StreamValue, Value
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 V = TypeVar("V")
+LFU_INIT_VAL = 5
 
 
 def wall_clock_ms() -> int:
@@ -60,7 +70,8 @@ class KeyTracker(Protocol):
 class Database:
     """One numbered database: ``data`` maps keys to values, ``expires`` keys to unix ms."""
 
-    __slots__ = ("access", "data", "expires", "index", "keyspace", "watched")
+    __slots__ = ("access", "data", "expires", "index", "keyspace", "lfu", "shapes", "sizes",
+                 "watched")
 
     def __init__(self, keyspace: Keyspace, index: int) -> None:
         self.keyspace = keyspace
@@ -70,6 +81,12 @@ class Database:
         self.watched: dict[bytes, set[KeyWatcher]] = {}
         # key -> the LRU clock (unix ms, refreshed per batch) at its last access: OBJECT IDLETIME
         self.access: dict[bytes, int] = {}
+        # key -> its LFU word (minutes << 8 | log counter), kept only under an LFU policy
+        self.lfu: dict[bytes, int] = {}
+        # key -> the bytes the running total (Keyspace.dataset_bytes) charges for it
+        self.sizes: dict[bytes, int] = {}
+        # container key -> (length, encoding, size) when last measured: see account()
+        self.shapes: dict[bytes, tuple[int, str, int]] = {}
 
     def __len__(self) -> int:
         return len(self.data)
@@ -95,6 +112,7 @@ class Database:
         del self.data[key]
         del self.expires[key]
         self.access.pop(key, None)
+        self.forget(key)
         keyspace.stats_expired_keys += 1
         keyspace.propagate(self.index, [b"DEL", key])
         self.touch(key, by_command=False)
@@ -118,6 +136,8 @@ class Database:
         else:
             keyspace.stats_hits += 1
             self.access[key] = keyspace.lru_clock_ms
+            if keyspace.lfu_enabled:
+                keyspace.lfu_touch(self, key)
         return value
 
     def get_typed(self, key: bytes, kind: type[V]) -> V | None:
@@ -134,7 +154,10 @@ class Database:
         value = self.get(key)
         if value is None:
             return None
-        self.access[key] = self.keyspace.lru_clock_ms
+        keyspace = self.keyspace
+        self.access[key] = keyspace.lru_clock_ms
+        if keyspace.lfu_enabled:
+            keyspace.lfu_touch(self, key)
         if type(value) is not kind:
             raise WrongTypeError()
         return value
@@ -146,6 +169,8 @@ class Database:
             created = kind()
             self.data[key] = created  # type: ignore[assignment]
             self.access[key] = self.keyspace.lru_clock_ms
+            if self.keyspace.lfu_enabled:
+                self.lfu[key] = self.keyspace.lfu_new()
             if self.keyspace.notify is not no_notify:
                 self.keyspace.notify(self.index, "n", "new", key)
             return created
@@ -162,12 +187,32 @@ class Database:
 
     def set(self, key: bytes, value: Value, *, keep_ttl: bool = False) -> None:
         """Store ``value`` at ``key``, dropping any TTL unless ``keep_ttl`` (SET's rules)."""
-        if self.keyspace.notify is not no_notify and key not in self.data:
-            self.keyspace.notify(self.index, "n", "new", key)  # dbAdd's "new" event
+        keyspace = self.keyspace
+        if keyspace.notify is not no_notify and key not in self.data:
+            keyspace.notify(self.index, "n", "new", key)  # dbAdd's "new" event
+        if keyspace.lfu_enabled:
+            # dbOverwrite keeps the LFU word of the value replaced (touched by the lookup)
+            if key in self.data:
+                keyspace.lfu_touch(self, key)
+            else:
+                self.lfu[key] = keyspace.lfu_new()
         self.data[key] = value
-        self.access[key] = self.keyspace.lru_clock_ms
+        self.access[key] = keyspace.lru_clock_ms
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
+        if type(value) is bytes:  # account(), inlined for the most common write
+            size = accounted_size(key, value, 0)
+            sizes = self.sizes
+            keyspace.dataset_bytes += size - sizes.get(key, 0)
+            sizes[key] = size
+            if self.shapes:
+                self.shapes.pop(key, None)
+            # immutable, so measured for good: dispatch need not measure it again (a
+            # bytearray or a container may still change in place after this)
+            keyspace.fresh_key = key
+        else:
+            self.shapes.pop(key, None)
+            self.account(key)
 
     def delete(self, key: bytes) -> bool:
         """Remove ``key`` (expired keys count as absent); whether a live key was removed."""
@@ -176,7 +221,10 @@ class Database:
                 return False
             del self.expires[key]
         self.access.pop(key, None)
-        return self.data.pop(key, None) is not None
+        if self.data.pop(key, None) is None:
+            return False
+        self.forget(key)
+        return True
 
     def remove_if_empty(self, key: bytes, value: object) -> bool:
         """Drop a container key that became empty, as Redis does after the last pop/rem."""
@@ -186,6 +234,7 @@ class Database:
         self.access.pop(key, None)
         if self.expires:
             self.expires.pop(key, None)
+        self.forget(key)
         return True
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
@@ -208,7 +257,53 @@ class Database:
         self.data = {}
         self.expires = {}
         self.access = {}
+        self.lfu = {}
+        self.keyspace.dataset_bytes -= sum(self.sizes.values())
+        self.sizes = {}
+        self.shapes = {}
         return count
+
+    # -- memory accounting ------------------------------------------------------------------
+
+    def account(self, key: bytes) -> None:
+        """Re-measure ``key`` after a write (or its removal) into ``Keyspace.dataset_bytes``.
+
+        Dispatch calls it for the keys a write command names; commands that move values between
+        keys or databases (RENAME, MOVE, COPY, RESTORE) and loaders call it themselves. Strings
+        are measured exactly. A container is measured with a bounded sample
+        (``memory.accounted_size``) and its length noted; while its length stays within 1/4
+        of that, its size is scaled by the length instead, so a run of HSETs re-samples only
+        a few times per doubling: O(1) amortised per write, whatever the container's size.
+        """
+        value = self.data.get(key)
+        if value is None:
+            self.forget(key)
+            return
+        if type(value) is bytes or type(value) is bytearray:
+            size = accounted_size(key, value, 0)
+        else:
+            count = len(value)
+            encoding: str = value.encoding  # type: ignore[union-attr]
+            shape = self.shapes.get(key)
+            if (shape is not None and shape[1] == encoding and shape[0]
+                    and abs(count - shape[0]) * 4 <= shape[0]):
+                size = shape[2] * count // shape[0]
+            else:
+                size = accounted_size(key, value, self.keyspace.list_fill)
+                self.shapes[key] = (count, encoding, size)
+        sizes = self.sizes
+        self.keyspace.dataset_bytes += size - sizes.get(key, 0)
+        sizes[key] = size
+
+    def forget(self, key: bytes) -> None:
+        """A key left the database: take its bytes off the running total, drop its LFU word."""
+        size = self.sizes.pop(key, None)
+        if size is not None:
+            self.keyspace.dataset_bytes -= size
+            if self.shapes:
+                self.shapes.pop(key, None)
+        if self.lfu:
+            self.lfu.pop(key, None)
 
     def signal_flushed(self, replaced_with: Database | None = None) -> None:
         """``touchAllWatchedKeysInDb``: before this db is emptied or gets ``replaced_with``'s
@@ -270,6 +365,16 @@ class Keyspace:
         self.stats_hits = 0
         self.stats_misses = 0
         self.lru_clock_ms = clock()  # OBJECT IDLETIME's clock, refreshed per batch and by cron
+        # memory accounting (memory.py's size model) and the eviction policy's per-key data
+        self.dataset_bytes = 0  # the sum of Database.sizes over all databases
+        self.list_fill = -2  # list-max-listpack-size, for the quicklist model
+        self.maxmemory = 0  # the hot path's one check: 0 means no limit, no eviction
+        self.lfu_enabled = False  # an LFU maxmemory-policy: Database.lfu is maintained
+        self.lfu_log_factor = 10
+        self.lfu_decay_time = 1
+        self.stats_evicted_keys = 0
+        self.fresh_key: bytes | None = None  # the key Database.set just measured
+        self.eviction = Eviction(self)  # maxmemory-policy, the eviction pool and samplers
         self.ready_keys: list[tuple[int, bytes]] = []  # keys that blocked clients wait on
         self.blocking_keys: dict[tuple[int, bytes], int] = {}  # how many clients wait per key
         # client-side caching, while anyone tracks (None otherwise: the hot paths' one check)
@@ -310,6 +415,72 @@ class Keyspace:
         """A key blocked clients wait on may now serve them (``signalKeyAsReady``)."""
         if self.blocking_keys and (db_index, key) in self.blocking_keys:
             self.ready_keys.append((db_index, key))
+
+    # -- LFU (evict.c's LFU helpers: updateLFU, LFUDecrAndReturn, LFULogIncr) --------------
+
+    def lfu_minutes(self) -> int:
+        """``LFUGetTimeInMinutes``: the 16-bit minutes clock of the LFU words."""
+        return (self.now_ms() // 60000) & 65535
+
+    def lfu_new(self) -> int:
+        """The LFU word of a new object: now, and ``LFU_INIT_VAL`` (5)."""
+        return (self.lfu_minutes() << 8) | LFU_INIT_VAL
+
+    def lfu_counter(self, word: int) -> int:
+        """``LFUDecrAndReturn``: the counter less one per ``lfu-decay-time`` minutes idle."""
+        counter = word & 255
+        if self.lfu_decay_time:
+            now = self.lfu_minutes()
+            last = word >> 8
+            elapsed = now - last if now >= last else 65535 - last + now
+            periods = elapsed // self.lfu_decay_time
+            if periods:
+                counter = 0 if periods > counter else counter - periods
+        return counter
+
+    def lfu_touch(self, db: Database, key: bytes) -> None:
+        """``updateLFU``: decay, then a logarithmic increment (``LFULogIncr``)."""
+        word = db.lfu.get(key)
+        counter = LFU_INIT_VAL if word is None else self.lfu_counter(word)
+        if counter < 255:
+            base = counter - LFU_INIT_VAL
+            if base < 0:
+                base = 0
+            if random.random() < 1.0 / (base * self.lfu_log_factor + 1):
+                counter += 1
+        db.lfu[key] = (self.lfu_minutes() << 8) | counter
+
+    def set_lfu(self, enabled: bool) -> None:
+        """Switch LFU tracking on or off (a maxmemory-policy change); words start afresh."""
+        if enabled == self.lfu_enabled:
+            return
+        self.lfu_enabled = enabled
+        for db in self.databases:
+            db.lfu = {}
+
+    def recount(self) -> None:
+        """Re-measure every key (after a load replaced the data wholesale)."""
+        self.dataset_bytes = 0
+        for db in self.databases:
+            db.sizes = {}
+            db.shapes = {}
+            for key in list(db.data):
+                db.account(key)
+
+    def used_memory(self) -> int:
+        """Modelled ``used_memory`` of the dataset: Redis's start-up bytes, every key
+        (``dataset_bytes``) and the main and expires dicts' entries and bucket arrays."""
+        total = STARTUP_BYTES + self.dataset_bytes
+        for db in self.databases:
+            if db.data:
+                # MEMORY USAGE counts sizeof(dictEntry), 24; jemalloc serves it from the
+                # 32-byte class, which used_memory sees
+                total += 8 * dict_slots(len(db.data)) + (DICT_ENTRY_ALLOC - DICT_ENTRY) * len(
+                    db.data)
+                expires = len(db.expires)
+                if expires:
+                    total += (8 * dict_slots(expires)) + DICT_ENTRY_ALLOC * expires
+        return total
 
     def flush_all(self) -> int:
         """FLUSHALL: clear every database; how many keys there were. Tracking clients get one

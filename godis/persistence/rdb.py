@@ -24,12 +24,13 @@ from __future__ import annotations
 import marshal
 import math
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from godis import REDIS_COMPAT_VERSION
+from godis.keyspace.keyspace import LFU_INIT_VAL
 from godis.keyspace.stream import (
     MASK64,
     ConsumerGroup,
@@ -41,7 +42,7 @@ from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetVal
 from godis.protocol.reader import strict_int
 
 if TYPE_CHECKING:
-    from godis.keyspace.keyspace import Keyspace
+    from godis.keyspace.keyspace import Database, Keyspace
 
 RDB_VERSION = 10
 
@@ -1362,7 +1363,8 @@ def save_rdb(keyspace: Keyspace, *, options: Encodings = DEFAULT_ENCODINGS,
              aof_base: bool = False, checksum: bool = True) -> bytes:
     """``rdbSaveRio``: the whole file for ``keyspace`` (every key, logically expired ones too,
     as Redis), the function libraries' ``functions`` codes, EOF and the CRC64 (0 when
-    ``rdbchecksum no``). No IDLE/FREQ opcodes: godis's only policy is ``noeviction``."""
+    ``rdbchecksum no``). Under an LRU policy each key gets an IDLE opcode (its idle seconds),
+    under an LFU policy a FREQ opcode (its decayed counter), as ``rdbSaveKeyValuePair``."""
     compress = options.compression
     parts = [b"REDIS%04d" % RDB_VERSION,
              encode_aux(b"redis-ver", REDIS_COMPAT_VERSION.encode(), compress),
@@ -1372,16 +1374,41 @@ def save_rdb(keyspace: Keyspace, *, options: Encodings = DEFAULT_ENCODINGS,
              encode_aux(b"aof-base", b"1" if aof_base else b"0", compress)]
     for code in functions:
         parts.append(bytes((RDB_OPCODE_FUNCTION2,)) + encode_string(code, compress))
+    policy = keyspace.eviction.policy
     for db in keyspace.databases:
-        parts.extend(encode_database(db.index, db.data, db.expires, options))
+        ageing = (_idle_opcode(keyspace, db) if policy.endswith("-lru")
+                  else _freq_opcode(keyspace, db) if policy.endswith("-lfu") else None)
+        parts.extend(encode_database(db.index, db.data, db.expires, options, ageing))
     parts.append(bytes((RDB_OPCODE_EOF,)))
     body = b"".join(parts)
     return body + (crc64_bytes(body) if checksum else bytes(8))
 
 
+def _idle_opcode(keyspace: Keyspace, db: Database) -> Callable[[bytes], bytes]:
+    """RDB_OPCODE_IDLE and the key's idle seconds (``estimateObjectIdleTime`` / 1000)."""
+    clock = keyspace.lru_clock_ms
+    access = db.access
+    return lambda key: bytes((RDB_OPCODE_IDLE,)) + encode_length(
+        max(0, clock - access.get(key, clock)) // 1000)
+
+
+def _freq_opcode(keyspace: Keyspace, db: Database) -> Callable[[bytes], bytes]:
+    """RDB_OPCODE_FREQ and the key's LFU counter (``LFUDecrAndReturn``)."""
+    lfu = db.lfu
+
+    def opcode(key: bytes) -> bytes:
+        word = lfu.get(key)
+        return bytes((RDB_OPCODE_FREQ,
+                      LFU_INIT_VAL if word is None else keyspace.lfu_counter(word)))
+
+    return opcode
+
+
 def encode_database(index: int, data: dict[bytes, Value], expires: dict[bytes, int],
-                    options: Encodings = DEFAULT_ENCODINGS) -> Iterator[bytes]:
-    """``rdbSaveDb``: SELECTDB, RESIZEDB, then each key (EXPIRETIME_MS, type, key, value)."""
+                    options: Encodings = DEFAULT_ENCODINGS,
+                    ageing: Callable[[bytes], bytes] | None = None) -> Iterator[bytes]:
+    """``rdbSaveDb``: SELECTDB, RESIZEDB, then each key (EXPIRETIME_MS, IDLE or FREQ from
+    ``ageing``, type, key, value)."""
     if not data:
         return
     compress = options.compression
@@ -1392,6 +1419,8 @@ def encode_database(index: int, data: dict[bytes, Value], expires: dict[bytes, i
         kind, body = encode_value(value, options)
         prefix = b"" if when is None else (bytes((RDB_OPCODE_EXPIRETIME_MS,))
                                            + when.to_bytes(8, "little", signed=True))
+        if ageing is not None:
+            prefix += ageing(key)
         yield prefix + bytes((kind,)) + encode_string(key, compress) + body
 
 
@@ -1534,6 +1563,9 @@ def load_into_keyspace(parsed: RDBFile, keyspace: Keyspace, now_ms: int, *,
         elif db.expires:
             db.expires.pop(key, None)
         db.access[key] = clock - record.idle_s * 1000 if record.idle_s is not None else clock
+        if keyspace.lfu_enabled and record.freq is not None:
+            db.lfu[key] = (keyspace.lfu_minutes() << 8) | record.freq
+        db.account(key)
         stats.loaded += 1
     return stats
 

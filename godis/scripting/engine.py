@@ -28,6 +28,7 @@ from godis import REDIS_COMPAT_VERSION
 from godis.client import Client
 from godis.dispatch import call as dispatch_call
 from godis.errors import CommandError
+from godis.keyspace.evict import OOM
 from godis.multi import propagate_block
 from godis.protocol.writer import ErrorReply, Raw, Reply, encode
 from godis.scripting import _lua_sandbox
@@ -79,8 +80,8 @@ class Lrand48:
 class ScriptRun:
     """One script or function invocation (Redis's scriptRunCtx)."""
 
-    __slots__ = ("argv", "caller", "eval_mode", "killed", "loading", "name_bytes", "read_only",
-                 "repl_flags", "started", "timed_out", "write_dirty")
+    __slots__ = ("allow_oom", "argv", "caller", "eval_mode", "killed", "loading", "name_bytes",
+                 "read_only", "repl_flags", "started", "timed_out", "write_dirty")
 
     def __init__(self, caller: Client, name: bytes, *, eval_mode: bool, read_only: bool,
                  argv: list[bytes], loading: bool = False) -> None:
@@ -93,6 +94,7 @@ class ScriptRun:
         self.started = time.monotonic()
         self.repl_flags = 3  # PROPAGATE_AOF | PROPAGATE_REPL (redis.set_repl)
         self.write_dirty = False
+        self.allow_oom = False  # the script declared allow-oom (SCRIPT_ALLOW_OOM)
         self.timed_out = False
         self.killed = False
 
@@ -608,12 +610,18 @@ class Scripting:
             return b"The user executing the script " + denied.encode()
         if run.read_only and (spec.is_write or "may_replicate" in spec.flags):
             return b"Write commands are not allowed from read-only scripts."
+        if spec.is_write and not run.write_dirty:
+            aof = self.server.aof
+            if aof is not None and not aof.last_write_ok:
+                return b"-MISCONF Errors writing to the AOF file: " + \
+                    aof.last_write_error.encode()
+        keyspace = self.server.keyspace
+        if (keyspace.maxmemory and not run.allow_oom and not run.write_dirty
+                and keyspace.eviction.oom_at_start and "denyoom" in spec.flags
+                and not run.caller.is_fake):
+            # scriptVerifyOOM: out of memory when the script started, and nothing written yet
+            return b"-" + OOM.encode()
         if spec.is_write:
-            if not run.write_dirty:
-                aof = self.server.aof
-                if aof is not None and not aof.last_write_ok:
-                    return b"-MISCONF Errors writing to the AOF file: " + \
-                        aof.last_write_error.encode()
             run.write_dirty = True
         return None
 

@@ -47,8 +47,9 @@ SHUTDOWN_GRACE_S = 2.0
 
 async def _server_cron(server: ServerState) -> None:
     """``hz`` times a second, under the keyspace lock (Redis's serverCron): refresh the LRU
-    clock, run the active expire cycle, and write what the AOF buffer holds — the expired keys'
-    DELs, or bytes a failed write left behind (that retry ends a -MISCONF period)."""
+    clock, run the active expire cycle, go on with an eviction that ran out of time, and write
+    what the AOF buffer holds — the expired or evicted keys' DELs, or bytes a failed write
+    left behind (that retry ends a -MISCONF period)."""
     keyspace = server.keyspace
     while True:
         await trio.sleep(1 / int(server.config["hz"]))
@@ -60,6 +61,8 @@ async def _server_cron(server: ServerState) -> None:
                     serve_ready_keys(server)
             if server.tracking.clients:
                 server.tracking.limit_used_slots()  # even when idle (serverCron)
+            if keyspace.eviction.running and keyspace.maxmemory and not server.paused_until:
+                keyspace.eviction.perform()  # evictionTimeProc: finish what ran out of time
             aof = server.aof
             if aof is not None and isinstance(aof, AppendOnlyFile) and aof.buffer:
                 aof.write()
