@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
+from godis.keyspace.values import HashValue, ListValue, SetValue, StreamValue, Value, ZSetValue
 from godis.protocol.reader import strict_int
 
 ROBJ = 16  # sizeof(robj)
@@ -304,7 +304,51 @@ def value_size(value: Value, samples: int = 5, list_fill: int = -2,
         return _zset_size(value, samples, exact_limit)  # type: ignore[arg-type]
     if kind is ListValue:
         return _list_size(value, samples, list_fill, exact_limit)  # type: ignore[arg-type]
+    if kind is StreamValue:
+        return _stream_size(value, samples)  # type: ignore[arg-type]
     return ROBJ
+
+
+STREAM_STRUCT = 80  # sizeof(stream): rax*, length, last/first/max-deleted IDs, counters
+STREAM_ID = 16
+RAX_NODE = 4 + 8 * 30  # streamRadixTreeMemoryUsage's per-node estimate
+STREAM_NODE_PREALLOC = 4096  # lpNew(stream-node-max-bytes): a node's listpack is preallocated
+STREAM_CG = 72  # sizeof(streamCG)
+STREAM_NACK = 24  # sizeof(streamNACK)
+STREAM_CONSUMER = 48  # sizeof(streamConsumer)
+
+
+def _rax_usage(elements: int, nodes: int) -> int:
+    """streamRadixTreeMemoryUsage."""
+    return elements * STREAM_ID + nodes * RAX_NODE
+
+
+def _stream_size(stream: StreamValue, samples: int) -> int:
+    """objectComputeSize for OBJ_STREAM: the struct, the rax, the sampled listpacks (each
+    preallocated to stream-node-max-bytes), and the groups' and consumers' PELs."""
+    nodes = stream.nodes
+    size = ROBJ + STREAM_STRUCT + _rax_usage(len(nodes), stream.rax_nodes())
+    last = len(nodes) - 1
+
+    def allocated(index: int) -> int:
+        # a full node was shrunk to fit (lpShrinkToFit); the tail keeps its preallocation
+        nbytes = nodes[index].nbytes()
+        return jemalloc_size(max(nbytes, STREAM_NODE_PREALLOC) if index == last else nbytes)
+
+    sampled = [allocated(index) for index in range(min(max(samples, 1), len(nodes)))]
+    if len(nodes) <= len(sampled):
+        size += sum(sampled)
+    elif sampled:
+        size += sum(sampled) // len(sampled) * last + allocated(last)
+    for group in stream.groups.values():
+        pending = len(group.pel)
+        # a PEL rax of N 128-bit IDs has about 2N nodes (measured against Redis)
+        size += STREAM_CG + _rax_usage(pending, 2 * pending) + STREAM_NACK * pending
+        for consumer in group.consumers.values():
+            owned = len(consumer.pel)
+            size += (STREAM_CONSUMER + sds_size(len(consumer.name))
+                     + _rax_usage(owned, 2 * owned) + 8 * owned)
+    return size
 
 
 def key_size(key: bytes, value: Value, samples: int = 5, list_fill: int = -2,

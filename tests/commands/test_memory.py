@@ -163,3 +163,25 @@ def test_used_memory_tracks_the_dataset(diff: Differ) -> None:
     assert abs((grown - empty) - usage) < 0.05 * usage  # the running total samples less
     diff.godis.call("FLUSHALL")
     assert used() == empty
+
+
+@pytest.mark.parametrize("entries", [1, 50, 100, 101, 250, 1000])
+def test_stream_usage(diff: Differ, entries: int) -> None:
+    """objectComputeSize for streams: the rax, full nodes shrunk to fit, the tail node's
+    preallocated listpack; exact without groups (explicit IDs, so both build the same nodes)."""
+    for n in range(1, entries + 1):
+        diff.both("XADD", "s", f"{n}-1", "field", "value", "n", n)
+    mine, theirs = _usage(diff, "s")
+    assert mine == theirs, (entries, mine, theirs)
+
+
+def test_stream_usage_with_groups(diff: Differ) -> None:
+    """Groups, consumers and pending entries are counted (the PELs' rax nodes estimated):
+    within 10%."""
+    for n in range(1, 301):
+        diff.both("XADD", "s", f"{n}-1", "f", "v")
+    diff.both("XGROUP", "CREATE", "s", "g", "0")
+    diff.both("XREADGROUP", "GROUP", "g", "alice", "COUNT", "100", "STREAMS", "s", ">")
+    diff.both("XREADGROUP", "GROUP", "g", "bob", "COUNT", "50", "STREAMS", "s", ">")
+    mine, theirs = _usage(diff, "s")
+    assert abs(mine - theirs) <= theirs * 0.1, (mine, theirs)
