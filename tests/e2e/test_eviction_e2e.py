@@ -54,10 +54,10 @@ def test_noeviction_refuses_writes(r: redis.Redis) -> None:
     assert r.info("stats")["evicted_keys"] == 0
 
 
-def test_evicted_notifications_and_aof(godis_server: ServerThread, r: redis.Redis,
+def test_evicted_notifications_and_aof(fresh_server: ServerThread, r: redis.Redis,
                                        tmp_path: Path) -> None:
     r.config_set("notify-keyspace-events", "Ee")
-    subscriber = redis.Redis(port=godis_server.port, decode_responses=True)
+    subscriber = redis.Redis(port=fresh_server.port, decode_responses=True)
     pubsub = redispy.pubsub(subscriber)
     pubsub.psubscribe("__keyevent@0__:evicted")
     confirmation = pubsub.get_message(timeout=1)

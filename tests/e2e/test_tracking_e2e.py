@@ -28,9 +28,9 @@ def _get_calls(client: redis.Redis) -> int:
 
 
 @pytest.fixture
-def cached(godis_server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> Iterator[redis.Redis]:
+def cached(fresh_server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> Iterator[redis.Redis]:
     monkeypatch.setattr(CacheProxyConnection, "MIN_ALLOWED_VERSION", "7.0.0")
-    client = redis.Redis(port=godis_server.port, protocol=3, cache_config=CacheConfig(),
+    client = redis.Redis(port=fresh_server.port, protocol=3, cache_config=CacheConfig(),
                          decode_responses=True)
     try:
         yield client
@@ -39,8 +39,8 @@ def cached(godis_server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 @pytest.fixture
-def other(godis_server: ServerThread) -> Iterator[redis.Redis]:
-    client = redis.Redis(port=godis_server.port, decode_responses=True)
+def other(fresh_server: ServerThread) -> Iterator[redis.Redis]:
+    client = redis.Redis(port=fresh_server.port, decode_responses=True)
     try:
         yield client
     finally:
@@ -93,12 +93,12 @@ def test_own_write_invalidates(cached: redis.Redis) -> None:
     assert cached.get("mine") == "3"
 
 
-def test_resp2_redirect_to_a_pubsub_connection(godis_server: ServerThread,
+def test_resp2_redirect_to_a_pubsub_connection(fresh_server: ServerThread,
                                                other: redis.Redis) -> None:
     """RESP2's way: invalidations as messages on __redis__:invalidate to a subscriber."""
-    tracker = redis.Redis(port=godis_server.port, protocol=2, decode_responses=True,
+    tracker = redis.Redis(port=fresh_server.port, protocol=2, decode_responses=True,
                           single_connection_client=True)
-    listener = redis.Redis(port=godis_server.port, protocol=2, decode_responses=True)
+    listener = redis.Redis(port=fresh_server.port, protocol=2, decode_responses=True)
     subscriber = pubsub(listener)
     try:
         subscriber.subscribe("__redis__:invalidate")
