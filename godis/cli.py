@@ -13,6 +13,7 @@ from godis import REDIS_COMPAT_VERSION, __version__
 from godis.config import Config
 from godis.errors import ConfigError, GodisError
 from godis.log import setup_logging
+from godis.persistence.check_aof import check_aof
 from godis.server.serve import serve as run_server
 
 app = typer.Typer(
@@ -105,6 +106,34 @@ def serve(ctx: typer.Context) -> None:
     except KeyboardInterrupt:
         typer.echo("godis: interrupted again, exiting at once", err=True)
         sys.exit(1)
+
+
+CHECK_AOF_USAGE = ("Usage: godis check-aof [--fix|--truncate-to-timestamp $timestamp] "
+                   "<file.aof>")
+
+
+@app.command("check-aof", context_settings={"allow_extra_args": True,
+                                            "ignore_unknown_options": True})
+def check_aof_command(ctx: typer.Context) -> None:
+    """Check an AOF as redis-check-aof does; --fix truncates a damaged tail (asks first),
+    --truncate-to-timestamp cuts at a #TS: annotation."""
+    args = list(ctx.args)
+    fix, to_timestamp = False, 0
+    if len(args) == 1:
+        path = args[0]
+    elif len(args) == 2 and args[0] == "--fix":
+        fix, path = True, args[1]
+    elif len(args) == 3 and args[0] == "--truncate-to-timestamp":
+        try:
+            to_timestamp = int(args[1])
+        except ValueError:
+            typer.echo("Invalid timestamp, aborting...")
+            raise typer.Exit(code=1) from None
+        path = args[2]
+    else:
+        typer.echo(CHECK_AOF_USAGE)
+        raise typer.Exit(code=1)
+    raise typer.Exit(code=check_aof(path, fix=fix, to_timestamp=to_timestamp))
 
 
 def main() -> None:
