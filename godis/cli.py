@@ -14,6 +14,7 @@ from godis.config import Config
 from godis.errors import ConfigError, GodisError
 from godis.log import setup_logging
 from godis.persistence.check_aof import check_aof
+from godis.persistence.check_rdb import check_rdb
 from godis.server.serve import serve as run_server
 
 app = typer.Typer(
@@ -134,6 +135,12 @@ def check_aof_command(ctx: typer.Context) -> None:
         typer.echo(CHECK_AOF_USAGE)
         raise typer.Exit(code=1)
     raise typer.Exit(code=check_aof(path, fix=fix, to_timestamp=to_timestamp))
+
+
+@app.command("check-rdb")
+def check_rdb_command(path: Annotated[str, typer.Argument(help="The RDB file.")]) -> None:
+    """Check an RDB file as redis-check-rdb does: its aux fields, databases and checksum."""
+    raise typer.Exit(code=check_rdb(path))
 
 
 def main() -> None:

@@ -1451,7 +1451,8 @@ class RDBFile:
 
 
 def parse_rdb(data: bytes, *, options: Encodings = DEFAULT_ENCODINGS, databases: int = 16,
-              verify_checksum: bool = True) -> RDBFile:
+              verify_checksum: bool = True,
+              trace: Callable[[int, str], None] | None = None) -> RDBFile:
     """``rdbLoadRioWithLoadingCtx`` minus applying: every record of a whole file.
 
     RDBError with Redis's log text for a wrong signature or version, a database beyond
@@ -1487,6 +1488,8 @@ def parse_rdb(data: bytes, *, options: Encodings = DEFAULT_ENCODINGS, databases:
             break
         if kind == RDB_OPCODE_SELECTDB:
             db = reader.length()
+            if trace is not None:
+                trace(reader.pos, f"Selecting DB ID {db}")
             if db >= databases:
                 raise RDBError("FATAL: Data file was created with a Redis server configured to "
                                f"handle more than {databases} databases. Exiting\n")
@@ -1497,6 +1500,9 @@ def parse_rdb(data: bytes, *, options: Encodings = DEFAULT_ENCODINGS, databases:
         if kind == RDB_OPCODE_AUX:
             name = reader.string()
             result.aux[name] = reader.string()
+            if trace is not None:
+                trace(reader.pos, f"AUX FIELD {name.decode(errors='replace')} = "
+                                  f"'{result.aux[name].decode(errors='replace')}'")
             continue
         if kind == RDB_OPCODE_MODULE_AUX:
             raise RDBError("The RDB file contains AUX module data I can't load: godis has no "
@@ -1523,6 +1529,9 @@ def parse_rdb(data: bytes, *, options: Encodings = DEFAULT_ENCODINGS, databases:
         result.checksum = stored
         if verify_checksum and stored and stored != crc64(memoryview(data)[:end]):
             raise RDBError("RDB CRC error")
+        if trace is not None:
+            trace(reader.pos, "Checksum OK" if stored else "RDB file was saved with checksum "
+                                                            "disabled: no check performed.")
     result.end = reader.pos
     return result
 
