@@ -25,7 +25,7 @@ def _fill(client: redis.Redis) -> None:
     client.set("b", "2", px=1_000_000)
     client.rpush("l", "x", "y")
     client.hset("h", mapping={"f": "v"})
-    client.select(3)  # type: ignore[no-untyped-call]
+    client.select(3)
     client.zadd("z", {"m": 1.5})
 
 
