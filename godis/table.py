@@ -43,6 +43,7 @@ FLAG_ORDER = (
     "stale",
     "skip_monitor",  # not shown to MONITOR
     "skip_slowlog",
+    "asking",  # a cluster's ASKING-redirected import (RESTORE-ASKING)
     "fast",  # O(1) or O(log N), never blocks
     "no_auth",  # allowed before AUTH
     "no_mandatory_keys",

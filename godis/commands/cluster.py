@@ -57,6 +57,7 @@ def dump_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("restore", arity=-4, flags="write denyoom", keys=(1, 1, 1), group="generic",
          since="2.6.0", acl="keyspace dangerous", written_keys=self_signalled,
+         key_specs=(KeySpec(("OW", "update")),),
          arguments=_RESTORE_ARGS,
          summary="Create a key using the provided serialized value, previously obtained using "
          "DUMP.",
@@ -144,6 +145,19 @@ def restore_command(client: Client, argv: list[bytes]) -> Reply:
     keyspace.notify(db.index, "g", "restore", key)
     keyspace.dirty += 1
     return OK
+
+
+command("restore-asking", arity=-4, flags="write denyoom asking", keys=(1, 1, 1),
+        group="server", since="3.0.0", acl="keyspace dangerous", written_keys=self_signalled,
+        key_specs=(KeySpec(("OW", "update")),),
+        arguments=_RESTORE_ARGS,
+        summary="An internal command for migrating keys in a cluster",
+        complexity="O(1) to create the new key and additional O(N*M) to reconstruct the "
+        "serialized value, where N is the number of Redis objects composing the value and M "
+        "their average size. For small string values the time complexity is thus O(1)+O(1*M) "
+        "where M is small, so simply O(1). However for sorted set values the complexity is "
+        "O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).")(restore_command)
+"""RESTORE-ASKING: RESTORE for a cluster's migrations (godis has no cluster: the same)."""
 
 
 # -- MIGRATE ------------------------------------------------------------------------------------

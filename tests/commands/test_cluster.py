@@ -385,3 +385,13 @@ def test_migrate_command_info_and_keys_match_redis(differ: Differ) -> None:
     differ.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "10", "KEYS", "a", "b")
     differ.check("MIGRATE", "127.0.0.1", "1", "nokey", "0", "10")
     differ.check("MIGRATE", "127.0.0.1", "1", "k", "0", "10", "KEYS", "a")
+
+
+def test_restore_asking_and_key_specs_match_redis(differ: Differ) -> None:
+    differ.check("COMMAND", "INFO", "DUMP", "RESTORE", "RESTORE-ASKING")
+    differ.check("SET", "k", "v")
+    payload = differ.check("DUMP", "k")
+    value = payload.split(b"\r\n", 1)[1][:-2]
+    differ.check("RESTORE-ASKING", "k2", "0", value)
+    differ.check("GET", "k2")
+    differ.check("RESTORE-ASKING", "k2", "0", value)
