@@ -41,6 +41,7 @@ def encodings(client: Client) -> Encodings:
 
 
 @command("dump", arity=2, flags="readonly", keys=(1, 1, 1), group="generic", since="2.6.0",
+         tips="nondeterministic_output",
          acl="keyspace", arguments=(Argument("key", "key"),),
          summary="Return a serialized version of the value stored at the specified key.",
          complexity="O(1) to access the key and additional O(N*M) to serialize it, where N is "
