@@ -18,7 +18,7 @@ from godis.persistence.rdb import (
     restore_payload,
 )
 from godis.protocol.writer import OK, Reply, Status
-from godis.table import Argument, KeySpec, command, self_signalled
+from godis.table import Argument, KeySpec, command, container, self_signalled
 from godis.util import LONG_MAX, parse_int
 
 BUSYKEY = "BUSYKEY Target key name already exists."
@@ -321,3 +321,116 @@ def migrate_command(client: Client, argv: list[bytes]) -> Reply:
         raise CommandError(f"IOERR error or timeout {socket_error.stage} to target instance")
     connection.last_dbid = dbid
     return OK
+
+
+# -- CLUSTER, ASKING, READONLY, READWRITE without cluster support ----------------------------------
+
+CLUSTER_DISABLED = "ERR This instance has cluster support disabled"
+
+_CLUSTER_MODE_COMMANDS: tuple[tuple[str, int, str, str, str, str, str, str], ...] = (
+    ('cluster|addslots', -3, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Assign new hash slots to receiving node',
+     'O(N) where N is the total number of hash slot arguments'),
+    ('cluster|shards', 2, 'stale', '', 'nondeterministic_output', '7.0.0',
+     'Get array of cluster slots to node mappings',
+     'O(N) where N is the total number of cluster nodes'),
+    ('cluster|meet', -4, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Force a node cluster to handshake with another node',
+     'O(1)'),
+    ('cluster|failover', -2, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Forces a replica to perform a manual failover of its master.',
+     'O(1)'),
+    ('cluster|delslotsrange', -4, 'admin stale no_async_loading', '', '', '7.0.0',
+     'Set hash slots as unbound in receiving node',
+     'O(N) where N is the total number of the slots between the start slot and end slot arguments.'),
+    ('cluster|links', 2, 'stale', '', 'nondeterministic_output', '7.0.0',
+     'Returns a list of all TCP links to and from peer nodes in cluster',
+     'O(N) where N is the total number of Cluster nodes'),
+    ('cluster|reset', -2, 'admin noscript stale', '', '', '3.0.0',
+     'Reset a Redis Cluster node',
+     'O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.'),
+    ('cluster|saveconfig', 2, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Forces the node to save cluster state on disk',
+     'O(1)'),
+    ('cluster|info', 2, 'stale', '', 'nondeterministic_output', '3.0.0',
+     'Provides info about Redis Cluster node state',
+     'O(1)'),
+    ('cluster|bumpepoch', 2, 'admin stale no_async_loading', '', 'nondeterministic_output', '3.0.0',
+     'Advance the cluster config epoch',
+     'O(1)'),
+    ('cluster|keyslot', 3, 'stale', '', '', '3.0.0',
+     'Returns the hash slot of the specified key',
+     'O(N) where N is the number of bytes in the key'),
+    ('cluster|forget', 3, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Remove a node from the nodes table',
+     'O(1)'),
+    ('cluster|count-failure-reports', 3, 'admin stale', '', 'nondeterministic_output', '3.0.0',
+     'Return the number of failure reports active for a given node',
+     'O(N) where N is the number of failure reports'),
+    ('cluster|slaves', 3, 'admin stale', '', 'nondeterministic_output', '3.0.0',
+     'List replica nodes of the specified master node',
+     'O(1)'),
+    ('cluster|replicate', 3, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Reconfigure a node as a replica of the specified master node',
+     'O(1)'),
+    ('cluster|setslot', -4, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Bind a hash slot to a specific node',
+     'O(1)'),
+    ('cluster|slots', 2, 'stale', '', 'nondeterministic_output', '3.0.0',
+     'Get array of Cluster slot to node mappings',
+     'O(N) where N is the total number of Cluster nodes'),
+    ('cluster|set-config-epoch', 3, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Set the configuration epoch in a new node',
+     'O(1)'),
+    ('cluster|addslotsrange', -4, 'admin stale no_async_loading', '', '', '7.0.0',
+     'Assign new hash slots to receiving node',
+     'O(N) where N is the total number of the slots between the start slot and end slot arguments.'),
+    ('cluster|myid', 2, 'stale', '', '', '3.0.0',
+     'Return the node id',
+     'O(1)'),
+    ('cluster|replicas', 3, 'admin stale', '', 'nondeterministic_output', '5.0.0',
+     'List replica nodes of the specified master node',
+     'O(1)'),
+    ('cluster|flushslots', 2, 'admin stale no_async_loading', '', '', '3.0.0',
+     "Delete a node's own slots information",
+     'O(1)'),
+    ('cluster|nodes', 2, 'stale', '', 'nondeterministic_output', '3.0.0',
+     'Get Cluster config for the node',
+     'O(N) where N is the total number of Cluster nodes'),
+    ('cluster|delslots', -3, 'admin stale no_async_loading', '', '', '3.0.0',
+     'Set hash slots as unbound in receiving node',
+     'O(N) where N is the total number of hash slot arguments'),
+    ('cluster|countkeysinslot', 3, 'stale', '', '', '3.0.0',
+     'Return the number of local keys in the specified hash slot',
+     'O(1)'),
+    ('cluster|getkeysinslot', 4, 'stale', '', 'nondeterministic_output', '3.0.0',
+     'Return local key names in the specified hash slot',
+     'O(log(N)) where N is the number of requested keys'),
+    ('cluster|help', 2, 'loading stale', '', '', '5.0.0',
+     'Show helpful text about the different subcommands',
+     'O(1)'),
+    ('asking', 1, 'fast', 'connection', '', '3.0.0',
+     'Sent by cluster clients after an -ASK redirect',
+     'O(1)'),
+    ('readonly', 1, 'loading stale fast', 'connection', '', '3.0.0',
+     'Enables read queries for a connection to a cluster replica node',
+     'O(1)'),
+    ('readwrite', 1, 'loading stale fast', 'connection', '', '3.0.0',
+     'Disables read queries for a connection to a cluster replica node',
+     'O(1)'),
+)
+"""Redis 7.0's cluster commands as its COMMAND INFO / DOCS describe them: name, arity, flags,
+extra ACL categories, tips, since, summary, complexity."""
+
+
+def _cluster_disabled(client: Client, argv: list[bytes]) -> Reply:
+    """clusterCommand & co on a server started without cluster-enabled: one error for all,
+    which is how clients (and redis-cli) tell a standalone server."""
+    raise CommandError(CLUSTER_DISABLED)
+
+
+container("cluster", group="cluster", since="3.0.0", summary="A container for cluster commands",
+          complexity="Depends on subcommand.")
+for _name, _arity, _flags, _acl, _tips, _since, _summary, _complexity in _CLUSTER_MODE_COMMANDS:
+    command(_name, arity=_arity, flags=_flags, group="cluster", since=_since, summary=_summary,
+            complexity=_complexity, acl=_acl, tips=_tips)(_cluster_disabled)

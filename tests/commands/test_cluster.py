@@ -395,3 +395,29 @@ def test_restore_asking_and_key_specs_match_redis(differ: Differ) -> None:
     differ.check("RESTORE-ASKING", "k2", "0", value)
     differ.check("GET", "k2")
     differ.check("RESTORE-ASKING", "k2", "0", value)
+
+
+def test_cluster_commands_without_cluster_support_match_redis(differ: Differ) -> None:
+    """Every CLUSTER subcommand, ASKING, READONLY and READWRITE answer as a standalone
+    Redis 7.0 does (clients tell cluster mode by it); COMMAND INFO lists them alike."""
+    mine, theirs = differ.both("COMMAND", "INFO", "CLUSTER", "ASKING", "READONLY", "READWRITE")
+    assert _subcommands_sorted(parse_reply(mine)) == _subcommands_sorted(parse_reply(theirs))
+    differ.check_many(
+        ("CLUSTER", "INFO"), ("CLUSTER", "HELP"), ("CLUSTER", "KEYSLOT", "x"),
+        ("CLUSTER", "SLOTS"), ("CLUSTER", "NODES"), ("CLUSTER", "MYID"), ("CLUSTER",),
+        ("CLUSTER", "NOSUCH"), ("CLUSTER", "KEYSLOT"), ("ASKING",), ("READONLY",),
+        ("READWRITE",),
+    )
+
+
+def _subcommands_sorted(reply: object) -> object:
+    """COMMAND INFO with each entry's subcommands in name order (Redis lists them in its
+    hash table's order, which a random seed changes from one process to the next)."""
+    entries = reply[1] if isinstance(reply, tuple) else reply
+    assert isinstance(entries, list)
+    out = []
+    for entry in entries:
+        assert isinstance(entry, list)
+        subs = entry[9][1] if isinstance(entry[9], tuple) else entry[9]
+        out.append([*entry[:9], sorted(subs, key=repr)])
+    return out
