@@ -154,9 +154,23 @@ class _Started:
 
 
 class _Reachable:
-    """How clients reach a server, from its config and port (Server and ServerProcess)."""
+    """What Server and ServerProcess share: ``with`` around start/stop, and how clients reach
+    the server from its config and port."""
 
     config: Config
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self, timeout: float = 30.0) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
 
     @property
     def port(self) -> int:
@@ -290,12 +304,6 @@ class Server(_Reachable):
         if error is not None and self._state is not None:
             raise error
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stop()
 
     # -- what a user reads --------------------------------------------------------------------
 
@@ -431,12 +439,6 @@ class ServerProcess(_Reachable):
             process.kill()
             process.wait(10)
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.stop()
 
     @property
     def running(self) -> bool:
