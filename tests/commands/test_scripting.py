@@ -280,3 +280,19 @@ def test_acl_applies_to_the_commands_a_script_runs(differ: Differ) -> None:
             side.call("AUTH", "default", "x")
             side.call("ACL", "DELUSER", "scripter")
             side.call("ACL", "LOG", "RESET")
+
+
+def test_library_errors_keep_the_script_position_in_tail_calls(differ: Differ) -> None:
+    """cjson and cmsgpack are C functions to Lua here too, so `return cjson.decode(bad)`
+    reports `user_script:1:` and `on @user_script:1.` as Redis's C library does."""
+    _fresh(differ)
+    script(differ, r"""
+    EVAL "return cjson.encode(1, 2)" 0
+    EVAL "return cjson.decode('{bad')" 0
+    EVAL "return cjson.decode(ARGV[1])" 0 [1,
+    EVAL "local x = cjson.decode('[1,2]') return x[2]" 0
+    EVAL "return {cmsgpack.unpack(cmsgpack.pack(1, 2, 3))}" 0
+    EVAL "return cmsgpack.unpack()" 0
+    EVAL "local ok, e = pcall(cjson.decode, 'x') return e" 0
+    EVAL "return cjson.encode(cjson.null)" 0
+    """)
