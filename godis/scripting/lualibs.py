@@ -13,9 +13,11 @@ Errors: library code raises a private tagged error; the public entry point catch
 ``pcall`` and re-raises the message at level 2, which is what ``luaL_error`` in a C function
 gives ("user_script:1: bad argument #1 to 'encode' (...)"). Errors that are not the library's
 own (an engine's time-limit hook, "table index is nil" from ``rawset``) pass through unchanged.
-One difference remains: Lua 5.1 drops the caller's frame on a tail call to a Lua function, so an
-error from ``return cjson.encode(bad)`` has no ``user_script:N:`` prefix (C functions are never
-tail-called, so Redis keeps it).
+One difference remains here: Lua 5.1 drops the caller's frame on a tail call to a Lua function,
+so an error from ``return cjson.encode(bad)`` has no ``user_script:N:`` prefix (C functions are
+never tail-called, so Redis keeps it). The engine therefore puts Python entries (C functions to
+Lua) in front of cjson's and cmsgpack's functions (``LuaEngine._wrap_library_functions``); bit
+and struct keep the difference.
 """
 
 from __future__ import annotations
