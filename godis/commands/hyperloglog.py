@@ -22,7 +22,7 @@ from bisect import bisect_right
 from godis.client import Client
 from godis.commands.strings import read_string, unshare_string, write_string
 from godis.errors import CommandError
-from godis.protocol.writer import OK, Reply
+from godis.protocol.writer import OK, Reply, Status
 from godis.table import Argument, command, first_key_only
 
 HLL_P = 14
@@ -716,3 +716,85 @@ def pfmerge_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 __all__ = ["count_registers", "is_hll", "murmurhash64a", "pattern_length", "registers_of"]
+
+
+# -- PFDEBUG, PFSELFTEST ------------------------------------------------------------------------
+
+def _sparse_opcodes_text(hll: bytes | bytearray) -> bytes:
+    """PFDEBUG DECODE: the sparse opcodes as ``z:len``, ``Z:len`` and ``v:value,len``."""
+    parts: list[bytes] = []
+    position, end = HLL_HDR_SIZE, len(hll)
+    while position < end:
+        op = hll[position]
+        if op < 0x40:
+            parts.append(b"z:%d" % ((op & 0x3F) + 1))
+            position += 1
+        elif op < 0x80:
+            following = hll[position + 1] if position + 1 < end else 0
+            parts.append(b"Z:%d" % ((((op & 0x3F) << 8) | following) + 1))
+            position += 2
+        else:
+            parts.append(b"v:%d,%d" % (((op >> 2) & 0x1F) + 1, (op & 3) + 1))
+            position += 1
+    return b" ".join(parts)
+
+
+@command("pfdebug", arity=3, flags="write denyoom admin", keys=(2, 2, 1), group="hyperloglog",
+         summary="Internal commands for debugging HyperLogLog values", since="2.8.9",
+         complexity="N/A",
+         arguments=(Argument("subcommand", "string"), Argument("key", "key")))
+def pfdebug_command(client: Client, argv: list[bytes]) -> Reply:
+    """PFDEBUG GETREG|DECODE|ENCODING|TODENSE key (pfdebugCommand): the key is checked first."""
+    db = client.db
+    key = argv[2]
+    value = write_string(db, key)
+    if value is None:
+        raise CommandError("ERR The specified key does not exist")
+    _hll_or_error(value)
+    hll = unshare_string(db, key, value)
+    subcommand = argv[1].lower()
+    if subcommand in (b"getreg", b"todense"):
+        converted = hll[4] == HLL_SPARSE
+        if converted:
+            try:
+                _sparse_to_dense(hll)
+            except CorruptHll:
+                raise CommandError(INVALID_HLL) from None
+            client.keyspace.dirty += 1  # the encoding changed: propagated, as Redis forces
+        if subcommand == b"todense":
+            return int(converted)
+        return list(_dense_registers(hll))
+    if subcommand == b"decode":
+        if hll[4] != HLL_SPARSE:
+            raise CommandError("ERR HLL encoding is not sparse")
+        return _sparse_opcodes_text(hll)
+    if subcommand == b"encoding":
+        return Status("sparse" if hll[4] == HLL_SPARSE else "dense")
+    raise CommandError("ERR Unknown PFDEBUG subcommand '"
+                       + argv[1].decode("utf-8", "surrogateescape") + "'")
+
+
+@command("pfselftest", arity=1, flags="admin", group="hyperloglog",
+         summary="An internal command for testing HyperLogLog values", since="2.8.9",
+         complexity="N/A")
+def pfselftest_command(client: Client, argv: list[bytes]) -> Reply:
+    """PFSELFTEST (pfselftestCommand): every register value through the dense packing, and a
+    sparse HLL kept equal to a dense one through random updates; OK or the failure."""
+    dense = bytearray(HLL_HDR_SIZE) + bytearray(HLL_DENSE_SIZE - HLL_HDR_SIZE)
+    dense[4] = HLL_DENSE
+    expected = bytearray(HLL_REGISTERS)
+    for index in range(HLL_REGISTERS):
+        count = (index * 7919) % 63 + 1
+        _dense_add(dense, index, count)
+        expected[index] = count
+    if _dense_registers(dense) != bytes(expected):
+        raise CommandError("ERR TESTFAILED Register error")
+    sparse = bytearray(_EMPTY_SPARSE)
+    reference = bytearray(HLL_REGISTERS)
+    for n in range(2000):
+        index, count = pattern_length(b"selftest:%d" % n)
+        _sparse_set(sparse, index, count, 1 << 30)
+        reference[index] = max(reference[index], count)
+    if registers_of(sparse) != bytes(reference):
+        raise CommandError("ERR TESTFAILED sparse/dense mismatch")
+    return OK

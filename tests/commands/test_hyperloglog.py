@@ -390,3 +390,28 @@ def test_a_big_pfadd_matches_redis(differ: Differ) -> None:
     differ.check("PFADD", "big", *[f"e{n}" for n in range(200, 2000)])
     differ.check("GET", "big")
     differ.check("PFCOUNT", "big")
+
+
+def test_pfdebug_and_pfselftest_match_redis(differ: Differ) -> None:
+    """PFDEBUG's four subcommands and errors, PFSELFTEST (Redis's own HLL tests use them)."""
+    script(differ, r"""
+    PFADD h a b c
+    PFDEBUG ENCODING h
+    PFDEBUG DECODE h
+    PFDEBUG NOSUCH h
+    PFDEBUG ENCODING nokey
+    SET s x
+    PFDEBUG ENCODING s
+    PFDEBUG TODENSE h
+    PFDEBUG TODENSE h
+    PFDEBUG DECODE h
+    PFDEBUG ENCODING h
+    PFDEBUG GETREG h
+    PFADD h2 x
+    PFDEBUG GETREG h2
+    PFDEBUG ENCODING h2
+    PFCOUNT h h2
+    PFSELFTEST
+    PFDEBUG ENCODING h x
+    COMMAND INFO pfdebug pfselftest
+    """)
