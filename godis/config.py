@@ -241,6 +241,317 @@ PARAMETERS: tuple[Parameter, ...] = (
               lambda text: _output_limits(text)),
 )
 
+_INT_MAX = 2**31 - 1
+_INT_MIN = -(2**31)
+_UINT_MAX = 2**32 - 1
+_LONG_MAX = 2**63 - 1
+_ULLONG_MAX = 2**64 - 1
+
+
+def _memory_value(text: str) -> int:
+    """A MEMORY_CONFIG number as numericParseString reads it (``memtoull``)."""
+    try:
+        return parse_memory(text)
+    except ValueError:
+        raise ValueError("argument must be a memory value") from None
+
+
+def _memory_or_percent(text: str) -> str:
+    """``maxmemory-clients``: a size or ``N%`` of maxmemory (MEMORY_CONFIG | PERCENT_CONFIG)."""
+    if text.endswith("%"):
+        digits = text[:-1]
+        if not digits.isdigit():
+            raise ValueError("argument must be a memory or percent value")
+        if int(digits) > 100:
+            raise ValueError("percentage argument must be less or equal to 100")
+        return f"{int(digits)}%"
+    try:
+        value = parse_memory(text)
+    except ValueError:
+        raise ValueError("argument must be a memory or percent value") from None
+    if value < 0:
+        raise ValueError("argument must be a memory or percent value")
+    return str(value)
+
+
+def _flags_enum(*choices: str) -> Callable[[str], str]:
+    """A MULTI_ARG enum (shutdown-on-sigint): flag words, ``default`` alone is none of them;
+    shown in the enum's order (configEnumGetName with bitflags), SAVE and NOSAVE exclusive."""
+    def parse(text: str) -> str:
+        words = [word.lower() for word in text.split()]
+        if not words or any(word not in choices for word in words):
+            raise ValueError("argument(s) must be one of the following: " + ", ".join(choices))
+        flags = [choice for choice in choices[1:] if choice in words]
+        if "save" in flags and "nosave" in flags:
+            raise ValueError("shutdown options SAVE and NOSAVE can't be used simultaneously")
+        return " ".join(flags) or choices[0]
+
+    return parse
+
+
+def _replicaof(text: str) -> str:
+    """setConfigReplicaOfOption: ``no one`` or ``host port`` ("" is the unset default)."""
+    words = text.split()
+    if not words:
+        return ""
+    if len(words) != 2:
+        raise ValueError("wrong number of arguments")
+    if [word.lower() for word in words] == ["no", "one"]:
+        return ""
+    if not words[1].isdigit() or not 0 <= int(words[1]) <= 65535:
+        raise ValueError("Invalid master port")
+    return f"{words[0]} {int(words[1])}"
+
+
+def _oom_values(text: str) -> str:
+    """setConfigOOMScoreAdjValuesOption: three integers in [-2000, 2000]."""
+    words = text.split()
+    if len(words) != 3:
+        raise ValueError("wrong number of arguments")
+    if not all(_STRTOLL.fullmatch(word) and -2000 <= int(word) <= 2000 for word in words):
+        raise ValueError("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")
+    return " ".join(str(int(word)) for word in words)
+
+
+def _trim_double(value: float) -> str:
+    """``%f`` then trimDoubleString: trailing zeros and a bare point dropped."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _percentiles(text: str) -> str:
+    """setConfigLatencyTrackingInfoPercentilesOutputOption: doubles in [0, 100]; "" none."""
+    values = []
+    for word in text.split():
+        try:
+            value = float(word)
+        except ValueError:
+            raise ValueError("Invalid latency-tracking-info-percentiles parameters") from None
+        if not 0.0 <= value <= 100.0 or word.lower() in ("nan", "inf", "-inf", "+inf"):
+            raise ValueError("Invalid latency-tracking-info-percentiles parameters")
+        values.append(_trim_double(value))
+    return " ".join(values)
+
+
+_TITLE_VARIABLES = frozenset({"title", "listen-addr", "server-mode", "port", "tls-port",
+                              "unixsocket", "config-file"})
+
+
+def _proc_title_template(text: str) -> str:
+    """isValidProcTitleTemplate: known ``{variables}``, balanced braces, not empty."""
+    error = "template format is invalid or contains unknown variables"
+    rest = text
+    expanded = ""
+    while rest:
+        opening, closing = rest.find("{"), rest.find("}")
+        if opening < 0:
+            if closing >= 0:
+                raise ValueError(error)
+            expanded += rest
+            break
+        if closing < opening:
+            raise ValueError(error)
+        expanded += rest[:opening]
+        if rest[opening + 1:closing] not in _TITLE_VARIABLES:
+            raise ValueError(error)
+        expanded += "x"
+        rest = rest[closing + 1:]
+    if not expanded.strip():
+        raise ValueError(error)
+    return text
+
+
+def _hostname(text: str) -> str:
+    """isValidAnnouncedHostname: under 256 bytes of letters, digits, ``-`` and ``.``."""
+    if len(text) >= 256:
+        raise ValueError("Hostnames must be less than 256 characters")
+    if not re.fullmatch(r"[A-Za-z0-9.-]*", text):
+        raise ValueError("Hostnames may only contain alphanumeric characters, hyphens or dots")
+    return text
+
+
+def _int(name: str, default: int, lo: int, hi: int, mutable: bool = True) -> Parameter:
+    return Parameter(name, str(default), parse_int, _show, mutable, lo, hi)
+
+
+def _mem(name: str, default: int, lo: int, hi: int) -> Parameter:
+    return Parameter(name, str(default), _memory_value, _show, True, lo, hi)
+
+
+def _flag(name: str, default: bool, mutable: bool = True) -> Parameter:
+    return _bool_param(name, default, mutable)
+
+
+def _choice(name: str, default: str, *choices: str, mutable: bool = True) -> Parameter:
+    return Parameter(name, default, _enum(*choices), _show, mutable)
+
+
+def _string(name: str, default: str = "", mutable: bool = True,
+            parse: Callable[[str], Any] = _text) -> Parameter:
+    return Parameter(name, default, parse, _show, mutable)
+
+
+_PROTECTED_ACTION = ("no", "yes", "local")
+
+NO_EFFECT: tuple[Parameter, ...] = (
+    # Replication: godis has no replicas and is never one.
+    Parameter("replicaof", "", _replicaof, _show, mutable=False),
+    _string("masterauth"),
+    _string("masteruser"),
+    _string("replica-announce-ip"),
+    _int("replica-announce-port", 0, 0, 65535),
+    _flag("replica-announced", True),
+    _flag("replica-ignore-disk-write-errors", False),
+    _flag("replica-ignore-maxmemory", True),
+    _flag("replica-lazy-flush", False),
+    _int("replica-priority", 100, 0, _INT_MAX),
+    _flag("replica-read-only", True),
+    _flag("replica-serve-stale-data", True),
+    _int("min-replicas-to-write", 0, 0, _INT_MAX),
+    _int("min-replicas-max-lag", 10, 0, _INT_MAX),
+    _mem("repl-backlog-size", 1048576, 1, _LONG_MAX),
+    _int("repl-backlog-ttl", 3600, 0, _LONG_MAX),
+    _flag("repl-disable-tcp-nodelay", False),
+    _choice("repl-diskless-load", "disabled", "disabled", "on-empty-db", "swapdb"),
+    _flag("repl-diskless-sync", True),
+    _int("repl-diskless-sync-delay", 5, 0, _INT_MAX),
+    _int("repl-diskless-sync-max-replicas", 0, 0, _INT_MAX),
+    _int("repl-ping-replica-period", 10, 1, _INT_MAX),
+    _int("repl-timeout", 60, 1, _INT_MAX),
+    _choice("propagation-error-behavior", "ignore", "ignore", "panic", "panic-on-replicas"),
+    # Cluster: godis is a single node (cluster-enabled stays no).
+    _flag("cluster-enabled", False, mutable=False),
+    _string("cluster-config-file", "nodes.conf", mutable=False),
+    _int("cluster-port", 0, 0, 65535, mutable=False),
+    _flag("cluster-allow-pubsubshard-when-down", True),
+    _flag("cluster-allow-reads-when-down", False),
+    _flag("cluster-allow-replica-migration", True),
+    _int("cluster-announce-bus-port", 0, 0, 65535),
+    _string("cluster-announce-hostname", parse=_hostname),
+    _string("cluster-announce-ip"),
+    _int("cluster-announce-port", 0, 0, 65535),
+    _int("cluster-announce-tls-port", 0, 0, 65535),
+    _mem("cluster-link-sendbuf-limit", 0, 0, _ULLONG_MAX),
+    _int("cluster-migration-barrier", 1, 0, _INT_MAX),
+    _int("cluster-node-timeout", 15000, 0, _LONG_MAX),
+    _choice("cluster-preferred-endpoint-type", "ip", "ip", "hostname", "unknown-endpoint"),
+    _flag("cluster-replica-no-failover", False),
+    _int("cluster-replica-validity-factor", 10, 0, _INT_MAX),
+    _flag("cluster-require-full-coverage", True),
+    # TLS: godis listens in clear text only.
+    _int("tls-port", 0, 0, 65535),
+    _choice("tls-auth-clients", "yes", "no", "yes", "optional"),
+    _string("tls-ca-cert-dir"),
+    _string("tls-ca-cert-file"),
+    _string("tls-cert-file"),
+    _string("tls-ciphers"),
+    _string("tls-ciphersuites"),
+    _string("tls-client-cert-file"),
+    _string("tls-client-key-file"),
+    _string("tls-client-key-file-pass"),
+    _flag("tls-cluster", False),
+    _string("tls-dh-params-file"),
+    _string("tls-key-file"),
+    _string("tls-key-file-pass"),
+    _flag("tls-prefer-server-ciphers", False),
+    _string("tls-protocols"),
+    _flag("tls-replication", False),
+    _int("tls-session-cache-size", 20480, 0, _INT_MAX),
+    _int("tls-session-cache-timeout", 300, 0, _INT_MAX),
+    _flag("tls-session-caching", True),
+    # Allocator and active defragmentation: Python manages godis's memory.
+    _flag("activedefrag", False),
+    _int("active-defrag-cycle-max", 25, 1, 99),
+    _int("active-defrag-cycle-min", 1, 1, 99),
+    _mem("active-defrag-ignore-bytes", 104857600, 1, _LONG_MAX),
+    _int("active-defrag-max-scan-fields", 1000, 1, _LONG_MAX),
+    _int("active-defrag-threshold-lower", 10, 0, 1000),
+    _int("active-defrag-threshold-upper", 100, 0, 1000),
+    _flag("jemalloc-bg-thread", True),
+    _flag("disable-thp", True, mutable=False),
+    # Threads and CPU affinity: godis runs on one Trio thread.
+    _int("io-threads", 1, 1, 128, mutable=False),
+    _flag("io-threads-do-reads", False, mutable=False),
+    _string("server_cpulist", mutable=False),
+    _string("bio_cpulist", mutable=False),
+    _string("aof_rewrite_cpulist", mutable=False),
+    _string("bgsave_cpulist", mutable=False),
+    # Lazy freeing: godis frees values synchronously.
+    _flag("lazyfree-lazy-eviction", False),
+    _flag("lazyfree-lazy-expire", False),
+    _flag("lazyfree-lazy-server-del", False),
+    _flag("lazyfree-lazy-user-del", False),
+    _flag("lazyfree-lazy-user-flush", False),
+    # Persistence details godis's writer does not vary.
+    _string("appenddirname", "appendonlydir", mutable=False),
+    _flag("aof-disable-auto-gc", False),
+    _flag("aof-rewrite-incremental-fsync", True),
+    _flag("aof-timestamp-enabled", False),
+    _flag("aof-use-rdb-preamble", True),
+    _flag("no-appendfsync-on-rewrite", False),
+    _flag("rdb-del-sync-files", False),
+    _flag("rdb-save-incremental-fsync", True),
+    _flag("stop-writes-on-bgsave-error", True),
+    _choice("sanitize-dump-payload", "no", "no", "yes", "clients"),
+    # Process, logging and supervision.
+    _string("pidfile", mutable=False),
+    _choice("supervised", "no", "upstart", "systemd", "auto", "no", mutable=False),
+    _flag("always-show-logo", False, mutable=False),
+    _flag("set-proc-title", True, mutable=False),
+    _string("proc-title-template", "{title} {listen-addr} {server-mode}",
+            parse=_proc_title_template),
+    _flag("syslog-enabled", False, mutable=False),
+    _string("syslog-ident", "redis", mutable=False),
+    _choice("syslog-facility", "local0", "user", "local0", "local1", "local2", "local3",
+            "local4", "local5", "local6", "local7", mutable=False),
+    _flag("crash-log-enabled", True),
+    _flag("crash-memcheck-enabled", True),
+    _choice("oom-score-adj", "no", "no", "yes", "relative", "absolute"),
+    Parameter("oom-score-adj-values", "0 200 800", _oom_values),
+    Parameter("shutdown-on-sigint", "default",
+              _flags_enum("default", "save", "nosave", "now", "force")),
+    Parameter("shutdown-on-sigterm", "default",
+              _flags_enum("default", "save", "nosave", "now", "force")),
+    _int("shutdown-timeout", 10, 0, _INT_MAX),
+    _string("ignore-warnings"),
+    # Networking.
+    _int("tcp-backlog", 511, 0, _INT_MAX, mutable=False),
+    _int("tcp-keepalive", 300, 0, _INT_MAX),
+    _string("bind-source-addr"),
+    Parameter("socket-mark-id", "0", parse_int, _show, False, 0, _UINT_MAX),
+    # Security and access.
+    _string("aclfile", mutable=False),
+    _int("acllog-max-len", 128, 0, _LONG_MAX),
+    _choice("acl-pubsub-default", "resetchannels", "allchannels", "resetchannels"),
+    _choice("enable-protected-configs", "no", *_PROTECTED_ACTION, mutable=False),
+    _choice("enable-debug-command", "no", *_PROTECTED_ACTION, mutable=False),
+    _choice("enable-module-command", "no", *_PROTECTED_ACTION, mutable=False),
+    # Background work and monitoring.
+    _flag("activerehashing", True),
+    _int("active-expire-effort", 1, 1, 10),
+    _flag("dynamic-hz", True),
+    _int("latency-monitor-threshold", 0, 0, _LONG_MAX),
+    _flag("latency-tracking", True),
+    Parameter("latency-tracking-info-percentiles", "50 99 99.9", _percentiles),
+    Parameter("maxmemory-clients", "0", _memory_or_percent),
+    _int("list-compress-depth", 0, 0, _INT_MAX),
+)
+"""Redis 7.0 parameters godis accepts, validates and shows but does not act on
+(docs/configuration.md, "Accepted, no effect in godis")."""
+
+HIDDEN: tuple[Parameter, ...] = (
+    _flag("use-exit-on-panic", False),
+    _int("rdb-key-save-delay", 0, _INT_MIN, _INT_MAX),
+    _int("key-load-delay", 0, _INT_MIN, _INT_MAX),
+    _int("watchdog-period", 0, 0, _INT_MAX),
+    _int("loading-process-events-interval-bytes", 2097152, 1024, _INT_MAX),
+)
+"""HIDDEN_CONFIG parameters: CONFIG GET shows them by exact name only; no effect in godis."""
+
+PARAMETERS = PARAMETERS + NO_EFFECT + HIDDEN
+NO_EFFECT_NAMES = frozenset(p.name for p in NO_EFFECT + HIDDEN)
+HIDDEN_NAMES = frozenset(p.name for p in HIDDEN)
+
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
 PROTECTED = frozenset({"dbfilename"})
 """PROTECTED_CONFIG parameters: CONFIG SET refuses them (``enable-protected-configs no``)."""
@@ -249,7 +560,21 @@ ALIASES = {"lua-time-limit": "busy-reply-threshold",
            "hash-max-ziplist-value": "hash-max-listpack-value",
            "list-max-ziplist-size": "list-max-listpack-size",
            "zset-max-ziplist-entries": "zset-max-listpack-entries",
-           "zset-max-ziplist-value": "zset-max-listpack-value"}
+           "zset-max-ziplist-value": "zset-max-listpack-value",
+           "slaveof": "replicaof",
+           "slave-announce-ip": "replica-announce-ip",
+           "slave-announce-port": "replica-announce-port",
+           "slave-ignore-maxmemory": "replica-ignore-maxmemory",
+           "slave-lazy-flush": "replica-lazy-flush",
+           "slave-priority": "replica-priority",
+           "slave-read-only": "replica-read-only",
+           "slave-serve-stale-data": "replica-serve-stale-data",
+           "min-slaves-to-write": "min-replicas-to-write",
+           "min-slaves-max-lag": "min-replicas-max-lag",
+           "repl-ping-slave-period": "repl-ping-replica-period",
+           "cluster-slave-no-failover": "cluster-replica-no-failover",
+           "cluster-slave-validity-factor": "cluster-replica-validity-factor"}
+"""Redis's alias names (createXConfig's second name); CONFIG GET with a pattern lists both."""
 
 
 class Config:
@@ -341,8 +666,10 @@ class Config:
             return []
         # stringmatch(pattern, name, 1): caseless, the pattern read up to a NUL.
         raw = pattern.split("\0", 1)[0].encode("utf-8", "surrogateescape")
-        return [(p.name, self.show(p.name)) for p in PARAMETERS
-                if glob_match(raw, p.name.encode(), nocase=True)]
+        # Hidden parameters need an exact name; aliases are listed under both names.
+        names = [p.name for p in PARAMETERS if p.name not in HIDDEN_NAMES] + list(ALIASES)
+        return [(name, self.show(ALIASES.get(name, name))) for name in names
+                if glob_match(raw, name.encode(), nocase=True)]
 
     def load_file(self, path: str, extra_lines: list[str] | None = None) -> None:
         """Read a redis.conf-style file: ``name value...`` lines, ``#`` comments; then
