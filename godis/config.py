@@ -55,6 +55,20 @@ def _size_value(text: str) -> int:
     return value
 
 
+def _memory_value(text: str) -> int:
+    """A MEMORY_CONFIG number as numericParseString reads it (``memtoull``: unsigned,
+    ``""`` is 0)."""
+    if text == "":
+        return 0
+    try:
+        value = parse_memory(text)
+    except ValueError:
+        raise ValueError("argument must be a memory value") from None
+    if value < 0:
+        raise ValueError("argument must be a memory value")
+    return value
+
+
 _DEFAULT_OUTPUT_LIMITS = {"normal": (0, 0, 0), "slave": (268435456, 67108864, 60),
                           "pubsub": (33554432, 8388608, 60)}
 
@@ -89,8 +103,19 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_int(text: str) -> int:
+    """An integer as ``string2ll`` reads it: beyond a long long it is no integer."""
     value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError("argument couldn't be parsed into an integer")
     return value
+
+
+def parse_yes_no(text: str) -> bool:
+    """A BOOL_CONFIG value as ``yesnotoi`` reads it: only ``yes`` or ``no``, any case."""
+    lowered = text.lower()
+    if lowered not in ("yes", "no"):
+        raise ValueError("argument must be 'yes' or 'no'")
+    return lowered == "yes"
 
 
 def parse_octal(text: str) -> int:
@@ -180,11 +205,12 @@ def _int_param(name: str, default: int, lo: int | None = None, hi: int | None = 
 
 
 def _bool_param(name: str, default: bool, mutable: bool = True) -> Parameter:
-    return Parameter(name, "yes" if default else "no", parse_bool, _show_bool, mutable)
+    return Parameter(name, "yes" if default else "no", parse_yes_no, _show_bool, mutable)
 
 
-def _memory_param(name: str, default: str, lo: int | None = None) -> Parameter:
-    return Parameter(name, default, parse_memory, _show, True, lo)
+def _memory_param(name: str, default: str, lo: int | None = None,
+                  hi: int | None = None) -> Parameter:
+    return Parameter(name, default, _memory_value, _show, True, lo, hi)
 
 
 PARAMETERS: tuple[Parameter, ...] = (
@@ -205,28 +231,28 @@ PARAMETERS: tuple[Parameter, ...] = (
     _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
     Parameter("dbfilename", "dump.rdb", _file_name, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
     Parameter("requirepass", "", _text, _show),
-    _int_param("maxclients", 10000, 1),
-    _int_param("timeout", 0, 0),
+    _int_param("maxclients", 10000, 1, 2**32 - 1),
+    _int_param("timeout", 0, 0, 2**31 - 1),
     _bool_param("protected-mode", True),
-    _memory_param("proto-max-bulk-len", "536870912", 1024 * 1024),
-    _memory_param("client-query-buffer-limit", "1073741824", 1024 * 1024),
+    _memory_param("proto-max-bulk-len", "536870912", 1024 * 1024, 2**63 - 1),
+    _memory_param("client-query-buffer-limit", "1073741824", 1024 * 1024, 2**63 - 1),
     _int_param("hz", 10, 1, 500),
     Parameter("notify-keyspace-events", "", parse_keyspace_events, flags_to_string),
-    _int_param("slowlog-log-slower-than", 10000),
-    _int_param("slowlog-max-len", 128, 0),
-    _int_param("busy-reply-threshold", 5000, 0),
-    _int_param("auto-aof-rewrite-percentage", 100, 0),
-    _memory_param("auto-aof-rewrite-min-size", "67108864", 0),
-    _int_param("hash-max-listpack-entries", 512, 0),
-    _int_param("hash-max-listpack-value", 64, 0),
-    _int_param("list-max-listpack-size", -2),
-    _int_param("set-max-intset-entries", 512, 0),
-    _int_param("zset-max-listpack-entries", 128, 0),
-    _int_param("zset-max-listpack-value", 64, 0),
-    _int_param("hll-sparse-max-bytes", 3000, 0),
+    _int_param("slowlog-log-slower-than", 10000, -1, 2**63 - 1),
+    _int_param("slowlog-max-len", 128, 0, 2**63 - 1),
+    _int_param("busy-reply-threshold", 5000, 0, 2**63 - 1),
+    _int_param("auto-aof-rewrite-percentage", 100, 0, 2**31 - 1),
+    _memory_param("auto-aof-rewrite-min-size", "67108864", 0, 2**63 - 1),
+    _int_param("hash-max-listpack-entries", 512, 0, 2**63 - 1),
+    _memory_param("hash-max-listpack-value", "64", 0, 2**63 - 1),
+    _int_param("list-max-listpack-size", -2, -(2**31), 2**31 - 1),
+    _int_param("set-max-intset-entries", 512, 0, 2**63 - 1),
+    _int_param("zset-max-listpack-entries", 128, 0, 2**63 - 1),
+    _memory_param("zset-max-listpack-value", "64", 0, 2**63 - 1),
+    _memory_param("hll-sparse-max-bytes", "3000", 0, 2**63 - 1),
     _int_param("tracking-table-max-keys", 1000000, 0, 2**63 - 1),
-    _memory_param("stream-node-max-bytes", "4096", 0),
-    _int_param("stream-node-max-entries", 100, 0),
+    _memory_param("stream-node-max-bytes", "4096", 0, 2**63 - 1),
+    _int_param("stream-node-max-entries", 100, 0, 2**63 - 1),
     Parameter("maxmemory", "0", _size_value, _show),
     Parameter("maxmemory-policy", "noeviction",
               _enum("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -235,7 +261,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("maxmemory-eviction-tenacity", 10, 0, 100),
     _int_param("lfu-log-factor", 10, 0, 2147483647),
     _int_param("lfu-decay-time", 1, 0, 2147483647),
-    Parameter("daemonize", "no", parse_bool, _show_bool, mutable=False),
+    Parameter("daemonize", "no", parse_yes_no, _show_bool, mutable=False),
     Parameter("client-output-buffer-limit",
               "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
               lambda text: _output_limits(text)),
@@ -248,16 +274,10 @@ _LONG_MAX = 2**63 - 1
 _ULLONG_MAX = 2**64 - 1
 
 
-def _memory_value(text: str) -> int:
-    """A MEMORY_CONFIG number as numericParseString reads it (``memtoull``)."""
-    try:
-        return parse_memory(text)
-    except ValueError:
-        raise ValueError("argument must be a memory value") from None
-
-
 def _memory_or_percent(text: str) -> str:
     """``maxmemory-clients``: a size or ``N%`` of maxmemory (MEMORY_CONFIG | PERCENT_CONFIG)."""
+    if text == "":
+        return "0"
     if text.endswith("%"):
         digits = text[:-1]
         if not digits.isdigit():
@@ -327,8 +347,11 @@ def _percentiles(text: str) -> str:
             value = float(word)
         except ValueError:
             raise ValueError("Invalid latency-tracking-info-percentiles parameters") from None
-        if not 0.0 <= value <= 100.0 or word.lower() in ("nan", "inf", "-inf", "+inf"):
+        if word.lower().lstrip("+-") in ("nan", "inf", "infinity"):
             raise ValueError("Invalid latency-tracking-info-percentiles parameters")
+        if not 0.0 <= value <= 100.0:
+            raise ValueError("latency-tracking-info-percentiles parameters should sit between "
+                             "[0.0,100.0]")
         values.append(_trim_double(value))
     return " ".join(values)
 
@@ -379,7 +402,16 @@ def _mem(name: str, default: int, lo: int, hi: int) -> Parameter:
 
 
 def _flag(name: str, default: bool, mutable: bool = True) -> Parameter:
-    return _bool_param(name, default, mutable)
+    return Parameter(name, "yes" if default else "no", parse_yes_no, _show_bool, mutable)
+
+
+def _no_defrag(text: str) -> bool:
+    """``activedefrag``: isValidActiveDefrag refuses ``yes`` without Redis's jemalloc."""
+    if parse_yes_no(text):
+        raise ValueError("Active defragmentation cannot be enabled: it requires a Redis server "
+                         "compiled with a modified Jemalloc like the one shipped by default "
+                         "with the Redis source distribution")
+    return False
 
 
 def _choice(name: str, default: str, *choices: str, mutable: bool = True) -> Parameter:
@@ -460,7 +492,7 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _int("tls-session-cache-timeout", 300, 0, _INT_MAX),
     _flag("tls-session-caching", True),
     # Allocator and active defragmentation: Python manages godis's memory.
-    _flag("activedefrag", False),
+    Parameter("activedefrag", "no", _no_defrag, _show_bool),
     _int("active-defrag-cycle-max", 25, 1, 99),
     _int("active-defrag-cycle-min", 1, 1, 99),
     _mem("active-defrag-ignore-bytes", 104857600, 1, _LONG_MAX),
