@@ -8,6 +8,7 @@ no effect would mislead the operator.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shlex
@@ -684,6 +685,12 @@ class Config:
                               f"{param.minimum} and {param.maximum} inclusive")
         self._values[canonical] = value
 
+    def inert_settings(self) -> list[tuple[str, str]]:
+        """The NO_EFFECT parameters set away from their defaults, with their text: what a
+        config file asked for that godis accepts but does not act on (logged at start)."""
+        return [(p.name, self.show(p.name)) for p in NO_EFFECT + HIDDEN
+                if self.show(p.name) != p.show(p.parse(p.default))]
+
     def show(self, name: str) -> str:
         """The CONFIG GET text of ``name``."""
         param = BY_NAME[name]
@@ -728,6 +735,9 @@ class Config:
             except ValueError:
                 raise ConfigError(f"{path}:{number}: unbalanced quotes in configuration line") from None
             name, args = words[0], words[1:]
+            if name.lower() == "include" and len(args) == 1:
+                self._include(args[0])
+                continue
             if name.lower() == "save":
                 saves = [] if args in ([], [""]) else saves + args
                 args = saves
@@ -735,6 +745,19 @@ class Config:
                 self.set_text(name, " ".join(args), at_start=True)
             except ConfigError as error:
                 raise ConfigError(f"{path}:{number}: '{stripped}': {error}") from None
+
+    def _include(self, pattern: str) -> None:
+        """``include path``: each file (a glob, sorted, as Redis 7.0's loadServerConfig)
+        read at that point; a plain path that cannot be opened is fatal."""
+        paths = sorted(glob.glob(pattern)) if any(c in pattern for c in "*?[") else [pattern]
+        for path in paths:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    lines = handle.readlines()
+            except OSError as error:
+                raise ConfigError(f"Fatal error, can't open config file '{path}': "
+                                  f"{error.strerror}") from None
+            self.load_lines(lines, path)
 
     def rewrite(self) -> None:
         """CONFIG REWRITE: write every non-default parameter back to the config file."""

@@ -126,6 +126,13 @@ async def serve(
     keyspace.now_ms = trio_clock_ms()
     log.info("godis %s (Redis %s compatible) starting, pid=%d", __version__,
              REDIS_COMPAT_VERSION, os.getpid())
+    if config["daemonize"]:
+        log.warning("daemonize yes ignored: godis does not fork into the background "
+                    "(run it under a supervisor, or pass --daemonize no)")
+    inert = config.inert_settings()
+    if inert:  # never pretend silently: these were set, and godis does not act on them
+        log.warning("Accepted, no effect in godis (docs/configuration.md): %s",
+                    ", ".join(f"{name} {value!r}" for name, value in inert))
     shutdown = trio.Event()
 
     def request_shutdown() -> None:
