@@ -324,6 +324,12 @@ def _replicaof(text: str) -> str:
     return f"{words[0]} {int(words[1])}"
 
 
+def _oom_score_adj(text: str) -> str:
+    """``oom-score-adj``: ``relative`` is ``yes`` (one enum value, shown by its first name)."""
+    value = _enum("no", "yes", "relative", "absolute")(text)
+    return "yes" if value == "relative" else value
+
+
 def _oom_values(text: str) -> str:
     """setConfigOOMScoreAdjValuesOption: three integers in [-2000, 2000]."""
     words = text.split()
@@ -539,7 +545,7 @@ NO_EFFECT: tuple[Parameter, ...] = (
             "local4", "local5", "local6", "local7", mutable=False),
     _flag("crash-log-enabled", True),
     _flag("crash-memcheck-enabled", True),
-    _choice("oom-score-adj", "no", "no", "yes", "relative", "absolute"),
+    Parameter("oom-score-adj", "no", _oom_score_adj),
     Parameter("oom-score-adj-values", "0 200 800", _oom_values),
     Parameter("shutdown-on-sigint", "default",
               _flags_enum("default", "save", "nosave", "now", "force")),

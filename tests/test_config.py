@@ -1,0 +1,181 @@
+"""Config parity with Redis 7.0 (config.c): every parameter's name, default, validation,
+mutability and aliases, against a real redis-server; and Debian's stock redis.conf loads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from godis.config import HIDDEN_NAMES, NO_EFFECT_NAMES, Config
+from godis.errors import ConfigError
+from tests.support.differential import Differ
+from tests.support.redis_server import free_port, wait_for_port
+from tests.support.resp import RespConnection, parse_reply
+
+GODIS_DEFAULTS = {
+    b"port": b"6969",  # godis's own port, so it never collides with a local Redis
+    b"appendonly": b"yes",  # godis keeps an AOF unless told not to
+    b"bind": b"127.0.0.1",  # loopback only by default (Redis: "* -::*")
+    b"dir": b".",  # the working directory as given, not resolved
+}
+"""The documented godis-specific defaults (docs/configuration.md): the only values that may
+differ from a fresh redis-server's."""
+
+HARNESS = {b"bind", b"dir", b"port", b"enable-debug-command"}
+"""Set on the test suite's redis-server command line (tests/support/redis_server.py)."""
+
+
+def _config_get(conn: RespConnection, pattern: str) -> dict[bytes, bytes]:
+    items = parse_reply(conn.call("CONFIG", "GET", pattern))
+    assert isinstance(items, list)
+    return dict(zip(items[::2], items[1::2], strict=True))
+
+
+def _godis_config_get(pattern: str) -> dict[bytes, bytes]:
+    return {name.encode(): value.encode() for name, value in Config().matching(pattern)}
+
+
+def test_config_get_star_lists_redis_names_and_defaults(redis_port: int) -> None:
+    conn = RespConnection("127.0.0.1", redis_port)
+    try:
+        theirs = _config_get(conn, "*")
+    finally:
+        conn.close()
+    mine = _godis_config_get("*")
+    assert sorted(mine) == sorted(theirs)
+    differing = {name for name in mine if mine[name] != theirs[name]}
+    assert differing <= set(GODIS_DEFAULTS) | HARNESS, differing
+    for name, value in GODIS_DEFAULTS.items():
+        assert mine[name] == value
+
+
+def test_hidden_parameters_need_their_exact_name(differ: Differ) -> None:
+    for name in sorted(HIDDEN_NAMES):
+        differ.check("CONFIG", "GET", name)
+        differ.check("CONFIG", "GET", name[:-1] + "*")
+    assert HIDDEN_NAMES <= NO_EFFECT_NAMES
+
+
+def test_aliases_as_redis(differ: Differ) -> None:
+    differ.check_unordered("CONFIG", "GET", "slave*")
+    differ.check_unordered("CONFIG", "GET", "*replica*")
+    differ.check("CONFIG", "SET", "slave-priority", "7")
+    differ.check("CONFIG", "GET", "replica-priority")
+    differ.check("CONFIG", "GET", "slave-priority")
+    differ.check("CONFIG", "SET", "min-slaves-to-write", "x")
+    differ.check("CONFIG", "SET", "replica-priority", "100", "slave-priority", "7")
+    differ.check("CONFIG", "SET", "slaveof", "127.0.0.1 1")
+    differ.check("CONFIG", "GET", "slaveof")
+    differ.check("CONFIG", "SET", "cluster-slave-no-failover", "maybe")
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    # integers: not a number, beyond a long long, out of the parameter's range
+    ("tcp-keepalive", "abc"), ("tcp-keepalive", "-1"), ("repl-timeout", "0"),
+    ("active-defrag-cycle-min", "100"), ("replica-priority", "99999999999999999999"),
+    ("acllog-max-len", "-1"), ("latency-monitor-threshold", "1.5"), ("maxclients", "0"),
+    ("lua-time-limit", "-1"), ("slowlog-log-slower-than", "-2"),
+    ("list-compress-depth", "2"), ("shutdown-timeout", "3"),
+    # memory sizes
+    ("repl-backlog-size", "abc"), ("repl-backlog-size", "0"), ("repl-backlog-size", "-1"),
+    ("repl-backlog-size", "2mb"), ("active-defrag-ignore-bytes", ""),
+    ("zset-max-ziplist-value", "1kb"), ("hash-max-listpack-value", "x"),
+    ("maxmemory-clients", "200%"), ("maxmemory-clients", "x%"), ("maxmemory-clients", "10%"),
+    ("maxmemory-clients", "1gb"),
+    # booleans: only yes and no
+    ("lazyfree-lazy-eviction", "maybe"), ("lazyfree-lazy-eviction", "1"),
+    ("replica-read-only", "NO"), ("rdbcompression", "true"), ("jemalloc-bg-thread", "no"),
+    ("activedefrag", "yes"), ("activedefrag", "no"),
+    # enums
+    ("oom-score-adj", "bogus"), ("oom-score-adj", "relative"),
+    ("repl-diskless-load", "swapdb"), ("sanitize-dump-payload", "sometimes"),
+    ("acl-pubsub-default", "allchannels"), ("cluster-preferred-endpoint-type", "dns"),
+    ("propagation-error-behavior", "panic"), ("tls-auth-clients", "maybe"),
+    # multi-argument and special values
+    ("shutdown-on-sigint", "save nosave"), ("shutdown-on-sigint", "now force save"),
+    ("shutdown-on-sigterm", "bogus"), ("oom-score-adj-values", "1 2"),
+    ("oom-score-adj-values", "0 2001 10"), ("oom-score-adj-values", "10 20 30"),
+    ("latency-tracking-info-percentiles", "50 101"),
+    ("latency-tracking-info-percentiles", "abc"),
+    ("latency-tracking-info-percentiles", "99.990 50.0"),
+    ("latency-tracking-info-percentiles", ""),
+    ("cluster-announce-hostname", "a_b"), ("cluster-announce-hostname", "host-1.example"),
+    ("proc-title-template", "{title} {nope}"), ("proc-title-template", "{title"),
+    ("proc-title-template", "{title} {port}"), ("ignore-warnings", "ARM64-COW-BUG"),
+    # immutable ones
+    ("io-threads", "2"), ("supervised", "systemd"), ("pidfile", "/tmp/x.pid"),
+    ("cluster-enabled", "yes"), ("tcp-backlog", "10"), ("aclfile", "/tmp/users.acl"),
+    ("enable-protected-configs", "yes"), ("socket-mark-id", "1"), ("appenddirname", "d"),
+    ("syslog-facility", "local1"), ("disable-thp", "no"), ("always-show-logo", "yes"),
+])
+def test_config_set_validation_as_redis(differ: Differ, name: str, value: str) -> None:
+    differ.check("CONFIG", "SET", name, value)
+    differ.check("CONFIG", "GET", name)
+
+
+def test_config_file_loads_every_parameter(tmp_path: Path) -> None:
+    """Every parameter as a redis.conf line with its default text is accepted at start."""
+    config = Config()
+    lines = [f'{name} "{value}"\n' for name, value in config.matching("*")
+             if name not in ("replicaof", "slaveof")]
+    lines.append("replicaof no one\n")
+    (tmp_path / "all.conf").write_text("".join(lines))
+    loaded = Config()
+    loaded.load_file(str(tmp_path / "all.conf"))
+    assert loaded.matching("*") == config.matching("*")
+    assert loaded.inert_settings() == []
+
+
+def test_include_and_inert_settings(tmp_path: Path) -> None:
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "b.conf").write_text("slave-read-only no\n")
+    (tmp_path / "conf.d" / "a.conf").write_text("io-threads 4\nslave-read-only yes\n")
+    (tmp_path / "main.conf").write_text(f"include {tmp_path / 'conf.d'}/*.conf\nhz 20\n")
+    config = Config()
+    config.load_file(str(tmp_path / "main.conf"))
+    assert config["hz"] == 20
+    assert config.inert_settings() == [("replica-read-only", "no"), ("io-threads", "4")]
+    (tmp_path / "bad.conf").write_text(f"include {tmp_path / 'missing.conf'}\n")
+    with pytest.raises(ConfigError, match="can't open config file"):
+        Config().load_file(str(tmp_path / "bad.conf"))
+
+
+DEBIAN_CONF = Path("/etc/redis/redis.conf")
+
+
+@pytest.mark.skipif(not DEBIAN_CONF.exists(), reason="no Debian /etc/redis/redis.conf")
+def test_debian_redis_conf_starts(tmp_path: Path) -> None:
+    """Debian's stock file, with the command line overriding what godis cannot honour there
+    (daemonize, the packaged dir and log file, the port), starts and serves."""
+    port = free_port()
+    log = tmp_path / "out.log"
+    root = Path(__file__).resolve().parent.parent
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "godis", "serve", str(DEBIAN_CONF), "--port", str(port),
+             "--daemonize", "no", "--dir", str(tmp_path), "--logfile", "", "--appendonly", "no"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        wait_for_port(port)
+        conn = RespConnection("127.0.0.1", port)
+        try:
+            assert conn.call("PING") == b"+PONG\r\n"
+            got = _config_get(conn, "*")
+            assert got[b"pidfile"] == b"/run/redis/redis-server.pid"
+            assert got[b"daemonize"] == b"no"
+            assert got[b"client-output-buffer-limit"] == (
+                b"normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
+            assert got[b"port"] == str(port).encode()
+        finally:
+            conn.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    text = log.read_text()
+    assert "Accepted, no effect in godis" in text
+    assert "pidfile" in text
