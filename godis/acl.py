@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from godis.state import ServerState
 
 READ, WRITE = 1, 2
-LOG_MAX_LEN = 128  # acllog-max-len
 _HEX = frozenset("0123456789abcdef")
 
 class AclError(Exception):
@@ -450,7 +449,7 @@ class AclRegistry:
                 return
         self.log.appendleft(LogEntry(1, reason, context, obj, username, now,
                                      client.info_line()))
-        while len(self.log) > LOG_MAX_LEN:
+        while len(self.log) > int(self.server.config["acllog-max-len"]):  # addACLLogEntry
             self.log.pop()
 
     def refresh_restrictions(self) -> None:

@@ -252,6 +252,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _memory_param("zset-max-listpack-value", "64", 0, 2**63 - 1),
     _memory_param("hll-sparse-max-bytes", "3000", 0, 2**63 - 1),
     _int_param("tracking-table-max-keys", 1000000, 0, 2**63 - 1),
+    _int_param("acllog-max-len", 128, 0, 2**63 - 1),  # ACL LOG entries kept
     _memory_param("stream-node-max-bytes", "4096", 0, 2**63 - 1),
     _int_param("stream-node-max-entries", 100, 0, 2**63 - 1),
     Parameter("maxmemory", "0", _size_value, _show),
@@ -560,7 +561,6 @@ NO_EFFECT: tuple[Parameter, ...] = (
     Parameter("socket-mark-id", "0", parse_int, _show, False, 0, _UINT_MAX),
     # Security and access.
     _string("aclfile", mutable=False),
-    _int("acllog-max-len", 128, 0, _LONG_MAX),
     _choice("acl-pubsub-default", "resetchannels", "allchannels", "resetchannels"),
     _choice("enable-protected-configs", "no", *_PROTECTED_ACTION, mutable=False),
     _choice("enable-debug-command", "no", *_PROTECTED_ACTION, mutable=False),
@@ -572,6 +572,7 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _int("latency-monitor-threshold", 0, 0, _LONG_MAX),
     _flag("latency-tracking", True),
     Parameter("latency-tracking-info-percentiles", "50 99 99.9", _percentiles),
+    # Memory layout: no compressed list nodes, no eviction of clients by their memory.
     Parameter("maxmemory-clients", "0", _memory_or_percent),
     _int("list-compress-depth", 0, 0, _INT_MAX),
 )

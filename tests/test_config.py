@@ -117,6 +117,17 @@ def test_config_set_validation_as_redis(differ: Differ, name: str, value: str) -
     differ.check("CONFIG", "GET", name)
 
 
+def test_acllog_max_len_trims_the_log(differ: Differ) -> None:
+    differ.check("ACL", "LOG", "RESET")
+    differ.check("CONFIG", "SET", "acllog-max-len", "2")
+    for user in ("u1", "u2", "u3"):
+        differ.check("AUTH", user, "wrong")
+    mine, theirs = differ.both("ACL", "LOG")
+    assert mine.split(b"\r\n")[0] == theirs.split(b"\r\n")[0]
+    differ.check("CONFIG", "SET", "acllog-max-len", "128")
+    differ.check("ACL", "LOG", "RESET")
+
+
 def test_config_file_loads_every_parameter(tmp_path: Path) -> None:
     """Every parameter as a redis.conf line with its default text is accepted at start."""
     config = Config()
