@@ -190,3 +190,11 @@ def test_debian_redis_conf_starts(tmp_path: Path) -> None:
     text = log.read_text()
     assert "Accepted, no effect in godis" in text
     assert "pidfile" in text
+
+
+def test_docs_list_every_inert_parameter() -> None:
+    """docs/configuration.md's "Accepted, no effect in godis" names each NO_EFFECT parameter."""
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    section = docs.split("### Accepted, no effect in godis", 1)[1]
+    missing = sorted(name for name in NO_EFFECT_NAMES if f"`{name}`" not in section)
+    assert missing == []
