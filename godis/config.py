@@ -625,6 +625,7 @@ class Config:
     def __init__(self, **overrides: Any) -> None:
         self._values: dict[str, Any] = {p.name: p.parse(p.default) for p in PARAMETERS}
         self.config_file: str | None = None
+        self.users: list[list[str]] = []  # the config files' "user name rule..." lines
         for key, value in overrides.items():
             name = key.replace("_", "-")
             self._values[self._canonical(name)] = value
@@ -747,6 +748,12 @@ class Config:
             if name.lower() == "include" and len(args) == 1:
                 self._include(args[0])
                 continue
+            if name.lower() == "user" and args:
+                self.users.append(args)  # ACLAppendUserForLoading; applied by the ACL registry
+                continue
+            if name.lower() in ("loadmodule", "rename-command"):
+                raise ConfigError(f"{path}:{number}: '{stripped}': godis does not support "
+                                  f"{name.lower()} (no Redis modules; commands keep their names)")
             if name.lower() == "save":
                 saves = [] if args in ([], [""]) else saves + args
                 args = saves

@@ -267,3 +267,22 @@ def test_config_rewrite_as_redis(tmp_path: Path) -> None:
     # Redis also writes the default user's ACL line (godis keeps users out of the file).
     assert sorted(mine[cut + 1:]) == sorted(line for line in theirs[cut + 1:]
                                             if not line.startswith("user "))
+
+
+def test_user_lines_in_config_files(tmp_path: Path) -> None:
+    path = tmp_path / "users.conf"
+    path.write_text("user alice on >secret ~app:* +get\nuser default on nopass ~* &* +@all\n")
+    config = Config(appendonly=False)
+    config.load_file(str(path))
+    godis = GodisDirect(config)
+    assert godis.call("AUTH", "alice", "secret") == b"+OK\r\n"
+    assert godis.call("GET", "app:1") == b"$-1\r\n"
+    assert godis.call("GET", "other").startswith(b"-NOPERM")
+    path.write_text("user bob on +nosuchcommand\n")
+    bad = Config(appendonly=False)
+    bad.load_file(str(path))
+    with pytest.raises(ConfigError, match="Error in user declaration '\\+nosuchcommand'"):
+        GodisDirect(bad)
+    path.write_text("loadmodule /usr/lib/redis/modules/x.so\n")
+    with pytest.raises(ConfigError, match="does not support loadmodule"):
+        Config().load_file(str(path))
