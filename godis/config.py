@@ -253,6 +253,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     _memory_param("hll-sparse-max-bytes", "3000", 0, 2**63 - 1),
     _int_param("tracking-table-max-keys", 1000000, 0, 2**63 - 1),
     _int_param("acllog-max-len", 128, 0, 2**63 - 1),  # ACL LOG entries kept
+    Parameter("pidfile", "", _text, _show, mutable=False),  # written at start, removed at exit
+    _int_param("tcp-keepalive", 300, 0, 2**31 - 1),  # SO_KEEPALIVE on accepted TCP clients
     _memory_param("stream-node-max-bytes", "4096", 0, 2**63 - 1),
     _int_param("stream-node-max-entries", 100, 0, 2**63 - 1),
     Parameter("maxmemory", "0", _size_value, _show),
@@ -536,7 +538,6 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _flag("stop-writes-on-bgsave-error", True),
     _choice("sanitize-dump-payload", "no", "no", "yes", "clients"),
     # Process, logging and supervision.
-    _string("pidfile", mutable=False),
     _choice("supervised", "no", "upstart", "systemd", "auto", "no", mutable=False),
     _flag("always-show-logo", False, mutable=False),
     _flag("set-proc-title", True, mutable=False),
@@ -558,7 +559,6 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _string("ignore-warnings"),
     # Networking.
     _int("tcp-backlog", 511, 0, _INT_MAX, mutable=False),
-    _int("tcp-keepalive", 300, 0, _INT_MAX),
     _string("bind-source-addr"),
     Parameter("socket-mark-id", "0", parse_int, _show, False, 0, _UINT_MAX),
     # Security and access.
