@@ -683,6 +683,10 @@ class Config:
             raise ConfigError("can't set immutable config")
         if not at_start and canonical in PROTECTED:
             raise ConfigError("can't set protected config")
+        if canonical == "client-output-buffer-limit":
+            # setConfigClientOutputBufferLimitOption: classes not named keep their current
+            # limits (over several config lines too); "" changes nothing
+            text = f"{self.show(canonical)} {text}".strip()
         try:
             value = param.parse(text)
         except ValueError as error:

@@ -117,6 +117,15 @@ def test_config_set_validation_as_redis(differ: Differ, name: str, value: str) -
     differ.check("CONFIG", "GET", name)
 
 
+def test_client_output_buffer_limit_keeps_the_classes_not_named(differ: Differ) -> None:
+    for value in ("normal 1mb 2mb 3", "pubsub 1 1 1", "", "normal 0 0 0 replica 1 2",
+                  "bogus 1 2 3", "replica 1gb 2gb 4"):
+        differ.check("CONFIG", "SET", "client-output-buffer-limit", value)
+        differ.check("CONFIG", "GET", "client-output-buffer-limit")
+    differ.check("CONFIG", "SET", "client-output-buffer-limit",
+                 "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60")
+
+
 def test_acllog_max_len_trims_the_log(differ: Differ) -> None:
     differ.check("ACL", "LOG", "RESET")
     differ.check("CONFIG", "SET", "acllog-max-len", "2")
