@@ -638,6 +638,10 @@ class Config:
             raise ConfigError(f"Bad directive or wrong number of arguments: {name}")
         return lowered
 
+    def canonical_name(self, name: str) -> str:
+        """The primary name of ``name`` (an alias resolved, lower case)."""
+        return self._canonical(name)
+
     def __getitem__(self, name: str) -> Any:
         return self._values[self._canonical(name)]
 

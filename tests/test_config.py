@@ -297,3 +297,13 @@ def test_user_lines_in_config_files(tmp_path: Path) -> None:
     path.write_text("loadmodule /usr/lib/redis/modules/x.so\n")
     with pytest.raises(ConfigError, match="does not support loadmodule"):
         Config().load_file(str(path))
+
+
+def test_config_set_of_an_inert_parameter_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    godis = GodisDirect()
+    with caplog.at_level("WARNING", logger="godis.server"):
+        assert godis.call("CONFIG", "SET", "slave-lazy-flush", "yes", "hz", "20") == b"+OK\r\n"
+        assert godis.call("CONFIG", "SET", "hz", "10") == b"+OK\r\n"
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["CONFIG SET accepted, no effect in godis (docs/configuration.md): "
+                        "replica-lazy-flush"]
