@@ -179,6 +179,17 @@ def _file_name(text: str) -> str:
     return text
 
 
+def _hz(text: str) -> int:
+    """``hz``: 0..INT_MAX accepted, then capped to 1..500 as updateHZ does."""
+    try:
+        value = parse_int(text)
+    except ValueError:
+        raise ValueError("argument couldn't be parsed into an integer") from None
+    if not 0 <= value <= 2**31 - 1:
+        raise ValueError("argument must be between 0 and 2147483647 inclusive")
+    return min(max(value, 1), 500)
+
+
 def _show_bool(value: Any) -> str:
     return "yes" if value else "no"
 
@@ -237,7 +248,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _bool_param("protected-mode", True),
     _memory_param("proto-max-bulk-len", "536870912", 1024 * 1024, 2**63 - 1),
     _memory_param("client-query-buffer-limit", "1073741824", 1024 * 1024, 2**63 - 1),
-    _int_param("hz", 10, 1, 500),
+    Parameter("hz", "10", _hz),  # active expiry cycles per second
     Parameter("notify-keyspace-events", "", parse_keyspace_events, flags_to_string),
     _int_param("slowlog-log-slower-than", 10000, -1, 2**63 - 1),
     _int_param("slowlog-max-len", 128, 0, 2**63 - 1),

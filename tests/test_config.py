@@ -80,6 +80,7 @@ def test_aliases_as_redis(differ: Differ) -> None:
     ("acllog-max-len", "-1"), ("latency-monitor-threshold", "1.5"), ("maxclients", "0"),
     ("lua-time-limit", "-1"), ("slowlog-log-slower-than", "-2"),
     ("list-compress-depth", "2"), ("shutdown-timeout", "3"),
+    ("hz", "0"), ("hz", "1000"), ("hz", "-1"), ("hz", "x"), ("hz", "20"),
     # memory sizes
     ("repl-backlog-size", "abc"), ("repl-backlog-size", "0"), ("repl-backlog-size", "-1"),
     ("repl-backlog-size", "2mb"), ("active-defrag-ignore-bytes", ""),
