@@ -140,6 +140,7 @@ async def serve(
             write_pid_file(pidfile)
         except OSError as error:
             log.warning("Failed to write PID file: %s", error.strerror)
+            pidfile = ""  # never remove at exit a file this process did not write
     shutdown = trio.Event()
 
     def request_shutdown() -> None:
