@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from godis.errors import ConfigError
 from godis.glob import glob_match
 from godis.table import CATEGORIES, COMMANDS, CommandSpec
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from godis.state import ServerState
 
 READ, WRITE = 1, 2
-LOG_MAX_LEN = 128  # acllog-max-len
 _HEX = frozenset("0123456789abcdef")
 
 class AclError(Exception):
@@ -419,6 +419,25 @@ class AclRegistry:
         self.synced_requirepass = ""
         self.any_restricted = False  # the fast path of check()
         self.sync_requirepass()
+        self.load_configured_users(server.config.users)
+
+    def load_configured_users(self, lines: list[list[str]]) -> None:
+        """ACLLoadConfiguredUsers: each config file ``user`` line resets (or creates) the user
+        and applies its rules; a bad rule fails the start as Redis's config loading does."""
+        for name, *rules in lines:
+            if " " in name or "\0" in name:
+                raise ConfigError(f"Error in user declaration '{name}': Usernames can't "
+                                  "contain spaces or null characters")
+            user = self.users.get(name) or User(name)
+            for rule in ["reset", *rules]:
+                try:
+                    user.apply(rule)
+                except AclError as error:
+                    raise ConfigError(f"Error in user declaration '{rule}': "
+                                      f"{error.reason}") from None
+            user.refresh()
+            self.users[name] = user
+        self.refresh_restrictions()  # a "user default" line wins over requirepass, as Redis
 
     def sync_requirepass(self) -> None:
         """requirepass sets (or, empty, clears) the default user's password."""
@@ -450,7 +469,7 @@ class AclRegistry:
                 return
         self.log.appendleft(LogEntry(1, reason, context, obj, username, now,
                                      client.info_line()))
-        while len(self.log) > LOG_MAX_LEN:
+        while len(self.log) > int(self.server.config["acllog-max-len"]):  # addACLLogEntry
             self.log.pop()
 
     def refresh_restrictions(self) -> None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import platform
 import resource
 import sys
@@ -14,6 +15,7 @@ from godis import REDIS_COMPAT_VERSION, __version__
 from godis.client import Client
 from godis.commands import notify
 from godis.commands.memory import info_memory
+from godis.config import NO_EFFECT_NAMES
 from godis.errors import SYNTAX, CommandError, ConfigError
 from godis.persistence import background
 from godis.persistence.snapshot import save_snapshot
@@ -98,6 +100,8 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     client.keyspace.dirty += 1
     return OK
 
+log = logging.getLogger("godis.server")
+
 
 # -- CONFIG -----------------------------------------------------------------------------------
 
@@ -150,6 +154,10 @@ def config_set_command(client: Client, argv: list[bytes]) -> Reply:
             config._values[config._canonical(name)] = value
         raise
     apply_config(client)
+    inert = sorted({config.canonical_name(name) for name, _ in pairs} & NO_EFFECT_NAMES)
+    if inert:  # accepted, but never silently: the log says godis does not act on them
+        log.warning("CONFIG SET accepted, no effect in godis (docs/configuration.md): %s",
+                    ", ".join(inert))
     return OK
 
 

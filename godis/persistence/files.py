@@ -45,3 +45,17 @@ def fsync_directory(directory: str) -> None:
             os.close(dir_fd)
     except OSError:
         pass
+
+
+def write_pid_file(path: str) -> None:
+    """createPidFile: this process's id and a newline (not atomic, as Redis)."""
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write(f"{os.getpid()}\n")
+
+
+def remove_pid_file(path: str) -> None:
+    """prepareForShutdown's unlink of the pid file (already gone is fine)."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -35,7 +35,7 @@ from typing import Any, Self, TypeVar
 
 import trio
 
-from godis.config import Config
+from godis.config import NO_EFFECT_NAMES, PARAMETERS, Config
 from godis.errors import GodisError
 from godis.persistence.files import write_atomically
 from godis.server.serve import serve
@@ -456,8 +456,10 @@ class ServerProcess(_Reachable):
 
 
 def _directives(config: Config) -> list[str]:
-    """Every directive of ``config`` (all of them: the child starts from its own defaults)."""
-    return [name for name, _ in config.matching("*")]
+    """Every directive of ``config`` (the child starts from its own defaults), by canonical
+    name; accepted-but-inert parameters only when changed (``replicaof ""`` is no line)."""
+    return [p.name for p in PARAMETERS
+            if p.name not in NO_EFFECT_NAMES or config.show(p.name) != p.show(p.parse(p.default))]
 
 
 def _quoted(text: str) -> str:

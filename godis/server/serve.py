@@ -34,6 +34,7 @@ from godis.keyspace.expiry import active_expire_cycle
 from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence import background
 from godis.persistence.aof import AppendOnlyFile
+from godis.persistence.files import remove_pid_file, write_pid_file
 from godis.persistence.loader import LoadReport, replay_aof
 from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot
 from godis.server.connection import Connection
@@ -126,6 +127,20 @@ async def serve(
     keyspace.now_ms = trio_clock_ms()
     log.info("godis %s (Redis %s compatible) starting, pid=%d", __version__,
              REDIS_COMPAT_VERSION, os.getpid())
+    if config["daemonize"]:
+        log.warning("daemonize yes ignored: godis does not fork into the background "
+                    "(run it under a supervisor, or pass --daemonize no)")
+    inert = config.inert_settings()
+    if inert:  # never pretend silently: these were set, and godis does not act on them
+        log.warning("Accepted, no effect in godis (docs/configuration.md): %s",
+                    ", ".join(f"{name} {value!r}" for name, value in inert))
+    pidfile = str(config["pidfile"])
+    if pidfile:  # createPidFile: a failure is only a warning
+        try:
+            write_pid_file(pidfile)
+        except OSError as error:
+            log.warning("Failed to write PID file: %s", error.strerror)
+            pidfile = ""  # never remove at exit a file this process did not write
     shutdown = trio.Event()
 
     def request_shutdown() -> None:
@@ -153,6 +168,7 @@ async def serve(
         sock.setblocking(False)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            _keepalive(sock, int(config["tcp-keepalive"]))
         connection = Connection(server, sock)
         connections.add(connection)
         try:
@@ -201,6 +217,9 @@ async def serve(
             server.aof.close()
         if unix_path is not None:
             _remove_unix_socket(unix_path)
+        if pidfile:
+            log.info("Removing the pid file.")
+            remove_pid_file(pidfile)
     if startup_error is not None:
         raise startup_error
     if server.fatal_error is not None:
@@ -330,3 +349,18 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
     server.aof = aof
     keyspace.propagate = aof.feed
     return aof
+
+
+def _keepalive(sock: socket.socket, interval: int) -> None:
+    """anetKeepAlive: probes after ``interval`` idle seconds, every interval/3, three of them
+    (tcp-keepalive; 0 leaves the socket alone)."""
+    if interval <= 0:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        if hasattr(socket, "TCP_KEEPIDLE"):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(interval // 3, 1))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+    except OSError:
+        pass
