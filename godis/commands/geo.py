@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from godis.client import Client
+from godis.commands.sort import partial_quicksort
 from godis.commands.zsets import zadd_generic
 from godis.errors import SYNTAX, CommandError
 from godis.keyspace import geohash
@@ -186,104 +187,6 @@ def merge_sort(items: list[_Point], compare: Callable[[_Point, _Point], int]) ->
     return merged + left[i:] + right[j:]
 
 
-def partial_sort(items: list[_Point], compare: Callable[[_Point, _Point], int], left: int,
-                 right: int) -> None:
-    """Redis's ``pqsort`` (pqsort.c, NetBSD's quicksort that skips the partitions outside
-    ``[left, right]``), step for step, so ties come out in Redis's order."""
-    _pqsort(items, 0, len(items), compare, left, right)
-
-
-def _med3(items: list[_Point], a: int, b: int, c: int,
-          compare: Callable[[_Point, _Point], int]) -> int:
-    if compare(items[a], items[b]) < 0:
-        if compare(items[b], items[c]) < 0:
-            return b
-        return c if compare(items[a], items[c]) < 0 else a
-    if compare(items[b], items[c]) > 0:
-        return b
-    return a if compare(items[a], items[c]) < 0 else c
-
-
-def _vecswap(items: list[_Point], a: int, b: int, n: int) -> None:
-    for i in range(n):
-        items[a + i], items[b + i] = items[b + i], items[a + i]
-
-
-def _pqsort(items: list[_Point], a: int, n: int, compare: Callable[[_Point, _Point], int],
-            lrange: int, rrange: int) -> None:
-    """The partitions are disjoint, so a stack of them (rather than C's recursion) sorts
-    alike, at any depth."""
-    pending = [(a, n)]
-    while pending:
-        a, n = pending.pop()
-        _pqsort_loop(items, a, n, compare, lrange, rrange, pending)
-
-
-def _pqsort_loop(items: list[_Point], a: int, n: int, compare: Callable[[_Point, _Point], int],
-                 lrange: int, rrange: int, pending: list[tuple[int, int]]) -> None:
-    while True:
-        if n < 7:
-            for pm in range(a + 1, a + n):
-                pl = pm
-                while pl > a and compare(items[pl - 1], items[pl]) > 0:
-                    items[pl], items[pl - 1] = items[pl - 1], items[pl]
-                    pl -= 1
-            return
-        pm = a + n // 2
-        if n > 7:
-            pl = a
-            pn = a + n - 1
-            if n > 40:
-                d = n // 8
-                pl = _med3(items, pl, pl + d, pl + 2 * d, compare)
-                pm = _med3(items, pm - d, pm, pm + d, compare)
-                pn = _med3(items, pn - 2 * d, pn - d, pn, compare)
-            pm = _med3(items, pl, pm, pn, compare)
-        items[a], items[pm] = items[pm], items[a]
-        pa = pb = a + 1
-        pc = pd = a + n - 1
-        while True:
-            while pb <= pc:
-                result = compare(items[pb], items[a])
-                if result > 0:
-                    break
-                if result == 0:
-                    items[pa], items[pb] = items[pb], items[pa]
-                    pa += 1
-                pb += 1
-            while pb <= pc:
-                result = compare(items[pc], items[a])
-                if result < 0:
-                    break
-                if result == 0:
-                    items[pc], items[pd] = items[pd], items[pc]
-                    pd -= 1
-                pc -= 1
-            if pb > pc:
-                break
-            items[pb], items[pc] = items[pc], items[pb]
-            pb += 1
-            pc -= 1
-        pn = a + n
-        r = min(pa - a, pb - pa)
-        _vecswap(items, a, pb - r, r)
-        r = min(pd - pc, pn - pd - 1)
-        _vecswap(items, pb, pn - r, r)
-        r = pb - pa
-        if r > 1:
-            low, high = a, a + r - 1
-            if not ((lrange < low and rrange < low) or (lrange > high and rrange > high)):
-                pending.append((a, r))
-        r = pd - pc
-        if r <= 1:
-            return
-        a = pn - r
-        n = r
-        low, high = a, a + r - 1
-        if (lrange < low and rrange < low) or (lrange > high and rrange > high):
-            return
-
-
 def georadius_generic(client: Client, argv: list[bytes], src_index: int, flags: int) -> Reply:
     """``georadiusGeneric``: every search command, its options and its two replies."""
     db = client.db
@@ -400,7 +303,7 @@ def georadius_generic(client: Client, argv: list[bytes], src_index: int, flags: 
             else:  # glibc's qsort is a merge sort: stable, so any stable sort agrees
                 found.sort(key=lambda p: p.dist, reverse=sort == _SORT_DESC)
         else:
-            partial_sort(found, compare, 0, returned - 1)
+            partial_quicksort(found, compare, 0, returned - 1)
     found = found[:returned]
     for point in found:
         point.dist /= conversion

@@ -155,6 +155,7 @@ def partial_quicksort(items: list[T], compare: Callable[[T, T], int], low: int,
     Only needed where its order is visible: equal keys come out in an order no stable sort
     reproduces. A line-by-line port, with element indexes for the C byte pointers, of the
     version Redis 7.0 ships (without BSD's switch to insertion sort after a swap-free pass).
+    Used by SORT ... LIMIT and by the geo searches' COUNT.
     """
 
     def swap(i: int, j: int) -> None:
@@ -229,7 +230,7 @@ def partial_quicksort(items: list[T], compare: Callable[[T, T], int], low: int,
             vecswap(pb, pn - r, r)
             r = pb - pa
             if r > 1 and not outside(base, r):
-                sort(base, r)
+                pending.append((base, r))  # C recurses here; disjoint ranges: same result
             r = pd - pc
             if r > 1:
                 base, count = pn - r, r
@@ -237,7 +238,9 @@ def partial_quicksort(items: list[T], compare: Callable[[T, T], int], low: int,
                     continue
             return
 
-    sort(0, len(items))
+    pending = [(0, len(items))]  # a stack, not recursion: no depth limit on crafted input
+    while pending:
+        sort(*pending.pop())
 
 
 def _alpha_by_compare(a: tuple[tuple[bool, bytes], bytes],

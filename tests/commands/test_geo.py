@@ -13,7 +13,8 @@ import random
 
 import pytest
 
-from godis.commands.geo import _Point, merge_sort, partial_sort
+from godis.commands.geo import _Point, merge_sort
+from godis.commands.sort import partial_quicksort
 from tests.support.differential import Differ, GodisDirect, propagated, script
 from tests.support.notifications import compare_streams, godis_thread_fixture  # noqa: F401
 from tests.support.resp import RespConnection, parse_reply
@@ -239,7 +240,7 @@ def test_partial_sort_orders_the_requested_prefix() -> None:
         values = [float(rng.randrange(20)) for _ in range(size)]
         for cut in {0, size // 3, size - 1}:
             points = [_point(value) for value in values]
-            partial_sort(points, lambda a, b: (a.dist > b.dist) - (a.dist < b.dist), 0, cut)
+            partial_quicksort(points, lambda a, b: (a.dist > b.dist) - (a.dist < b.dist), 0, cut)
             assert [p.dist for p in points[:cut + 1]] == sorted(values)[:cut + 1]
 
 
