@@ -43,19 +43,6 @@ def parse_memory(text: str) -> int:
     return int(digits) * _MEMORY_UNITS[unit]
 
 
-def _size_value(text: str) -> int:
-    """A memory config as Redis's ``memtoull`` reads it: an unsigned size, ``""`` is 0."""
-    if text == "":
-        return 0
-    try:
-        value = parse_memory(text)
-    except ValueError:
-        raise ValueError("argument must be a memory value") from None
-    if value < 0:
-        raise ValueError("argument must be a memory value")
-    return value
-
-
 def _memory_value(text: str) -> int:
     """A MEMORY_CONFIG number as numericParseString reads it (``memtoull``: unsigned,
     ``""`` is 0)."""
@@ -268,7 +255,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     _int_param("tcp-keepalive", 300, 0, 2**31 - 1),  # SO_KEEPALIVE on accepted TCP clients
     _memory_param("stream-node-max-bytes", "4096", 0, 2**63 - 1),
     _int_param("stream-node-max-entries", 100, 0, 2**63 - 1),
-    Parameter("maxmemory", "0", _size_value, _show),
+    Parameter("maxmemory", "0", _memory_value, _show),
     Parameter("maxmemory-policy", "noeviction",
               _enum("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                     "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), _show),
@@ -837,7 +824,7 @@ class Config:
             state.rewrite_line(name, f"{name} {_repr(os.path.abspath(text))}", force=True)
         elif name == "bind":  # rewriteConfigBindOption: the addresses, unquoted
             state.rewrite_line(name, f"{name} {' '.join(text.split())}", force=force)
-        elif param.parse in (_memory_value, _size_value):
+        elif param.parse is _memory_value:
             state.rewrite_line(name, f"{name} {_format_memory(int(text))}", force=force)
         elif param.parse is _memory_or_percent:
             value = text if text.endswith("%") else _format_memory(int(text))
