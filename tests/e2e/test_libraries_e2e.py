@@ -7,10 +7,13 @@ import datetime
 
 import dramatiq
 import pytest
+import redis
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
 from huey import RedisHuey
 from limits import parse, storage, strategies
+from rq import Queue, SimpleWorker
+from rq.job import JobStatus
 
 from tests.support.server_thread import ServerThread
 
@@ -76,3 +79,17 @@ def test_huey_tasks_and_schedule(fresh_server: ServerThread) -> None:
     assert huey.storage.read_schedule(now) == [b"due"]
     assert huey.storage.schedule_size() == 1
     huey.flush()
+
+
+def test_rq_worker_runs_jobs_and_keeps_results(fresh_server: ServerThread) -> None:
+    """rq: enqueue, enqueue_in (its scheduler), a worker in burst mode; the job result is
+    written to a stream inside the worker's finishing MULTI and read back."""
+    connection = redis.Redis(port=fresh_server.port)
+    queue = Queue("default", connection=connection)
+    now_job = queue.enqueue(pow, 2, 10)
+    later_job = queue.enqueue_in(datetime.timedelta(seconds=0), pow, 3, 3)
+    SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=True)
+    assert now_job.get_status(refresh=True) == JobStatus.FINISHED
+    assert now_job.return_value(refresh=True) == 1024
+    assert later_job.return_value(refresh=True) == 27
+    connection.close()
