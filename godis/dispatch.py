@@ -47,14 +47,6 @@ def unknown_command_error(argv: list[bytes]) -> str:
     return f"ERR unknown command '{name}', with args beginning with: {args}"
 
 
-def lookup_command(argv: list[bytes]) -> CommandSpec | None:
-    """``lookupCommand``: the (sub)command ``argv`` names, arity unchecked; None if unknown."""
-    spec = COMMANDS.get(argv[0].lower())
-    if spec is not None and spec.subcommands and len(argv) > 1:
-        return spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
-    return spec
-
-
 def resolve(argv: list[bytes]) -> CommandSpec | str:
     """The spec for ``argv``, or the error text when there is none or the arity is wrong."""
     spec = COMMANDS.get(argv[0].lower())
@@ -79,7 +71,7 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
         client.server.tracking.before_command()
     spec = resolve(argv)
     if type(spec) is str:
-        found = lookup_command(argv)  # c->lastcmd, CLIENT LIST's cmd=, even on an arity error
+        found = lookup(argv)  # lookupCommand: c->lastcmd, CLIENT LIST's cmd=, even on an arity error
         client.last_command = b"NULL" if found is None else found.name.encode()
         if tracking is not None:
             client.server.tracking.after_command(client, found)
