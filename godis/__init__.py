@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from godis.server.embedded import Server, StartError
 
 __version__ = "0.1.0"
+"""godis's own version (the package's; ``INFO server`` shows it as ``godis_version``)."""
 
 REDIS_COMPAT_VERSION = "7.0.15"
 """The Redis version godis reports (``redis_version``) and whose behaviour it follows."""

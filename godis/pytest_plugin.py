@@ -1,31 +1,36 @@
 """pytest fixtures for a real Redis-compatible server: ``godis_client`` and friends.
 
-Installed with godis and loaded through the ``pytest11`` entry point (no conftest needed)::
+Installed with godis and loaded through the ``pytest11`` entry point (no conftest needed):
 
-    def test_counter(godis_client):
-        assert godis_client.incr("hits") == 1
+```python
+def test_counter(godis_client):
+    assert godis_client.incr("hits") == 1
+```
 
 Fixtures:
 
 - ``godis_server`` (session): one godis server per test session -- per pytest-xdist worker --
   on a free port, in a background thread of the test process (``--godis-mode=thread``,
-  :class:`godis.Server`) or as a child process (``--godis-mode=process``,
-  :class:`godis.server.embedded.ServerProcess`). ``.port``, ``.host``, ``.url``, ``.client()``.
+  ``godis.Server``) or as a child process (``--godis-mode=process``,
+  ``godis.server.embedded.ServerProcess``). ``.port``, ``.host``, ``.url``, ``.client()``.
 - ``godis_url`` (session): ``redis://127.0.0.1:<port>/0``.
 - ``godis_client``: a ``redis.Redis`` on it; every database is flushed after the test.
 - ``godis_async_client``: a ``redis.asyncio.Redis``, flushed the same way; it connects on first
   use, inside the test's event loop (pytest-asyncio, anyio, or ``asyncio.run``).
 
 Factories, in pytest-redis's style (assign the result to a name in a conftest or test module;
-that name is the fixture's)::
+that name is the fixture's):
 
-    godis_aof = godis_proc_factory(appendonly=True, appendfsync="always")
-    godis_aof_client = godis_client_factory("godis_aof", decode_responses=True)
+```python
+godis_aof = godis_proc_factory(appendonly=True, appendfsync="always")
+godis_aof_client = godis_client_factory("godis_aof", decode_responses=True)
+```
 
 Options (command line, or ini without the dashes and with ``_``: ``godis_port = 7000``):
 ``--godis-mode``, ``--godis-port``, ``--godis-host``, ``--godis-unixsocket``, ``--godis-dir``,
 ``--godis-appendonly``, ``--godis-appendfsync``, ``--godis-databases``, ``--godis-password``,
-``--godis-config``, ``--godis-decode``. A fixed port is offset by the xdist worker number (``gw2`` gets port + 2).
+``--godis-config``, ``--godis-decode``. A fixed port is offset by the xdist worker number
+(``gw2`` gets port + 2).
 """
 
 from __future__ import annotations
@@ -182,13 +187,21 @@ def _serve(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 @pytest.fixture(scope="session")
 def godis_server(request: pytest.FixtureRequest,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnyServer]:
-    """One godis server for the session (per xdist worker), configured by ``--godis-*``."""
+    """One godis server for the session (per xdist worker), configured by ``--godis-*``.
+
+    A ``godis.Server`` (``--godis-mode=thread``, the default) or a ``ServerProcess``
+    (``--godis-mode=process``); both have ``.host``, ``.port``, ``.url``, ``.password``,
+    ``.unixsocket``, ``.config`` and ``.client(**redis_kwargs)``. Stopped (as SHUTDOWN does)
+    at the end of the session; a server that cannot start fails the tests using it with the
+    reason and its settings.
+    """
     yield from _serve(request, tmp_path_factory, {}, None)
 
 
 @pytest.fixture(scope="session")
 def godis_url(godis_server: AnyServer) -> str:
-    """The session server's URL, ``redis://127.0.0.1:<port>/0``, for ``Redis.from_url``."""
+    """The session server's URL, ``redis://127.0.0.1:<port>/0`` (with ``:password@`` when
+    ``--godis-password`` is set), for ``Redis.from_url`` or an application's settings."""
     return godis_server.url
 
 
@@ -272,27 +285,37 @@ def _close_async(client: Any) -> None:
 
 @pytest.fixture
 def godis_client(request: pytest.FixtureRequest, godis_server: AnyServer) -> Iterator[Any]:
-    """``redis.Redis`` on the session server (``--godis-decode`` for str replies); FLUSHALL
-    after the test."""
+    """A ``redis.Redis`` on the session server (``--godis-decode`` for ``str`` replies);
+    FLUSHALL after the test, so every test starts with empty databases."""
     yield from _sync_client(godis_server, {"decode_responses": _decode(request, None)}, True)
 
 
 @pytest.fixture
 def godis_async_client(request: pytest.FixtureRequest, godis_server: AnyServer) -> Iterator[Any]:
-    """``redis.asyncio.Redis`` on the session server, connecting in the test's event loop;
-    FLUSHALL after the test."""
+    """A ``redis.asyncio.Redis`` on the session server; FLUSHALL after the test.
+
+    It connects on first use, inside whatever loop runs the test (pytest-asyncio, anyio, or
+    ``asyncio.run`` in a sync test); its connections are closed at teardown even when that loop
+    is gone, so no "unclosed" warning is left.
+    """
     yield from _async_client(godis_server, {"decode_responses": _decode(request, None)}, True)
 
 
 def godis_proc_factory(*, scope: Scope = "session", mode: str | None = None,
                        **config: object) -> Any:
-    """A fixture starting its own server: the ``--godis-*`` options, overridden by ``config``
-    (redis.conf directives, ``_`` for ``-``: ``appendonly=True``, ``notify_keyspace_events=
-    "KEA"``). ``mode`` is ``"thread"`` or ``"process"`` (default: ``--godis-mode``).
+    """A fixture starting its own server: the ``--godis-*`` options, overridden by ``config``.
 
-    Assign it to a name in a conftest or test module; that name is the fixture's name::
+    Assign it to a name in a conftest or test module; that name is the fixture's name:
 
-        godis_restartable = godis_proc_factory(mode="process", appendonly=True, scope="function")
+    ```python
+    godis_restartable = godis_proc_factory(mode="process", appendonly=True, scope="function")
+    ```
+
+    :param scope: the fixture's pytest scope.
+    :param mode: ``"thread"`` or ``"process"`` (default: ``--godis-mode``, else thread).
+    :param config: redis.conf directives, ``_`` for ``-`` (``appendonly=True``,
+        ``notify_keyspace_events="KEA"``, ``dir=path``).
+    :returns: the fixture; it yields a ``godis.Server`` or a ``ServerProcess``.
     """
 
     @pytest.fixture(scope=scope)
@@ -306,9 +329,20 @@ def godis_proc_factory(*, scope: Scope = "session", mode: str | None = None,
 def godis_client_factory(server: str = "godis_server", *, scope: Scope = "function",
                          asyncio: bool = False, flush: bool = True,
                          decode_responses: bool | None = None, **client_kwargs: Any) -> Any:
-    """A client fixture on the server fixture named ``server`` (pytest-redis's ``redisdb``):
-    ``redis.Redis`` or, with ``asyncio=True``, ``redis.asyncio.Redis``; ``client_kwargs`` go
-    to the client (``db=1``, ``protocol=3``); FLUSHALL after each use unless ``flush=False``.
+    """A client fixture on the server fixture named ``server`` (pytest-redis's ``redisdb``).
+
+    ```python
+    godis_events = godis_proc_factory(notify_keyspace_events="KEA")
+    godis_events_async = godis_client_factory("godis_events", asyncio=True, protocol=3)
+    ```
+
+    :param server: the name of a server fixture (``godis_server`` or a factory's).
+    :param scope: the fixture's pytest scope.
+    :param asyncio: a ``redis.asyncio.Redis`` instead of a ``redis.Redis``.
+    :param flush: FLUSHALL after each use.
+    :param decode_responses: ``str`` replies (default: ``--godis-decode``).
+    :param client_kwargs: more keywords for the client (``db=1``, ``protocol=3``).
+    :returns: the fixture; it yields the client.
     """
 
     @pytest.fixture(scope=scope)

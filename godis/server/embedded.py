@@ -1,11 +1,11 @@
 """godis inside a Python program: ``with godis.Server() as server:`` (thread) and a subprocess.
 
-:class:`Server` runs :func:`godis.server.serve.serve` under its own ``trio.run`` in a daemon
+``Server`` runs ``godis.server.serve.serve`` under its own ``trio.run`` in a daemon
 thread, so any program -- synchronous, asyncio, or a test suite -- gets a real server on a real
 loopback socket in a few milliseconds, with nothing but ``pip install godis``. A Trio program
 does not need it: ``await nursery.start(serve, Config(port=0))`` is the native form.
 
-:class:`ServerProcess` runs ``python -m godis serve`` as a child process with the same
+``ServerProcess`` runs ``python -m godis serve`` as a child process with the same
 interface, for when the server must not share the interpreter (its GIL, a crash, ``SHUTDOWN``
 ending the process, a restart).
 
@@ -60,7 +60,7 @@ T = TypeVar("T")
 logging.getLogger("godis").addHandler(logging.NullHandler())
 
 DEFAULT_START_TIMEOUT_S = 30.0
-"""How long :meth:`Server.start` waits for the listener and the AOF load before giving up."""
+"""How long ``Server.start`` waits for the listener and the AOF load before giving up."""
 
 # Embedding defaults that differ from ``godis serve``'s: no append-only file in the current
 # directory unless asked for (a test or a dev tool should not leave appendonly.aof behind).
@@ -70,7 +70,7 @@ EMBEDDED_DEFAULTS: Mapping[str, str] = {"appendonly": "no"}
 class StartError(GodisError):
     """The server could not start (port taken, bad directory, damaged AOF, ...).
 
-    Raised in the thread that called :meth:`Server.start`; the cause is chained.
+    Raised in the thread that called ``Server.start``; the cause is chained.
     """
 
 
@@ -86,12 +86,12 @@ def _directive_text(value: object) -> str:
 def make_config(settings: Mapping[str, object] | None = None, *,
                 config_file: str | os.PathLike[str] | None = None,
                 defaults: Mapping[str, str] = EMBEDDED_DEFAULTS) -> Config:
-    """A validated :class:`~godis.config.Config`: ``defaults``, then ``config_file``, then
+    """A validated ``godis.config.Config``: ``defaults``, then ``config_file``, then
     ``settings`` (keyword names with ``_`` for ``-``; ``None`` values are skipped).
 
     Each value goes through ``Config.set_text`` as a redis.conf line would (Redis's
     loadServerConfigFromString), so ``port="x"`` or ``appendfsync="sometimes"`` raise
-    :class:`~godis.errors.ConfigError` with Redis's message before any socket is opened.
+    ``godis.errors.ConfigError`` with Redis's message before any socket is opened.
     """
     config = Config()
     for name, text in defaults.items():
@@ -126,7 +126,16 @@ _DRIVER_INFO = DriverInfo() if DriverInfo is not None else None
 
 
 def client_kwargs(host: str, port: int, password: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``kwargs`` for a redis-py client (sync or asyncio) of the server at ``host:port``."""
+    """``kwargs`` for a redis-py client (sync or asyncio) of the server at ``host:port``.
+
+    Adds ``host``, ``port`` and ``password`` (when set) unless ``kwargs`` has them, and one
+    shared ``DriverInfo`` for redis-py 7.1+ (which otherwise reads its version from the package
+    metadata for every client). ``kwargs`` is changed in place and returned:
+
+    ```python
+    redis.asyncio.Redis(**client_kwargs(server.host, server.port, server.password, {}))
+    ```
+    """
     kwargs.setdefault("host", host)
     kwargs.setdefault("port", port)
     if password:
@@ -208,22 +217,29 @@ class _Reachable:
 class Server(_Reachable):
     """A godis server in a background thread of this process.
 
-    ::
-
-        with godis.Server(port=0, appendonly=True, dir=tmp) as server:
-            r = server.client(decode_responses=True)
-            r.set("k", "v")
+    ```python
+    with godis.Server(port=0, appendonly=True, dir=tmp) as server:
+        r = server.client(decode_responses=True)
+        r.set("k", "v")
+    ```
 
     ``port=0`` (the default) takes a free port; ``server.port`` and ``server.url`` say which.
     Keywords are redis.conf directives (``_`` for ``-``); ``config_file`` is read first, the
     keywords override it. Unlike ``godis serve`` the AOF is off unless ``appendonly=True``, and
     without ``dir=`` (or a config file) the server works in a private temporary directory,
-    removed at :meth:`stop` -- nothing in the current directory is loaded or written.
-    :meth:`stop` (also on leaving the ``with`` block and at interpreter exit) shuts down as
+    removed at ``stop`` -- nothing in the current directory is loaded or written.
+    ``stop`` (also on leaving the ``with`` block and at interpreter exit) shuts down as
     SHUTDOWN does: clients are disconnected, the AOF is written and fsynced.
 
     The thread runs its own ``trio.run``; it is a daemon so a forgotten server never keeps the
     interpreter alive, and the ``atexit`` hook still closes it cleanly.
+
+    :param port: the TCP port; 0 picks a free one.
+    :param config_file: a redis.conf-style file, read before the keywords.
+    :param start_timeout: seconds ``start`` waits for the listener and the AOF load.
+    :param settings: redis.conf directives, ``_`` for ``-`` (``appendfsync="always"``,
+        ``requirepass="s3cret"``, ``dir=path``); booleans become ``yes``/``no``. Validated as
+        a config file's lines are: a bad name or value raises ``godis.errors.ConfigError``.
     """
 
     def __init__(self, port: int = 0, *, config_file: str | os.PathLike[str] | None = None,
@@ -247,7 +263,7 @@ class Server(_Reachable):
     def start(self) -> Self:
         """Start the server and wait until it accepts connections (and its AOF is loaded).
 
-        Raises :class:`StartError` (chained to the cause, e.g. Redis's "Could not create
+        Raises ``StartError`` (chained to the cause, e.g. Redis's "Could not create
         server TCP listening socket 127.0.0.1:6379: Address already in use") in this thread.
         """
         if self._thread is not None:
@@ -309,12 +325,12 @@ class Server(_Reachable):
 
     @property
     def running(self) -> bool:
-        """True between a successful :meth:`start` and :meth:`stop` (or a SHUTDOWN)."""
+        """True between a successful ``start`` and ``stop`` (or a SHUTDOWN)."""
         return self._thread is not None and self._thread.is_alive() and self._state is not None
 
     @property
     def state(self) -> ServerState:
-        """The live ``ServerState`` (read it through :meth:`call` for a consistent view)."""
+        """The live ``ServerState`` (read it through ``call`` for a consistent view)."""
         if self._state is None:
             raise RuntimeError("the godis server is not started")
         return self._state
@@ -372,12 +388,27 @@ def _serves(host: str, port: int, password: str, pid: int) -> bool:
 
 
 class ServerProcess(_Reachable):
-    """``python -m godis serve`` as a child process, with :class:`Server`'s interface.
+    """``python -m godis serve`` as a child process, with ``Server``'s interface.
 
-    ``directory`` holds the generated ``godis.conf``, the log (``godis.log``) and, with
-    ``appendonly=True``, the AOF. ``port=0`` picks a free port before the child starts.
-    :meth:`stop` sends SIGTERM (a graceful shutdown: AOF fsynced), then SIGKILL after
+    For what must not share the test's interpreter: a crash, ``SHUTDOWN`` ending the
+    process, a restart on the same port and directory (its AOF loaded again).
+
+    ```python
+    with ServerProcess(tmp_path, appendonly=True) as child:
+        child.client().set("k", "v")
+    with ServerProcess(tmp_path, appendonly=True) as restarted:   # the AOF is replayed
+        assert restarted.client().get("k") == b"v"
+    ```
+
+    ``stop`` sends SIGTERM (a graceful shutdown: AOF fsynced), then SIGKILL after
     ``timeout``.
+
+    :param directory: holds the generated ``godis.conf``, the log (``godis.log``) and, with
+        ``appendonly=True``, the AOF (it is the default ``dir``).
+    :param port: the TCP port; 0 picks a free one before the child starts.
+    :param config_file: a redis.conf-style file, read before the keywords.
+    :param start_timeout: seconds ``start`` waits for the child to answer.
+    :param settings: redis.conf directives, ``_`` for ``-``, as for ``Server``.
     """
 
     def __init__(self, directory: str | os.PathLike[str], port: int = 0, *,
@@ -401,7 +432,8 @@ class ServerProcess(_Reachable):
         return self.directory / "godis.log"
 
     def start(self) -> Self:
-        """Start the child and wait until it answers PING; :class:`StartError` if it exits."""
+        """Start the child and wait until it answers (INFO names its pid: not ``-LOADING``, not
+    another server on the port); ``StartError`` with its log if it exits or times out."""
         if self.process is not None:
             raise RuntimeError("this godis ServerProcess was already started")
         self.directory.mkdir(parents=True, exist_ok=True)

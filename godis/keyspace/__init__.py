@@ -1,0 +1,1 @@
+"""The databases, their values and encodings, expiry, eviction and the size model."""
