@@ -97,11 +97,26 @@ def _mpop_args(argv: list[bytes], numkeys_index: int) -> tuple[list[bytes], bool
 # -- shared list operations ----------------------------------------------------------------------
 
 
+_INDEXED_SPAN = 64
+"""A deque walks to an index block by block (64 elements a block, from the nearer end), but an
+iterator steps one element at a time: a short range far from both ends is cheaper read by
+index, as quicklistGetIteratorAtIdx skips whole nodes."""
+
+
 def _range(value: ListValue, start: int, stop: int) -> list[bytes]:
-    """Elements ``start`` to ``stop`` (exclusive), walking from the nearer end."""
+    """Elements ``start`` to ``stop`` (exclusive), walking from the nearer end.
+
+    A range of ``count`` elements at distance ``skip`` from the nearer end costs ``skip +
+    count`` steps through an iterator, or about ``count * (skip / 64 + 1)`` block hops by
+    index: the cheaper way is taken, so LRANGE of 10 in the middle of a 1M list is not O(N).
+    """
     length = len(value)
     if start == 0 and stop == length:
         return list(value)
+    count = stop - start
+    skip = min(start, length - stop)
+    if count * (skip // _INDEXED_SPAN + 1) < skip + count:
+        return [value[index] for index in range(start, stop)]
     if start <= length - stop:
         return list(islice(value, start, stop))
     items = list(islice(reversed(value), length - stop, length - start))

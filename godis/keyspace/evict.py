@@ -10,7 +10,7 @@ The LRU, LFU and TTL policies use Redis's approximation: every round samples
 (kept across rounds, ordered by "idle" score), and evicts the best one that still exists.
 
 Sampling needs random keys, which a Python dict cannot give in O(1). Each database keeps a
-:class:`_Sampler`: a snapshot list of the dict's keys, drawn from at random and checked against
+:class:`KeySampler`: a snapshot list of the dict's keys, drawn from at random and checked against
 the live dict. The snapshot is retaken when a quarter of the draws hit deleted keys or the dict
 grew by a quarter, i.e. after at least N/4 changes, so its O(N) cost is amortised O(1) per
 change. Keys added since the snapshot are not drawn until the next one; they are the most
@@ -45,25 +45,32 @@ _TTL_TOP = 1 << 64
 OVERHEAD_SLACK = 1 << 16
 
 
-class _Sampler:
-    """Random keys of one dict (``dictGetSomeKeys``) from a snapshot retaken as it goes stale."""
+class KeySampler:
+    """Random keys of one dict (``dictGetSomeKeys``) from a snapshot retaken as it goes stale.
 
-    __slots__ = ("dead", "drawn", "keys", "source")
+    ``shift`` sets the staleness tolerated: the snapshot is retaken once ``1 / 2**shift`` of the
+    draws hit deleted keys or the dict grew by that fraction (eviction: a quarter; RANDOMKEY:
+    a sixteenth, so at most ~6% of the keys, the newest, are briefly out of its reach)."""
 
-    def __init__(self) -> None:
+    __slots__ = ("dead", "drawn", "keys", "shift", "source")
+
+    def __init__(self, shift: int = 2) -> None:
         self.keys: list[bytes] = []
         self.source: dict[bytes, object] | None = None
         self.drawn = 0
         self.dead = 0
+        # staleness tolerated before a retake: 1 / 2**shift of dead draws or of growth
+        self.shift = shift
 
     def sample(self, source: dict[bytes, object], count: int, rng: random.Random) -> list[bytes]:
         """Up to ``count`` keys of ``source`` (possibly repeated), which must not be empty;
         never more than it holds (``dictGetSomeKeys``), whatever ``maxmemory-samples`` says."""
         count = min(count, len(source))
         keys = self.keys
+        shift = self.shift
         if (self.source is not source or not keys
-                or len(source) > len(keys) + (len(keys) >> 2) + 16
-                or (self.drawn >= 64 and self.dead * 4 > self.drawn)):
+                or len(source) > len(keys) + (len(keys) >> shift) + 16
+                or (self.drawn >= 64 and self.dead << shift > self.drawn)):
             self._retake(source)
         found = self._draw(source, count, rng)
         if not found:  # an unlucky run of deleted keys: a fresh snapshot always has live ones
@@ -101,7 +108,7 @@ class Eviction:
         self.samples = 5  # maxmemory-samples
         self.tenacity = 10  # maxmemory-eviction-tenacity
         self.pool: list[tuple[int, bytes, int] | None] = [None] * EVPOOL_SIZE
-        self.samplers = [_Sampler() for _ in keyspace.databases]
+        self.samplers = [KeySampler() for _ in keyspace.databases]
         self.next_db = 0
         self.rng = random.Random()
         self.running = False  # over the limit after the time budget: keep evicting next time

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import trio
 
 from godis.errors import WrongTypeError
-from godis.keyspace.evict import Eviction
+from godis.keyspace.evict import Eviction, KeySampler
 from godis.keyspace.memory import (
     DICT_ENTRY,
     DICT_ENTRY_ALLOC,
@@ -70,8 +70,8 @@ class KeyTracker(Protocol):
 class Database:
     """One numbered database: ``data`` maps keys to values, ``expires`` keys to unix ms."""
 
-    __slots__ = ("access", "data", "expires", "index", "keyspace", "lfu", "shapes", "sizes",
-                 "watched")
+    __slots__ = ("access", "data", "expires", "index", "keyspace", "lfu", "random_keys",
+                 "shapes", "sizes", "watched")
 
     def __init__(self, keyspace: Keyspace, index: int) -> None:
         self.keyspace = keyspace
@@ -87,6 +87,8 @@ class Database:
         self.sizes: dict[bytes, int] = {}
         # container key -> (length, encoding, size) when last measured: see account()
         self.shapes: dict[bytes, tuple[int, str, int]] = {}
+        # RANDOMKEY's snapshot of the keys, for O(1) amortised draws on a big database
+        self.random_keys = KeySampler(shift=4)
 
     def __len__(self) -> int:
         return len(self.data)

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, rule
 
-from godis.commands import sort as sort_module
+from godis.commands import keys as keys_module, sort as sort_module
 from godis.commands.sort import sort_score
+from godis.keyspace.evict import KeySampler
 from tests.support.differential import Differ, GodisDirect
 from tests.support.resp import parse_reply
 from tests.support.stateful import DifferentialMachine, run_machine
@@ -293,6 +294,45 @@ def test_randomkey_large_keyspace_is_fast() -> None:
     for _ in range(50):
         godis.call("RANDOMKEY")
     assert time.perf_counter() - started < 1.0
+
+
+def test_randomkey_big_keyspace_draws_from_a_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_EXACT_RANDOM_KEYS`` a draw never walks the dict (``_key_at`` is not called) and
+    the O(N) snapshot is retaken only once a sixteenth of it is stale: 2,000 draws interleaved
+    with 2,000 new keys on 20,000 keys cost a bounded number of retakes, not one per call."""
+    godis = GodisDirect()
+    db = godis.client.db
+    for i in range(20_000):
+        db.data[b"key:%d" % i] = b"v"
+
+    def walk(data: object, position: int) -> bytes:
+        raise AssertionError("a big database must not be walked")
+
+    retakes = 0
+    original = KeySampler._retake
+
+    def counting(self: KeySampler, source: dict[bytes, object]) -> None:
+        nonlocal retakes
+        retakes += 1
+        original(self, source)
+
+    monkeypatch.setattr(keys_module, "_key_at", walk)
+    monkeypatch.setattr(KeySampler, "_retake", counting)
+    seen: set[bytes] = set()
+    for i in range(2_000):
+        godis.call("SET", f"new:{i}", "v")
+        reply = parse_reply(godis.call("RANDOMKEY"))
+        assert isinstance(reply, bytes)
+        assert reply in db.data
+        seen.add(reply)
+    assert retakes <= 3
+    assert len(seen) > 1_500
+    # keys written since the snapshot become reachable once it is retaken
+    for i in range(2_000):
+        godis.call("DEL", f"key:{i}")
+    drawn = [parse_reply(godis.call("RANDOMKEY")) for _ in range(2_000)]
+    news = sum(isinstance(key, bytes) and key.startswith(b"new:") for key in drawn)
+    assert news > 50
 
 
 # -- RENAME, RENAMENX, MOVE, COPY --------------------------------------------------------------

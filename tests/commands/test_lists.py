@@ -6,15 +6,19 @@ inside MULTI where they may not block); waiting is tested in ``tests/test_blocki
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
 import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from godis.blocking import parse_timeout
-from godis.commands import load_all
+from godis.commands import lists as lists_module, load_all
 from godis.errors import CommandError
 from godis.keyspace.values import ListValue
-from tests.support.differential import Differ, propagated
+from godis.protocol.writer import encode
+from tests.support.differential import Differ, GodisDirect, propagated
 from tests.support.stateful import run_with_differ
 
 HAS_MULTI = b"multi" in load_all()
@@ -107,6 +111,39 @@ def test_lrange_long_list_from_both_ends(differ: Differ) -> None:
     differ.check("RPUSH", "l", *range(300))
     for start, stop in ((0, 9), (290, 299), (-10, -1), (100, 200), (150, 290), (-295, 5)):
         differ.check("LRANGE", "l", start, stop)
+
+
+def test_lrange_short_ranges_deep_inside_a_long_list(differ: Differ) -> None:
+    """The by-index path (a short range far from both ends) answers like the iterator path."""
+    differ.check("RPUSH", "l", *range(5000))
+    for start, stop in ((2000, 2009), (2500, 2500), (1000, 1063), (3000, 3200), (-2600, -2590),
+                        (4000, 4001), (63, 64), (64, 64)):
+        differ.check("LRANGE", "l", start, stop)
+
+
+def test_lrange_in_the_middle_does_not_walk_from_an_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LRANGE of 10 in the middle of a 200k list reads them by index (deque block hops), not
+    by stepping an iterator over 100k elements: counted through ``lists.islice``."""
+    steps = 0
+
+    def counting(values: Iterable[bytes]) -> Iterator[bytes]:
+        nonlocal steps
+        for value in values:
+            steps += 1
+            yield value
+
+    def counting_islice(values: Iterable[bytes], *bounds: int | None) -> Iterator[bytes]:
+        return islice(counting(values), *bounds)
+
+    monkeypatch.setattr(lists_module, "islice", counting_islice)
+    godis = GodisDirect()
+    godis.client.db.data[b"l"] = value = ListValue()
+    value.extend(b"%d" % i for i in range(200_000))
+    reply = godis.call("LRANGE", "l", 100_000, 100_009)
+    assert reply == encode([b"%d" % i for i in range(100_000, 100_010)], 2)
+    assert steps < 100
+    godis.call("LRANGE", "l", 0, 9)  # near an end the iterator is the cheaper way
+    assert 0 < steps < 100
 
 
 def test_lrange_errors(wrong: Differ) -> None:

@@ -20,7 +20,7 @@ from godis.keyspace.evict import (
     EVPOOL_SIZE,
     POLICIES,
     Eviction,
-    _Sampler,
+    KeySampler,
 )
 from godis.keyspace.keyspace import Keyspace
 from tests.support.differential import Differ, GodisDirect, propagated
@@ -40,7 +40,7 @@ def _keyspace(keys: int, clock: list[int]) -> Keyspace:
 
 def test_sampler_draws_live_keys_and_retakes_stale_snapshots() -> None:
     source: dict[bytes, object] = {b"k%d" % i: None for i in range(1000)}
-    sampler = _Sampler()
+    sampler = KeySampler()
     rng = random.Random(1)
     assert all(key in source for key in sampler.sample(source, 5, rng))
     snapshot = sampler.keys
