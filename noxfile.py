@@ -84,10 +84,15 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """godis vs redis-server under redis-benchmark; needs redis-server and redis-benchmark."""
+    """godis vs redis-server under redis-benchmark; needs redis-server and redis-benchmark.
+    ``nox -s bench -- --scaling [ARGS]`` runs benchmarks/scaling.py instead (cost per element
+    as values grow, ARGS go to it)."""
     extras = extras_requiring("hiredis")
     session.install("-e", f".[{','.join(extras)}]" if extras else ".")
-    session.run("python", "benchmarks/bench.py", *session.posargs)
+    if session.posargs[:1] == ["--scaling"]:
+        session.run("python", "benchmarks/scaling.py", *session.posargs[1:])
+    else:
+        session.run("python", "benchmarks/bench.py", *session.posargs)
 
 
 @nox.session(name="io-experiment")

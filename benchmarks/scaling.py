@@ -83,7 +83,10 @@ class Conn:
         self.sock.sendall(encode(command))
 
     def recv_some(self) -> bytes:
-        return self.sock.recv(1 << 20)
+        try:
+            return self.sock.recv(1 << 20)
+        except TimeoutError as exc:
+            raise HarnessError(f"no message within {self.sock.gettimeout():.0f}s") from exc
 
     def batch(self, commands: Iterable[Command]) -> bytes:
         """Send ``commands`` + ECHO token, read until the token's reply; all replies, raw."""
@@ -142,6 +145,9 @@ class Case:
     connections: bool = False
     """N is a number of connections: capped by ``--max-connections``."""
     units: Callable[[int], int] | None = None
+    max_n: int | None = None
+    """A cap on N (redis-server 7.0 keeps a client's patterns in a list: PSUBSCRIBE of N
+    patterns is quadratic there, minutes at 100k)."""
     subscriber: bool = False
     """``setup`` runs on a second connection left subscribed (SUBSCRIBE/PSUBSCRIBE replies)."""
 
@@ -222,16 +228,17 @@ def randoms(n: int) -> Iterator[int]:
 # -- custom cases: the ones that need replies or many connections ---------------------------
 
 
-def scan_full(port: int, n: int, _: int) -> float:
+def scan_full(port: int, n: int, _: int, setup: Gen = lambda n: many_keys(n),
+              prefix: tuple[str, ...] = ("SCAN",)) -> float:
     """A full SCAN COUNT 10 over N keys, one call at a time (the cursor comes from the reply)."""
     conn = Conn(port)
     conn.run([cmd("FLUSHALL")])
-    conn.run(many_keys(n))
+    conn.run(setup(n))
     started = time.perf_counter()
     cursor = b"0"
     calls = 0
     while True:
-        reply = conn.batch([cmd("SCAN", cursor, "COUNT", 10)])
+        reply = conn.batch([cmd(*prefix, cursor, "COUNT", 10)])
         calls += 1
         # *2\r\n$len\r\ncursor\r\n...
         cursor = reply.split(b"\r\n", 3)[2]
@@ -240,6 +247,29 @@ def scan_full(port: int, n: int, _: int) -> float:
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
+
+
+def sscan_full(port: int, n: int, cap: int) -> float:
+    return scan_full(port, n, cap, lambda n: big_set("a", n), ("SSCAN", "a"))
+
+
+def hscan_full(port: int, n: int, cap: int) -> float:
+    return scan_full(port, n, cap, big_hash, ("HSCAN", "h"))
+
+
+def zscan_full(port: int, n: int, cap: int) -> float:
+    return scan_full(port, n, cap, big_zset, ("ZSCAN", "z"))
+
+
+def stream_group(n: int) -> Iterator[Command]:
+    yield from big_stream(n)
+    yield cmd("XGROUP", "CREATE", "x", "g", "0")
+
+
+def stream_pending(n: int) -> Iterator[Command]:
+    yield from stream_group(n)
+    for _ in range(0, n, 1000):
+        yield cmd("XREADGROUP", "GROUP", "g", "c", "COUNT", 1000, "STREAMS", "x", ">")
 
 
 def _connections(port: int, n: int) -> list[Conn]:
@@ -461,7 +491,24 @@ def _cases() -> list[Case]:
         Case("XTRIM MAXLEN -1 x N/2", "O(1)",
              lambda n: (cmd("XTRIM", "x", "MAXLEN", n - i) for i in range(1, n // 2 + 1)),
              big_stream, units=lambda n: max(1, n // 2)),
+        Case("XREADGROUP COUNT 10 x N/10 (deliver all)", "O(1)",
+             lambda n: (cmd("XREADGROUP", "GROUP", "g", "c", "COUNT", 10, "STREAMS", "x", ">")
+                        for _ in range(max(1, n // 10))), stream_group),
+        Case("XACK x N (all pending)", "O(log n)",
+             lambda n: (cmd("XACK", "x", "g", f"1-{i}") for i in range(1, n + 1)), stream_pending),
+        Case("XPENDING 10 at random of N pending", "O(log n)",
+             lambda n: (cmd("XPENDING", "x", "g", f"1-{i}", "+", 10) for i in randoms(n)),
+             stream_pending, per_op=True),
+        Case("XCLAIM 1 at random of N pending", "O(log n)",
+             lambda n: (cmd("XCLAIM", "x", "g", "d", 0, f"1-{i + 1}") for i in randoms(n)),
+             stream_pending, per_op=True),
+        Case("XAUTOCLAIM 10 at random of N pending", "O(log n)",
+             lambda n: (cmd("XAUTOCLAIM", "x", "g", "d", 0, f"1-{i + 1}", "COUNT", 10)
+                        for i in randoms(n)), stream_pending, per_op=True),
         # -- SORT
+        Case("SORT N BY nosort LIMIT N/2 10", "O(n)",
+             lambda n: (cmd("SORT", "l", "BY", "nosort", "LIMIT", n // 2, 10)
+                        for _ in range(POINT_OPS)), big_list, per_op=True),
         Case("SORT list of N", "O(log n)", lambda n: [cmd("SORT", "l")], big_list),
         Case("SORT N LIMIT 0 10", "O(log n)", lambda n: [cmd("SORT", "l", "LIMIT", 0, 10)],
              big_list),
@@ -474,6 +521,9 @@ def _cases() -> list[Case]:
              big_list),
         # -- keyspace
         Case("SCAN COUNT 10 full iteration of N keys", "O(1)", custom=scan_full),
+        Case("SSCAN COUNT 10 full iteration of N", "O(1)", custom=sscan_full),
+        Case("HSCAN COUNT 10 full iteration of N", "O(1)", custom=hscan_full),
+        Case("ZSCAN COUNT 10 full iteration of N", "O(1)", custom=zscan_full),
         Case("KEYS * of N", "O(1)", lambda n: [cmd("KEYS", "*")], many_keys),
         Case("KEYS k1* of N", "O(1)", lambda n: [cmd("KEYS", "k1*")], many_keys),
         Case("RANDOMKEY of N keys", "O(1)",
@@ -495,7 +545,8 @@ def _cases() -> list[Case]:
         Case("PUBLISH x10 with N non-matching patterns (per pattern)", "O(1)",
              lambda n: (cmd("PUBLISH", "chan", "m") for _ in range(10)), units=lambda n: 10 * n,
              setup=
-             lambda n: [cmd("PSUBSCRIBE", *(f"p{i}*" for i in range(n)))], subscriber=True),
+             lambda n: [cmd("PSUBSCRIBE", *(f"p{i}*" for i in range(n)))], subscriber=True,
+             max_n=10_000),
         Case("CLIENT LIST x10 with N clients (per client)", "O(1)", custom=client_list,
              connections=True, units=lambda n: 10 * n),
         Case("SET x1000 of a key N clients WATCH", "O(n)", custom=watchers_one_key,
@@ -627,8 +678,8 @@ def main(argv: list[str] | None = None) -> int:
                 for spec in specs:
                     servers.append(start_server(spec, pinning, Path(tmp)))
                 for case in cases:
-                    case_sizes = sorted({min(n, args.max_connections) if case.connections
-                                         else n for n in sizes})
+                    cap = args.max_connections if case.connections else case.max_n
+                    case_sizes = sorted({n if cap is None else min(n, cap) for n in sizes})
                     row = Row(case, case_sizes)
                     for n in case_sizes:
                         for server in servers:

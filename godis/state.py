@@ -17,6 +17,7 @@ import trio
 from godis.acl import AclRegistry
 from godis.blocking import BlockedClients
 from godis.config import Config, parse_memory
+from godis.glob import GlobPattern
 from godis.keyspace.keyspace import Keyspace
 from godis.keyspace.memory import CLIENT_BYTES, DICT_ENTRY, dict_slots
 from godis.scripting.engine import Scripting
@@ -96,6 +97,9 @@ class ServerState:
         # pub/sub registry: channel/pattern -> subscribed clients (in subscription order)
         self.channels: dict[bytes, dict[Client, None]] = {}
         self.patterns: dict[bytes, dict[Client, None]] = {}
+        # pattern -> its compiled matcher, for PUBLISH: glob's LRU cache holds 512 patterns,
+        # so with more subscribed every publish would recompile them all (pubsub.py prunes it)
+        self.pattern_matchers: dict[bytes, GlobPattern] = {}
         self.shard_channels: dict[bytes, dict[Client, None]] = {}
         self.monitors: dict[Client, None] = {}
         # set by the I/O shell: ask the server to shut down (SHUTDOWN command, signals)

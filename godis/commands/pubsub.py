@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from godis.client import Client
 from godis.errors import CommandError
-from godis.glob import glob_match
+from godis.glob import compile_glob, glob_match
 from godis.protocol.writer import Push, Pushed, Raw, Reply, Status, encode, write_reply
 from godis.table import Argument, command, container
 
@@ -209,9 +209,17 @@ def publish_message(server: ServerState, channel: bytes, message: bytes) -> int:
     subscribers = server.channels.get(channel)
     if subscribers:
         receivers = _deliver(subscribers, [b"message", channel, message])
-    if server.patterns:
-        for pattern, clients in server.patterns.items():
-            if glob_match(pattern, channel):
+    patterns = server.patterns
+    if patterns:
+        matchers = server.pattern_matchers
+        if len(matchers) > 2 * len(patterns) + 64:  # drop the unsubscribed patterns' matchers
+            matchers = server.pattern_matchers = {
+                pattern: matchers[pattern] for pattern in patterns if pattern in matchers}
+        for pattern, clients in patterns.items():
+            matcher = matchers.get(pattern)
+            if matcher is None:
+                matcher = matchers[pattern] = compile_glob(pattern)
+            if matcher.match(channel):
                 receivers += _deliver(clients, [b"pmessage", pattern, channel, message])
     return receivers
 

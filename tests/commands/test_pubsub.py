@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from godis.client import Client
+from godis.commands import pubsub as pubsub_module
 from godis.commands.pubsub import is_subscribed, shard_channel_count, unsubscribe_all
 from godis.dispatch import execute
+from godis.glob import GlobPattern, compile_glob
 from godis.protocol.writer import Reply, encode
 from godis.table import COMMANDS
 from tests.support.differential import GodisDirect, execute_now
@@ -350,6 +352,32 @@ def test_delivery_order_follows_subscription_order(redis_port: int) -> None:
         execute(clients[index], [b"SUBSCRIBE", b"ch"])
     assert execute(godis.client, [b"PUBLISH", b"ch", b"m"]) == 5
     assert order == [3, 1, 4, 0, 2]
+
+
+def test_publish_compiles_each_pattern_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With more patterns than glob's 512-entry LRU cache, a PUBLISH must not recompile every
+    pattern: the server keeps each subscribed pattern's matcher (counted through
+    ``pubsub.compile_glob``), and drops the matchers of patterns nobody holds any more."""
+    compiled: list[bytes] = []
+
+    def counting(pattern: bytes, nocase: bool = False) -> GlobPattern:
+        compiled.append(pattern)
+        return compile_glob(pattern, nocase)
+
+    monkeypatch.setattr(pubsub_module, "compile_glob", counting)
+    godis = GodisDirect()
+    subscriber = Client(godis.server)
+    received: list[Reply] = []
+    subscriber.push = received.append
+    patterns = [b"p%d*" % i for i in range(2000)] + [b"chan?"]
+    execute(subscriber, [b"PSUBSCRIBE", *patterns])
+    for _ in range(5):
+        assert execute(godis.client, [b"PUBLISH", b"chan1", b"m"]) == 1
+    assert len(compiled) == len(patterns)
+    assert len(received) == 5
+    execute(subscriber, [b"PUNSUBSCRIBE", *patterns[:1500]])
+    assert execute(godis.client, [b"PUBLISH", b"p1999x", b"m"]) == 1
+    assert set(godis.server.pattern_matchers) == set(godis.server.patterns)
 
 
 def test_shard_channels_are_a_separate_namespace(ps: PubSubDiffer) -> None:
