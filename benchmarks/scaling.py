@@ -611,6 +611,7 @@ def growth(costs: dict[int, float], sizes: list[int]) -> float | None:
 
 def report(rows: list[Row], sizes: list[int], elapsed: float, pinning: Pinning,
            load_before: str) -> str:
+    sizes = sorted({n for row in rows for n in row.sizes} or set(sizes))
     header = ["operation", "unit", "redis cost"]
     for n in sizes:
         header += [f"godis N={n:,}", f"redis N={n:,}"]

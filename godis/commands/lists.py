@@ -103,7 +103,7 @@ iterator steps one element at a time: a short range far from both ends is cheape
 index, as quicklistGetIteratorAtIdx skips whole nodes."""
 
 
-def _range(value: ListValue, start: int, stop: int) -> list[bytes]:
+def list_range(value: ListValue, start: int, stop: int) -> list[bytes]:
     """Elements ``start`` to ``stop`` (exclusive), walking from the nearer end.
 
     A range of ``count`` elements at distance ``skip`` from the nearer end costs ``skip +
@@ -356,7 +356,7 @@ def lrange_command(client: Client, argv: list[bytes]) -> Reply:
         start = 0
     if start > end or start >= length:
         return []
-    return _range(value, start, min(end + 1, length))
+    return list_range(value, start, min(end + 1, length))
 
 
 @command("lpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="list",
@@ -486,7 +486,7 @@ def ltrim_command(client: Client, argv: list[bytes]) -> Reply:
     if removed >= length:
         value.clear()
     elif removed > length - removed:  # fewer to keep than to drop: rebuild
-        kept = _range(value, left_trim, length - right_trim)
+        kept = list_range(value, left_trim, length - right_trim)
         value.clear()
         value.extend(kept)
     else:

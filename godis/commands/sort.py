@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from itertools import islice
 from typing import TypeVar
 
 from godis.client import Client
 from godis.commands.keys import key_added, modified, unlink
+from godis.commands.lists import list_range
 from godis.errors import NOT_INTEGER, SYNTAX, CommandError, WrongTypeError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import (
@@ -318,8 +318,14 @@ def sort_generic(client: Client, argv: list[bytes], *, readonly: bool) -> Reply:
     if value is None:
         elements = []
     elif dontsort and isinstance(value, ListValue):
-        source = reversed(value) if desc else iter(value)
-        elements = list(islice(source, start, end + 1)) if end >= start else []
+        # by index when the range is short and deep inside (quicklist seeks by node)
+        if end < start:
+            elements = []
+        elif desc:
+            elements = list_range(value, size - 1 - end, size - start)
+            elements.reverse()
+        else:
+            elements = list_range(value, start, end + 1)
         start, end = 0, end - start
     elif dontsort and isinstance(value, ZSetValue):
         ordered = value.ordered

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, rule
 
-from godis.commands import keys as keys_module, sort as sort_module
+from godis.commands import keys as keys_module, lists as lists_module, sort as sort_module
+from godis.commands.lists import list_range
 from godis.commands.sort import sort_score
 from godis.keyspace.evict import KeySampler
+from godis.keyspace.values import ListValue
 from tests.support.differential import Differ, GodisDirect
 from tests.support.resp import parse_reply
 from tests.support.stateful import DifferentialMachine, run_machine
@@ -718,6 +722,52 @@ SORT_CASES = [
     ["missing", "GET", "#"],
     ["missing", "BY", "nosort"],
 ]
+
+
+def test_sort_nosort_limit_deep_inside_a_long_list(differ: Differ) -> None:
+    """BY nosort LIMIT reads a short window of a list by index (lists.list_range); the same
+    elements as redis-server, both directions, every clipping case."""
+    differ.check("RPUSH", "long", *range(5000))
+    for offset, count in ((2000, 10), (2500, 1), (4995, 10), (0, 3), (1000, 64), (3000, 200),
+                          (4999, 5), (5000, 2), (-5, 3), (2000, -1)):
+        differ.check("SORT", "long", "BY", "nosort", "LIMIT", offset, count)
+        differ.check("SORT", "long", "BY", "nosort", "DESC", "LIMIT", offset, count)
+    differ.check("SORT", "long", "BY", "nosort", "LIMIT", 2000, 5, "STORE", "dst")
+    differ.check("LRANGE", "dst", 0, -1)
+
+
+def test_sort_nosort_limit_does_not_walk_the_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """10 elements from the middle of a 200k list: SORT reads the window through
+    ``lists.list_range``, which reads it by index: no iterator steps over the list (counted
+    through ``lists.islice``)."""
+    windows: list[tuple[int, int]] = []
+    steps = 0
+
+    def spy(value: ListValue, start: int, stop: int) -> list[bytes]:
+        windows.append((start, stop))
+        return list_range(value, start, stop)
+
+    def counting(values: Iterable[bytes]) -> Iterator[bytes]:
+        nonlocal steps
+        for item in values:
+            steps += 1
+            yield item
+
+    def counting_islice(values: Iterable[bytes], *bounds: int | None) -> Iterator[bytes]:
+        return islice(counting(values), *bounds)
+
+    monkeypatch.setattr(sort_module, "list_range", spy)
+    monkeypatch.setattr(lists_module, "islice", counting_islice)
+    godis = GodisDirect()
+    value = ListValue()
+    value.extend(b"%d" % i for i in range(200_000))
+    godis.client.db.data[b"l"] = value
+    reply = parse_reply(godis.call("SORT", "l", "BY", "nosort", "LIMIT", 100_000, 10))
+    assert reply == [b"%d" % i for i in range(100_000, 100_010)]
+    reply = parse_reply(godis.call("SORT", "l", "BY", "nosort", "DESC", "LIMIT", 100_000, 3))
+    assert reply == [b"%d" % i for i in (99_999, 99_998, 99_997)]
+    assert windows == [(100_000, 100_010), (99_997, 100_000)]
+    assert steps == 0
 
 
 @pytest.mark.parametrize("args", SORT_CASES, ids=[" ".join(c) for c in SORT_CASES])
