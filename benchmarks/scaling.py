@@ -146,8 +146,8 @@ class Case:
     """N is a number of connections: capped by ``--max-connections``."""
     units: Callable[[int], int] | None = None
     max_n: int | None = None
-    """A cap on N (redis-server 7.0 keeps a client's patterns in a list: PSUBSCRIBE of N
-    patterns is quadratic there, minutes at 100k)."""
+    """A cap on N where redis-server 7.0 itself is quadratic: it keeps a client's patterns in
+    a list (PSUBSCRIBE of N patterns: minutes at 100k) and checks N BCAST prefixes pairwise."""
     subscriber: bool = False
     """``setup`` runs on a second connection left subscribed (SUBSCRIBE/PSUBSCRIBE replies)."""
 
@@ -547,6 +547,11 @@ def _cases() -> list[Case]:
              setup=
              lambda n: [cmd("PSUBSCRIBE", *(f"p{i}*" for i in range(n)))], subscriber=True,
              max_n=10_000),
+        Case("SET x1000 with N BCAST tracking prefixes", "O(1)",
+             lambda n: (cmd("SET", f"p{i}:k", i) for i in randoms(n)),
+             lambda n: [cmd("CLIENT", "TRACKING", "on", "BCAST",
+                            *(a for i in range(n) for a in ("PREFIX", f"p{i}:")))],
+             per_op=True, max_n=2000),
         Case("CLIENT LIST x10 with N clients (per client)", "O(1)", custom=client_list,
              connections=True, units=lambda n: 10 * n),
         Case("SET x1000 of a key N clients WATCH", "O(n)", custom=watchers_one_key,

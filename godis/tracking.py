@@ -250,9 +250,16 @@ class Tracking:
             modifier = current if by_command else None
             if modifier is not None and self.server.scripting.current is not None:
                 modifier = None  # Redis passes the script's own client, which never tracks
-            for prefix, entry in self.prefixes.items():
-                if key.startswith(prefix):
-                    entry.keys[key] = modifier
+            prefixes = self.prefixes
+            if len(prefixes) <= len(key) + 1:
+                for prefix, entry in prefixes.items():
+                    if key.startswith(prefix):
+                        entry.keys[key] = modifier
+            else:  # many prefixes: look up each of the key's own (Redis walks its rax)
+                for end in range(len(key) + 1):
+                    found = prefixes.get(key[:end])
+                    if found is not None:
+                        found.keys[key] = modifier
         ids = self.table.pop(key, None)
         if ids is None:
             return
@@ -323,10 +330,10 @@ class Tracking:
         in Redis's (radix tree) order, to its clients; NOLOOP clients without their own."""
         if not self.clients:
             return
-        for prefix in sorted(self.prefixes):
-            entry = self.prefixes[prefix]
-            if not entry.keys:
-                continue
+        prefixes = self.prefixes
+        # only the prefixes with keys are sorted: O(P) per cycle, as Redis's rax walk
+        for prefix in sorted([prefix for prefix, entry in prefixes.items() if entry.keys]):
+            entry = prefixes[prefix]
             keys = sorted(entry.keys)
             for client in list(entry.clients):
                 if client.tracking is None:

@@ -7,6 +7,8 @@ through ``dispatch.execute`` as a connection runs them, with ``tracking.current`
 
 from __future__ import annotations
 
+from typing import Any
+
 from godis.blocking import BlockRequest
 from godis.client import Client
 from godis.commands import load_all
@@ -132,6 +134,36 @@ def test_bcast_batches_per_cycle_in_key_order() -> None:
     assert world.pushed[watcher.id] == [invalidate(b"j:1"), invalidate(b"u:1", b"u:2")]
     world.tracking.end_cycle()
     assert len(world.pushed[watcher.id]) == 2  # the keys went out once
+
+
+class _NoWalk(dict[bytes, object]):
+    def items(self) -> Any:
+        raise AssertionError("a write walked every BCAST prefix")
+
+
+def test_bcast_with_many_prefixes_looks_up_the_keys_own_prefixes() -> None:
+    """With more prefixes than a key has bytes, a write looks up each of its key's prefixes
+    (Redis walks a rax) instead of testing every registered prefix: O(len(key)), not
+    O(prefixes); the prefix table is swapped for one whose walk fails. Overlapping prefixes
+    of two clients ("" and "u:1") both see the key."""
+    world = World()
+    watchers = [world.client() for _ in range(3)]
+    writer = world.client()
+    world.run(watchers[0], "CLIENT", "TRACKING", "on", "BCAST",
+              *(arg for i in range(200) for arg in ("PREFIX", f"p{i}:")))
+    world.run(watchers[1], "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "u:1")
+    world.run(watchers[2], "CLIENT", "TRACKING", "on", "BCAST")  # the empty prefix
+    table = _NoWalk(world.tracking.prefixes)
+    world.tracking.prefixes = table  # type: ignore[assignment]
+    world.tracking.current = writer
+    for key in (b"p7:a", b"u:12", b"p199:", b"p2", b"zz"):
+        execute(writer, [b"SET", key, b"v"])
+    world.tracking.prefixes = dict(table)  # type: ignore[arg-type]
+    world.tracking.end_cycle()
+    assert world.pushed[watchers[0].id] == [invalidate(b"p199:"), invalidate(b"p7:a")]
+    assert world.pushed[watchers[1].id] == [invalidate(b"u:12")]
+    assert world.pushed[watchers[2].id] == [
+        invalidate(b"p199:", b"p2", b"p7:a", b"u:12", b"zz")]  # in key order
 
 
 def test_disconnect_cleans_up() -> None:
