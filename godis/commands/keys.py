@@ -22,6 +22,7 @@ from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
 from godis.errors import NO_SUCH_KEY, SYNTAX, CommandError
 from godis.glob import compile_glob
 from godis.keyspace.keyspace import Database
+from godis.keyspace.memory import key_overhead
 from godis.keyspace.values import (
     TYPE_NAMES,
     HashValue,
@@ -334,12 +335,18 @@ def rename_generic(client: Client, argv: list[bytes], *, nx: bool) -> Reply:
         if nx:
             return 0
         unlink(db, target)
+    shape = db.shapes.get(source)
     db.data[target] = value
     db.keyspace.notify(db.index, "n", "new", target)  # dbAdd
     if when is not None:
         db.expires[target] = when
     unlink(db, source)
     modified(db, source)
+    if shape is not None:
+        # the value moves, its measure with it (only the key's own bytes change): sampling a
+        # big list again would make RENAME O(N) (deque indexing), where Redis's is O(1)
+        count, encoding, size = shape
+        db.shapes[target] = (count, encoding, size - key_overhead(source) + key_overhead(target))
     key_added(db, target)  # dbAdd signals clients blocked on the new key
     keyspace = client.keyspace
     keyspace.notify(db.index, "g", "rename_from", source)
