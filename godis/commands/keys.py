@@ -385,12 +385,15 @@ def move_command(client: Client, argv: list[bytes]) -> Reply:
     when = source.expires.get(key)
     if target.get(key) is not None:
         return 0
+    shape = source.shapes.get(key)
     target.data[key] = value
     target.keyspace.notify(target.index, "n", "new", key)  # dbAdd
     if when is not None:
         target.expires[key] = when
     unlink(source, key)
     modified(source, key)
+    if shape is not None:  # the measure moves with the value, as in RENAME: O(1)
+        target.shapes[key] = shape
     key_added(target, key)
     keyspace = client.keyspace
     keyspace.notify(source.index, "g", "move_from", key)

@@ -344,9 +344,9 @@ def test_randomkey_big_keyspace_draws_from_a_snapshot(monkeypatch: pytest.Monkey
 # -- RENAME, RENAMENX, MOVE, COPY --------------------------------------------------------------
 
 
-def test_rename_moves_the_measure_with_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    """RENAME of a big list does not measure it again (sampling a deque by index is O(N));
-    the running total changes by the key names' difference only."""
+def test_rename_and_move_carry_the_measure_with_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RENAME (and MOVE) of a big list does not measure it again (sampling a deque by index
+    is O(N)); the running total changes by the key names' difference only."""
     godis = GodisDirect()
     for start in range(0, 100_000, 1000):
         godis.call("RPUSH", "l", *range(start, start + 1000))
@@ -364,6 +364,10 @@ def test_rename_moves_the_measure_with_the_value(monkeypatch: pytest.MonkeyPatch
     assert godis.call("RENAME", "l", "a-longer-name") == b"+OK\r\n"
     moved = size - key_overhead(b"l") + key_overhead(b"a-longer-name")
     assert db.sizes == {b"a-longer-name": moved}
+    assert keyspace.dataset_bytes == before - size + moved
+    assert godis.call("MOVE", "a-longer-name", 3) == b":1\r\n"  # MOVE likewise
+    assert db.sizes == {}
+    assert keyspace.databases[3].sizes == {b"a-longer-name": moved}
     assert keyspace.dataset_bytes == before - size + moved
 
 
