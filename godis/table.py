@@ -22,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from godis.commandmeta import META
+from godis.commandmeta.model import Meta
+
 if TYPE_CHECKING:
     from godis.blocking import BlockRequest
     from godis.client import Client
@@ -135,6 +138,7 @@ class CommandSpec:
     # "patterns" (argv[1:], glob patterns); shard commands declare channels as keys
     channels: str = ""
     keys_are_channels: bool = False
+    meta: Meta | None = None  # Redis's declaration of the command (godis.commandmeta)
     # Derived once, read on every call by dispatch.
     is_write: bool = False
     propagates: bool = False  # logged to the AOF when it changed the dataset
@@ -164,12 +168,14 @@ COMMANDS: dict[bytes, CommandSpec] = {}
 """Top-level commands by lower-case name, the table dispatch reads."""
 
 
-def _implicit_categories(flags: frozenset[str], group: str) -> frozenset[str]:
-    """Redis's ``setImplicitACLCategories`` plus the group's own category."""
-    categories = set()
+def _implicit_categories(flags: frozenset[str], group: str,
+                         explicit: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Redis's ``setImplicitACLCategories`` over the ``explicit`` ones; a command Redis does
+    not declare (none today) gets its group's category too."""
+    categories = set(explicit)
     if "write" in flags:
         categories.add("write")
-    if "readonly" in flags and group != "scripting":
+    if "readonly" in flags and group != "scripting" and "scripting" not in explicit:
         categories.add("read")
     if "admin" in flags:
         categories.update(("admin", "dangerous"))
@@ -179,7 +185,7 @@ def _implicit_categories(flags: frozenset[str], group: str) -> frozenset[str]:
         categories.add("fast")
     if "blocking" in flags:
         categories.add("blocking")
-    if "fast" not in flags:
+    if "fast" not in categories:
         categories.add("slow")
     if group in GROUP_CATEGORY:
         categories.add(GROUP_CATEGORY[group])
@@ -214,10 +220,14 @@ def command(
         flag_set |= {"movablekeys"}
 
     def register(handler: Handler) -> Handler:
+        meta = META.get(name)
         words = acl.split()
-        # a container (CONFIG, CLIENT, ...) carries only its flags' categories, as in Redis
-        categories = _implicit_categories(flag_set, "" if "-group" in words else group)
-        categories |= frozenset(word for word in words if word != "-group")
+        if meta is not None:  # Redis's categories: its declared ones and the flags' (one truth)
+            categories = _implicit_categories(flag_set, "", frozenset(meta.acl.split()))
+        else:
+            # a container (CONFIG, CLIENT, ...) carries only its flags' categories, as in Redis
+            categories = _implicit_categories(flag_set, "" if "-group" in words else group)
+            categories |= frozenset(word for word in words if word != "-group")
         spec = CommandSpec(
             name=name,
             handler=handler,
@@ -238,6 +248,7 @@ def command(
             written_keys_finder=written_keys,
             channels=channels,
             keys_are_channels=keys_are_channels,
+            meta=meta,
             is_write="write" in flag_set,
             propagates="write" in flag_set or "may_replicate" in flag_set,
         )
