@@ -200,6 +200,10 @@ def _exec_abort(client: Client, message: str) -> ErrorReply:
     return reply
 
 
+LATENCY_BUCKETS = 21
+"""Power-of-two latency buckets from about 1 us to about 1 s (Redis's histogram range)."""
+
+
 def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockRequest:
     """Run the handler; log effective writes to the AOF; keep per-command statistics."""
     keyspace = client.keyspace
@@ -217,6 +221,14 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     server.command_calls[spec.name] += 1
     server.total_commands += 1
     server.command_usec[spec.name] += elapsed_us
+    if type(reply) is not BlockRequest and server.config["latency-tracking"]:
+        # updateCommandLatencyHistogram: Redis's hdr histogram read back by LATENCY HISTOGRAM's
+        # log iterator (1024 ns, doubling) is one counter per doubling; bucket k holds
+        # latencies up to 1032 * 2**k - 1 ns, the highest value hdr treats as 1024 * 2**k
+        histogram = server.command_histograms.get(spec.name)
+        if histogram is None:
+            histogram = server.command_histograms[spec.name] = [0] * LATENCY_BUCKETS
+        histogram[min(((elapsed_us * 1000 + 1032) // 1032 - 1).bit_length(), 20)] += 1
     override = client.propagate_override
     if override is not None:
         client.propagate_override = None

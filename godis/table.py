@@ -299,6 +299,17 @@ def lookup(argv: list[bytes]) -> CommandSpec | None:
     return spec
 
 
+def find_command(name: bytes) -> CommandSpec | None:
+    """A command or ``container|sub`` by name (Redis's lookupCommandBySds), as COMMAND INFO,
+    COMMAND DOCS and LATENCY HISTOGRAM take them."""
+    lowered = name.lower()
+    if b"|" in lowered:
+        parent_name, sub = lowered.split(b"|", 1)
+        parent = COMMANDS.get(parent_name)
+        return parent.subcommands.get(sub.decode("utf-8", "replace")) if parent else None
+    return COMMANDS.get(lowered)
+
+
 def all_commands() -> list[CommandSpec]:
     """Every top-level command, sorted by name."""
     return [COMMANDS[name] for name in sorted(COMMANDS)]

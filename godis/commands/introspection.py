@@ -26,6 +26,7 @@ from godis.table import (
     all_commands,
     command,
     container,
+    find_command,
     lookup,
 )
 
@@ -143,16 +144,6 @@ def command_docs(spec: CommandSpec) -> Map:
     return Map(pairs)
 
 
-def _find(name: bytes) -> CommandSpec | None:
-    """A command or ``container|sub`` by name, as COMMAND INFO/DOCS accept them."""
-    lowered = name.lower()
-    if b"|" in lowered:
-        parent_name, sub = lowered.split(b"|", 1)
-        parent = COMMANDS.get(parent_name)
-        return parent.subcommands.get(sub.decode("utf-8", "replace")) if parent else None
-    return COMMANDS.get(lowered)
-
-
 def command_all(client: Client, argv: list[bytes]) -> Reply:
     """COMMAND: every command's details."""
     return [command_info(spec) for spec in all_commands()]
@@ -174,7 +165,7 @@ def command_count_command(client: Client, argv: list[bytes]) -> Reply:
 def command_info_command(client: Client, argv: list[bytes]) -> Reply:
     if len(argv) == 2:
         return command_all(client, argv)
-    return [None if (spec := _find(name)) is None else command_info(spec) for name in argv[2:]]
+    return [None if (spec := find_command(name)) is None else command_info(spec) for name in argv[2:]]
 
 
 @command("command|docs", arity=-2, flags="loading stale", group="server", since="7.0.0",
@@ -183,7 +174,7 @@ def command_info_command(client: Client, argv: list[bytes]) -> Reply:
 def command_docs_command(client: Client, argv: list[bytes]) -> Reply:
     if len(argv) == 2:
         return Map((spec.name.encode(), command_docs(spec)) for spec in all_commands())
-    found = [spec for name in argv[2:] if (spec := _find(name)) is not None]
+    found = [spec for name in argv[2:] if (spec := find_command(name)) is not None]
     return Map((spec.name.encode(), command_docs(spec)) for spec in found)
 
 

@@ -184,6 +184,7 @@ def config_resetstat_command(client: Client, argv: list[bytes]) -> Reply:
     for counter in (server.command_calls, server.command_usec, server.command_failed,
                     server.command_rejected, server.error_counts):
         counter.clear()
+    server.command_histograms.clear()
     server.total_commands = 0
     server.total_connections = 0
     server.rejected_connections = 0
