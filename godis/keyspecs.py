@@ -26,10 +26,11 @@ def legacy_range(specs: tuple[KeySpec, ...]) -> tuple[int, int, int, bool]:
     """(first, last, step, movablekeys) as ``populateCommandLegacyRangeSpec`` derives them."""
     if not specs:
         return 0, 0, 0, False
-    if len(specs) == 1 and isinstance(specs[0].begin, Index) and isinstance(specs[0].find, Range):
-        only, begin, find = specs[0], specs[0].begin, specs[0].find
-        last = find.lastkey + begin.pos if find.lastkey >= 0 else find.lastkey
-        return begin.pos, last, find.step, "incomplete" in only.flag_set
+    only = specs[0]
+    if len(specs) == 1 and isinstance(only.begin, Index) and isinstance(only.find, Range):
+        pos, lastkey = only.begin.pos, only.find.lastkey
+        return (pos, lastkey + pos if lastkey >= 0 else lastkey, only.find.step,
+                "incomplete" in only.flag_set)
     movable = False
     first, last, prev_last = 1 << 31, 0, 0
     for spec in specs:

@@ -36,7 +36,7 @@ def _items(value: object) -> list[object]:
 
 def _pairs(value: object) -> dict[object, object]:
     items = _items(value)
-    return {items[i]: items[i + 1] for i in range(0, len(items), 2)}  # type: ignore[misc]
+    return {items[i]: items[i + 1] for i in range(0, len(items), 2)}
 
 
 def _info_entry(entry: object) -> tuple[object, ...]:
@@ -64,7 +64,7 @@ def test_command_info_matches_redis_for_every_command(differ: Differ) -> None:
 
 
 def _docs(value: object) -> dict[object, object]:
-    docs = {}
+    docs: dict[object, object] = {}
     for name, doc in _pairs(value).items():
         fields = _pairs(doc)
         if b"subcommands" in fields:
@@ -200,7 +200,8 @@ def test_getkeys_errors(differ: Differ) -> None:
 
 def test_command_count_and_list(differ: Differ) -> None:
     mine, theirs = (parse_reply(raw) for raw in differ.both("COMMAND", "COUNT"))
-    assert isinstance(mine, int) and isinstance(theirs, int)
+    assert isinstance(mine, int)
+    assert isinstance(theirs, int)
     assert mine == theirs - len(NOT_IN_GODIS)
     cases: list[tuple[str, ...]] = [(), ("FILTERBY", "PATTERN", "x*"),
                                     ("FILTERBY", "PATTERN", "CONFIG|*"),
@@ -276,7 +277,8 @@ def test_lolwut_matches_redis(differ: Differ) -> None:
 def test_lolwut_random_drawings_have_redis_shape(differ: Differ, args: tuple[str, ...]) -> None:
     """Redis's rand() makes these differ per run: same lines, same width, same ending."""
     mine, theirs = (parse_reply(raw) for raw in differ.both("LOLWUT", *args))
-    assert isinstance(mine, bytes) and isinstance(theirs, bytes)
+    assert isinstance(mine, bytes)
+    assert isinstance(theirs, bytes)
     mine_lines, their_lines = mine.split(b"\n"), theirs.split(b"\n")
     assert len(mine_lines) == len(their_lines)
     assert mine_lines[-3:] == their_lines[-3:]
