@@ -14,6 +14,13 @@ Handlers register themselves with the :func:`command` decorator in their group's
 Arity follows Redis: ``N`` means exactly N arguments including the name, ``-N`` at least N.
 ``keys=(first, last, step)`` gives key positions; a negative ``last`` counts from the end.
 Subcommands are named ``container|sub`` (``config|get``).
+
+Each registration is joined to Redis 7.0.15's declaration of the same name
+(:data:`godis.commandmeta.META`: documentation, explicit ACL categories, tips, key specs), the
+way commands.def joins a command's JSON to its function: COMMAND INFO / DOCS / GETKEYS / LIST,
+ACL categories and ``+@category`` rules read it. The registration keeps what dispatch needs
+(arity, flags, key positions, get_keys); a test checks these agree with the declaration.
+Its ``summary`` / ``since`` / ``complexity`` only serve a command Redis does not declare.
 """
 
 from __future__ import annotations
@@ -86,33 +93,6 @@ GROUP_CATEGORY = {
 
 
 @dataclass(frozen=True)
-class Argument:
-    """One argument as COMMAND DOCS describes it (used for redis-cli's hints)."""
-
-    name: str
-    type: str  # key, string, integer, double, pattern, unix-time, pure-token, oneof, block
-    token: str | None = None
-    optional: bool = False
-    multiple: bool = False
-    arguments: tuple[Argument, ...] = ()
-
-
-@dataclass(frozen=True)
-class KeySpec:
-    """One key specification as COMMAND INFO shows it, when a command declares it exactly
-    (otherwise one is derived from ``keys``): flags (``RW``, ``update`` ...), the begin search
-    (an argument index, or ``keyword`` searched from ``index``) and a range find."""
-
-    flags: tuple[str, ...]
-    index: int = 1
-    keyword: str = ""
-    lastkey: int = 0
-    keystep: int = 1
-    limit: int = 0
-    notes: str = ""
-
-
-@dataclass(frozen=True)
 class CommandSpec:
     """A command as the table declares it. ``name`` is lower case; ``container|sub``."""
 
@@ -129,9 +109,6 @@ class CommandSpec:
     complexity: str = ""
     acl_categories: frozenset[str] = frozenset()
     get_keys: KeysFinder | None = None
-    arguments: tuple[Argument, ...] = ()
-    key_specs: tuple[KeySpec, ...] = ()  # exact key specs (COMMAND INFO), when declared
-    tips: tuple[str, ...] = ()  # command tips (nondeterministic_output ...)
     subcommands: dict[str, CommandSpec] = field(default_factory=dict)
     written_keys_finder: KeysFinder | None = None  # keys it modifies, when not all its keys
     # pub/sub channels among the arguments, for ACL: "first" (argv[1]), "all" (argv[1:]),
@@ -204,12 +181,9 @@ def command(
     complexity: str = "",
     acl: str = "",
     get_keys: KeysFinder | None = None,
-    arguments: tuple[Argument, ...] = (),
     written_keys: KeysFinder | None = None,
     channels: str = "",
     keys_are_channels: bool = False,
-    key_specs: tuple[KeySpec, ...] = (),
-    tips: str = "",
 ) -> Callable[[Handler], Handler]:
     """Register the decorated handler in the table under ``name``."""
     flag_set = frozenset(flags.split())
@@ -242,9 +216,6 @@ def command(
             complexity=complexity,
             acl_categories=categories,
             get_keys=get_keys,
-            arguments=arguments,
-            key_specs=key_specs,
-            tips=tuple(tips.split()),
             written_keys_finder=written_keys,
             channels=channels,
             keys_are_channels=keys_are_channels,
