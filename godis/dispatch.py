@@ -221,7 +221,7 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     server.command_calls[spec.name] += 1
     server.total_commands += 1
     server.command_usec[spec.name] += elapsed_us
-    if type(reply) is not BlockRequest and server.config["latency-tracking"]:
+    if server.latency_tracking and type(reply) is not BlockRequest:
         # updateCommandLatencyHistogram: Redis's hdr histogram read back by LATENCY HISTOGRAM's
         # log iterator (1024 ns, doubling) is one counter per doubling; bucket k holds
         # latencies up to 1032 * 2**k - 1 ns, the highest value hdr treats as 1024 * 2**k

@@ -166,6 +166,7 @@ def apply_config(client: Client) -> None:
     server = client.server
     config = server.config
     server.slowlog_threshold_us = int(config["slowlog-log-slower-than"])
+    server.latency_tracking = bool(config["latency-tracking"])
     server.apply_memory_config()
     if server.keyspace.maxmemory and not server.loading:
         server.keyspace.eviction.perform()  # CONFIG SET maxmemory below the usage evicts now
