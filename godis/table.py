@@ -20,7 +20,8 @@ Each registration is joined to Redis 7.0.15's declaration of the same name
 way commands.def joins a command's JSON to its function: COMMAND INFO / DOCS / GETKEYS / LIST,
 ACL categories and ``+@category`` rules read it. The registration keeps what dispatch needs
 (arity, flags, key positions, get_keys); a test checks these agree with the declaration.
-Its ``summary`` / ``since`` / ``complexity`` only serve a command Redis does not declare.
+The registration's ``summary`` / ``since`` / ``complexity`` only serve a command Redis does not
+declare (none today); the spec takes the declaration's.
 """
 
 from __future__ import annotations
@@ -210,10 +211,11 @@ def command(
             first_key=keys[0],
             last_key=keys[1],
             key_step=keys[2],
-            group=group,
-            summary=summary,
-            since=since,
-            complexity=complexity,
+            # the declaration's documentation wins: the registration's serves undeclared ones
+            group=meta.group if meta is not None else group,
+            summary=meta.summary or "" if meta is not None else summary,
+            since=meta.since or "" if meta is not None else since,
+            complexity=meta.complexity or "" if meta is not None else complexity,
             acl_categories=categories,
             get_keys=get_keys,
             written_keys_finder=written_keys,

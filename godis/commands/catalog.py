@@ -81,10 +81,8 @@ GROUP_TITLES = {
 def _row(spec: CommandSpec) -> str:
     flags = " ".join(sorted(spec.flags))
     keys = f"{spec.first_key},{spec.last_key},{spec.key_step}" if spec.first_key else "-"
-    meta = spec.meta  # Redis's declaration, as COMMAND DOCS shows it
-    since = meta.since if meta is not None and meta.since else spec.since
-    summary = meta.summary if meta is not None and meta.summary else spec.summary
-    return f"| `{spec.name.upper()}` | {spec.arity} | {flags} | {keys} | {since} | {summary} |"
+    return (f"| `{spec.name.upper()}` | {spec.arity} | {flags} | {keys} | {spec.since} | "
+            f"{spec.summary} |")
 
 
 def render() -> str:

@@ -317,5 +317,5 @@ container("cluster", group="cluster", since="3.0.0", summary="A container for cl
 # subcommands), each refusing the same way; arity, flags, categories, docs: the declaration's
 for _meta in META.values():
     if _meta.group == "cluster" and _meta.name != "cluster":
-        command(_meta.name, arity=_meta.arity, flags=_meta.flags, group="cluster",
-                since=_meta.since or "", summary=_meta.summary or "")(_cluster_disabled)
+        command(_meta.name, arity=_meta.arity, flags=_meta.flags, group="cluster")(
+            _cluster_disabled)
