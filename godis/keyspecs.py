@@ -79,7 +79,12 @@ def _atoi(value: bytes) -> int:
             break
         digits += bytes((byte,))
     number = sign * int(digits) if digits else 0
-    return (number + (1 << 31)) % (1 << 32) - (1 << 31)  # int overflow wraps as on Linux
+    return _to_c_int(max(-(1 << 63), min(number, (1 << 63) - 1)))  # glibc: (int)strtol(...)
+
+
+def _to_c_int(number: int) -> int:
+    """A 64-bit value cast to a C ``int`` (its low 32 bits, two's complement)."""
+    return (number + (1 << 31)) % (1 << 32) - (1 << 31)
 
 
 def keys_using_specs(specs: tuple[KeySpec, ...], argv: list[bytes]) -> list[KeyRef] | None:
@@ -125,7 +130,7 @@ def keys_using_specs(specs: tuple[KeySpec, ...], argv: list[bytes]) -> list[KeyR
             if numkeys is None or numkeys < 0:
                 return None
             first += find.firstkey
-            last = first + numkeys - 1
+            last = first + _to_c_int(numkeys) - 1  # Redis adds it as an int
         else:
             return None
         if last >= argc or last < first or first >= argc:

@@ -101,6 +101,15 @@ sort_ro k by x get y
 zunionstore dst 2 a b weights 1 2
 zunionstore dst 0 a
 zunionstore dst abc a
+zunionstore dst " 2" a b
+zunionstore dst 2abc a b
+zunionstore dst +1 a
+zunionstore dst 4294967298 a b
+zunionstore dst 99999999999999999999 a
+zunionstore dst -99999999999999999999 a
+zunionstore dst 01 a
+eval "return 1" 4294967297 a
+sintercard 1x a
 zunionstore dst 5 a b
 zinterstore dst 1 a
 zdiffstore dst 2 a b
@@ -183,6 +192,26 @@ xautoclaim s g c 0 0
 xsetid s 0-1
 dump k
 type k
+georadius k 0 0 1 km store
+georadiusbymember_ro k m 1 km store d
+xreadgroup group g c streams a
+xread block 0 count 1 streams s1 s2 s3 0 0 0
+migrate h 1 "" 0 5000 keys
+migrate h 1 "" 0 5000 auth keys keys a
+sort k limit 0
+sort k get
+bitfield k get u8
+bitfield k overflow
+bitfield_ro k get u8 0 get i4 4
+object help
+memory usage
+xinfo consumers s g
+xgroup setid s g $
+client kill 1.2.3.4:5
+subscribe ch
+sunsubscribe ch
+pubsub shardnumsub ch
+function load code
 """
 
 
