@@ -341,3 +341,57 @@ def test_latency_histogram_off_when_tracking_is_off(differ: Differ) -> None:
     differ.check("PING")
     differ.check("LATENCY", "HISTOGRAM")
     differ.check("CONFIG", "SET", "latency-tracking", "yes")
+
+
+ACL_KEY_CASES = """
+get r1
+get w1
+get b1
+set w1 v
+set r1 v
+set w1 v get
+set b1 v get
+append w1 x
+incr w1
+incr b1
+getdel w1
+getdel b1
+lmove r1 w1 left right
+lmove w1 r1 left right
+copy r1 w1
+rename r1 w1
+rename b1 b2
+sort r1
+sort r1 store w1
+sort r1 store r2
+sort_ro r1 by w2
+zunionstore w1 2 r1 r2
+zunionstore w1 2 r1 w2
+zunionstore w1 x r1 w2
+eval "return 1" 1 w1
+eval "return 1" 1 b1
+xread streams r1 0
+xreadgroup group g c streams r1 0
+xreadgroup group g c streams b1 0
+georadius r1 0 0 1 km store w1
+georadius r1 0 0 1 km store r2
+bitfield r1 get u8 0
+bitfield r1 set u8 0 1
+bitfield b1 set u8 0 1
+migrate h 1 w1 0 5000
+migrate h 1 b1 0 5000
+mset w1 1 r1 2
+exists r1 w1
+touch r1
+object encoding w1
+del w1
+unlink r1
+"""
+
+
+def test_acl_key_permissions_follow_the_key_specs(differ: Differ) -> None:
+    """``%R~`` / ``%W~`` patterns against each key's spec flags (ACLSelectorCheckKey)."""
+    differ.check("ACL", "SETUSER", "keys", "on", "nopass", "+@all", "%R~r*", "%W~w*", "~b*")
+    for line in ACL_KEY_CASES.strip().splitlines():
+        differ.check("ACL", "DRYRUN", "keys", *shlex.split(line))
+    differ.check("ACL", "DELUSER", "keys")
