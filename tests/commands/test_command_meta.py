@@ -13,6 +13,7 @@ import shlex
 import pytest
 
 from godis.commands import load_all
+from godis.dispatch import LATENCY_BUCKETS, latency_bucket
 from godis.keyspecs import legacy_range
 from godis.table import all_commands
 from tests.support.differential import Differ
@@ -395,3 +396,16 @@ def test_acl_key_permissions_follow_the_key_specs(differ: Differ) -> None:
     for line in ACL_KEY_CASES.strip().splitlines():
         differ.check("ACL", "DRYRUN", "keys", *shlex.split(line))
     differ.check("ACL", "DELUSER", "keys")
+
+
+def test_latency_buckets_are_hdr_doublings() -> None:
+    """Bucket k: the calls hdr's log iterator (1024 ns, doubling, 2 significant digits) first
+    counts at level 1024 * 2**k, i.e. up to that level's highest equivalent value."""
+    def hdr_level(ns: int) -> int:
+        k = 0
+        while ns > 1024 * 2 ** k + 2 ** (k + 3) - 1 and k < LATENCY_BUCKETS - 1:
+            k += 1
+        return k
+
+    for us in [*range(0, 5000), 65_535, 65_536, 541_065, 541_066, 10**6, 10**7]:
+        assert latency_bucket(us) == hdr_level(us * 1000), us
