@@ -12,6 +12,7 @@ import shlex
 
 import pytest
 
+from godis.commandmeta import META
 from godis.commands import load_all
 from godis.dispatch import LATENCY_BUCKETS, latency_bucket
 from godis.keyspecs import legacy_range
@@ -233,6 +234,8 @@ def test_command_count_and_list(differ: Differ) -> None:
     assert isinstance(mine, int)
     assert isinstance(theirs, int)
     assert mine == theirs - len(NOT_IN_GODIS)
+    every = set(_items(parse_reply(differ.redis.call("COMMAND", "LIST"))))
+    assert every == {name.encode() for name in META}  # the declarations are complete
     cases: list[tuple[str, ...]] = [(), ("FILTERBY", "PATTERN", "x*"),
                                     ("FILTERBY", "PATTERN", "CONFIG|*"),
                                     ("FILTERBY", "MODULE", "nosuch"),
