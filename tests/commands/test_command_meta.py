@@ -224,6 +224,7 @@ def test_getkeys_matches_redis_across_a_corpus(differ: Differ, subcommand: str) 
 
 
 def test_getkeys_errors(differ: Differ) -> None:
+    differ.check("COMMAND", "HELP")
     differ.check("COMMAND", "GETKEYS")
     differ.check("COMMAND", "GETKEYS", "get")
     differ.check("COMMAND", "GETKEYSANDFLAGS", "set", "k")
