@@ -239,6 +239,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("notify-keyspace-events", "", parse_keyspace_events, flags_to_string),
     _int_param("slowlog-log-slower-than", 10000, -1, 2**63 - 1),
     _int_param("slowlog-max-len", 128, 0, 2**63 - 1),
+    Parameter("latency-tracking", "yes", parse_yes_no, _show_bool),  # LATENCY HISTOGRAM
     _int_param("busy-reply-threshold", 5000, 0, 2**63 - 1),
     _int_param("auto-aof-rewrite-percentage", 100, 0, 2**31 - 1),
     _memory_param("auto-aof-rewrite-min-size", "67108864", 0, 2**63 - 1),
@@ -570,7 +571,6 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _int("active-expire-effort", 1, 1, 10),
     _flag("dynamic-hz", True),
     _int("latency-monitor-threshold", 0, 0, _LONG_MAX),
-    _flag("latency-tracking", True),
     Parameter("latency-tracking-info-percentiles", "50 99 99.9", _percentiles),
     # Memory layout: no compressed list nodes, no eviction of clients by their memory.
     Parameter("maxmemory-clients", "0", _memory_or_percent),

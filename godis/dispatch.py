@@ -200,6 +200,22 @@ def _exec_abort(client: Client, message: str) -> ErrorReply:
     return reply
 
 
+LATENCY_BUCKETS = 21
+"""Power-of-two latency buckets from about 1 us to about 1 s (Redis's histogram range)."""
+
+
+def latency_bucket(elapsed_us: int) -> int:
+    """The LATENCY HISTOGRAM bucket of a call that took ``elapsed_us``: Redis records it (in
+    ns) in an HDR histogram read back by a log iterator from 1024 ns, doubling, so only the
+    doubling matters. Bucket k holds up to 1032 * 2**k - 1 ns, the highest value hdr treats
+    as equal to 1024 * 2**k (2 significant digits); the last one takes everything longer."""
+    return min(((elapsed_us * 1000 + 1032) // 1032 - 1).bit_length(), LATENCY_BUCKETS - 1)
+
+
+_BUCKET_OF_US = [latency_bucket(us) for us in range(1024)]
+"""latency_bucket for the common short calls: a list index on the hot path."""
+
+
 def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockRequest:
     """Run the handler; log effective writes to the AOF; keep per-command statistics."""
     keyspace = client.keyspace
@@ -217,6 +233,14 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     server.command_calls[spec.name] += 1
     server.total_commands += 1
     server.command_usec[spec.name] += elapsed_us
+    if server.latency_tracking and type(reply) is not BlockRequest:
+        # updateCommandLatencyHistogram, as one counter per doubling (latency_bucket)
+        bucket = _BUCKET_OF_US[elapsed_us] if elapsed_us < 1024 else latency_bucket(elapsed_us)
+        try:
+            server.command_histograms[spec.name][bucket] += 1
+        except KeyError:
+            server.command_histograms[spec.name] = [0] * LATENCY_BUCKETS
+            server.command_histograms[spec.name][bucket] += 1
     override = client.propagate_override
     if override is not None:
         client.propagate_override = None

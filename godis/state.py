@@ -87,6 +87,9 @@ class ServerState:
         self.command_usec: Counter[str] = Counter()
         self.command_failed: Counter[str] = Counter()
         self.command_rejected: Counter[str] = Counter()
+        # LATENCY HISTOGRAM: per command, calls by power-of-two latency bucket (dispatch.call)
+        self.command_histograms: dict[str, list[int]] = {}
+        self.latency_tracking = bool(self.config["latency-tracking"])  # CONFIG SET updates it
         self.error_counts: Counter[str] = Counter()
         self.output_limit_disconnections = 0
         self.output_buffer_limits = parse_output_limits(

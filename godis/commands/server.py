@@ -166,6 +166,7 @@ def apply_config(client: Client) -> None:
     server = client.server
     config = server.config
     server.slowlog_threshold_us = int(config["slowlog-log-slower-than"])
+    server.latency_tracking = bool(config["latency-tracking"])
     server.apply_memory_config()
     if server.keyspace.maxmemory and not server.loading:
         server.keyspace.eviction.perform()  # CONFIG SET maxmemory below the usage evicts now
@@ -184,6 +185,7 @@ def config_resetstat_command(client: Client, argv: list[bytes]) -> Reply:
     for counter in (server.command_calls, server.command_usec, server.command_failed,
                     server.command_rejected, server.error_counts):
         counter.clear()
+    server.command_histograms.clear()
     server.total_commands = 0
     server.total_connections = 0
     server.rejected_connections = 0
