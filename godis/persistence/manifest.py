@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from godis.dispatch import repr_arg
@@ -133,8 +134,11 @@ def _fgets(data: bytes, pos: int, size: int) -> tuple[bytes, int] | None:
     return data[pos:stop], stop
 
 
-def parse_manifest(data: bytes, path: str = "") -> Manifest:
-    """aofLoadManifestFromFile's parse; AofError (after Redis's log lines) when malformed."""
+def parse_manifest(data: bytes, path: str = "",
+                   report: Callable[[str], None] | None = None) -> Manifest:
+    """aofLoadManifestFromFile's parse; AofError when malformed, after Redis's log lines
+    (to the log, or to ``report``: redis-check-aof prints them)."""
+    say = report if report is not None else log.warning
     manifest = Manifest()
     maxseq = 0
     pos = 0
@@ -142,11 +146,11 @@ def parse_manifest(data: bytes, path: str = "") -> Manifest:
     line: bytes | None = None
 
     def fail(error: str) -> AofError:
-        log.warning("\n*** FATAL AOF MANIFEST FILE ERROR ***\n")
+        say("\n*** FATAL AOF MANIFEST FILE ERROR ***\n")
         if line is not None:
-            log.warning("Reading the manifest file, at line %d\n", linenum)
-            log.warning(">>> '%s'\n", line.decode("utf-8", "replace"))
-        log.warning("%s\n", error)
+            say(f"Reading the manifest file, at line {linenum}\n")
+            say(f">>> '{line.decode('utf-8', 'replace')}'\n")
+        say(f"{error}\n")
         return AofError(error if line is None else
                         f"{error} (the AOF manifest {path}, line {linenum})")
 
@@ -203,7 +207,7 @@ def parse_manifest(data: bytes, path: str = "") -> Manifest:
     return manifest
 
 
-def load_manifest(path: str) -> Manifest:
+def load_manifest(path: str, report: Callable[[str], None] | None = None) -> Manifest:
     """Read and parse the manifest at ``path``; AofError when it cannot be read or parsed."""
     try:
         with open(path, "rb") as handle:
@@ -211,9 +215,9 @@ def load_manifest(path: str) -> Manifest:
     except OSError as error:
         message = (f"Fatal error: can't open the AOF manifest file {path} for reading: "
                    f"{error.strerror}")
-        log.warning("%s", message)
+        (report if report is not None else log.warning)(message)
         raise AofError(message) from None
-    return parse_manifest(data, path)
+    return parse_manifest(data, path, report)
 
 
 def manifest_name(filename: str) -> str:

@@ -14,6 +14,7 @@ import redis
 
 from godis.persistence import background
 from tests.support import redispy
+from tests.support.aof import aof_dir, base_file, incr_bytes, incr_files
 from tests.support.process import godis_process
 from tests.support.resp import RespConnection
 from tests.support.server_thread import running_server
@@ -54,8 +55,17 @@ def test_writes_during_a_background_rewrite_reach_the_new_aof(
         assert done["aof_last_rewrite_time_sec"] >= 0
         digest = redispy.execute_command(r, "DEBUG", "DIGEST")
         r.close()
-    aof = (tmp_path / "appendonly.aof").read_bytes()
-    assert aof.count(b"INCR") == 5  # the rewrite's SET counter 3, then the five later INCRs
+    # the new base (an RDB) holds counter=3; the incr opened at the fork the five later INCRs
+    assert base_file(tmp_path).name == "appendonly.aof.2.base.rdb"
+    assert base_file(tmp_path).read_bytes()[:5] == b"REDIS"
+    assert [path.name for path in incr_files(tmp_path)] == ["appendonly.aof.2.incr.aof"]
+    assert incr_bytes(tmp_path).count(b"INCR") == 5
+    # the history (base 1, incr 1) is deleted and gone from the manifest
+    assert sorted(os.listdir(aof_dir(tmp_path))) == [
+        "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
+    assert (aof_dir(tmp_path) / "appendonly.aof.manifest").read_text() == (
+        "file appendonly.aof.2.base.rdb seq 2 type b\n"
+        "file appendonly.aof.2.incr.aof seq 2 type i\n")
     with running_server(dir=str(tmp_path), appendonly=True) as restarted:
         r = redis.Redis(port=restarted.port, decode_responses=True)
         assert redispy.execute_command(r, "DEBUG", "DIGEST") == digest
