@@ -25,7 +25,6 @@ import trio
 
 from godis.persistence.manifest import Manifest
 
-
 log = logging.getLogger("godis.aof")
 
 FSYNC_INTERVAL_S = 1.0

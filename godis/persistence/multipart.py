@@ -114,15 +114,18 @@ def use_rdb_preamble(config: Config) -> bool:
     return bool(config["aof-use-rdb-preamble"])
 
 
-def open_on_start(server: ServerState, manifest: Manifest, loaded_size: int,
-                  base_size: int) -> AppendOnlyFile:
+def open_on_start(server: ServerState, manifest: Manifest, loaded_size: int) -> AppendOnlyFile:
     """aofOpenIfNeededOnServerStart: with nothing in the manifest (a first start), write a base
     of the (empty) dataset; open the last incr (a new one when there is none) for appending;
-    persist the manifest. ``loaded_size``/``base_size``: what the load found (INFO's
-    aof_current_size and aof_base_size, as Redis initialises them)."""
+    persist the manifest. ``loaded_size``: the bytes the load replayed (0: nothing loaded);
+    INFO's aof_current_size starts there and aof_base_size at the base's size, as
+    loadAppendOnlyFiles sets them."""
     config = server.config
     directory = aof_dir(config)
     filename = aof_filename(config)
+    base_size = 0
+    if loaded_size and manifest.base is not None:
+        base_size = os.path.getsize(os.path.join(directory, manifest.base.name))
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as error:

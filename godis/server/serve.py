@@ -337,8 +337,7 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
                           f"{error.strerror}") from None
     upgrade_if_needed(config, manifest)
     keyspace = server.keyspace
-    directory = aof_dir(config)
-    replay = replay_files(server, directory, manifest)
+    replay = replay_files(server, aof_dir(config), manifest)
     server.loading = True  # from the first client on, until the last record ran
     try:
         while True:
@@ -352,15 +351,13 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
             await trio.lowlevel.checkpoint()  # connected clients are answered (-LOADING, INFO)
     finally:
         server.loading = False  # also when there was no file, or it was damaged
-    loaded_size = base_size = 0
+    loaded_size = 0
     if manifest.files() and server.loading_total_bytes:
         log.info("DB loaded from append only file: %.3f seconds (%d commands, %d keys)",
                  report.seconds, report.commands, report.keys)
         loaded_size = server.loading_total_bytes
-        if manifest.base is not None:
-            base_size = os.path.getsize(os.path.join(directory, manifest.base.name))
     async with keyspace.locked():
-        aof = open_on_start(server, manifest, loaded_size, base_size)
+        aof = open_on_start(server, manifest, loaded_size)
         delete_history(config, manifest)
     server.aof = aof
     keyspace.propagate = aof.feed

@@ -154,7 +154,8 @@ def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path, preamble: st
         r.close()
     base = base_file(tmp_path).read_bytes()
     if preamble == "yes":  # the RDB's function record
-        assert base.startswith(b"REDIS") and b"register_function" in base
+        assert base.startswith(b"REDIS")
+        assert b"register_function" in base
     else:
         assert base.startswith(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n")
     with running_server(dir=str(tmp_path), appendonly=True) as restarted:

@@ -12,8 +12,8 @@ import pytest
 import redis
 
 from godis.persistence.aof import encode_command
-from tests.support.aof import incr_bytes
 from tests.support import redispy
+from tests.support.aof import incr_bytes
 from tests.support.resp import RespConnection
 from tests.support.server_thread import ServerThread, running_server
 

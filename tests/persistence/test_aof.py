@@ -376,7 +376,7 @@ def test_a_successful_rewrite_ends_misconf(tmp_path: Path,
     them would ever clear the error; the successful rewrite itself does."""
     load_all()
     server = ServerState(Config(dir=str(tmp_path)))
-    aof = open_on_start(server, load_manifest_from_disk(server.config), 0, 0)
+    aof = open_on_start(server, load_manifest_from_disk(server.config), 0)
     server.aof = aof
     server.keyspace.propagate = aof.feed
     failing = _failing_writes(monkeypatch)
