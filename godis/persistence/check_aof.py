@@ -65,11 +65,12 @@ class _Reader:
 
 
 class _Checker:
-    def __init__(self, data: bytes, to_timestamp: int, filename: str, last_file: bool) -> None:
+    def __init__(self, data: bytes, to_timestamp: int, filename: str, last_file: bool,
+                 line: int = 1) -> None:
         self.filename = filename
         self.last_file = last_file
         self.reader = _Reader(data)
-        self.line = 1
+        self.line = line  # redis-check-aof's global: it goes on counting over the files
         self.epos = 0
         self.error = ""
         self.to_timestamp = to_timestamp
@@ -233,7 +234,8 @@ def _check_old_style(path: str, data: bytes, fix: bool, to_timestamp: int,
                      say: Callable[[str], None], ask: Callable[[str], str]) -> None:
     """checkOldStyleAof."""
     say("Start checking Old-Style AOF")
-    status = _check_single(path, path, data, True, fix, _is_rdb(data), to_timestamp, say, ask)
+    status = _check_single(path, path, data, True, fix, _is_rdb(data), to_timestamp, say, ask,
+                           [1])
     _say_status(status, "AOF", path, to_timestamp, say)
 
 
@@ -259,6 +261,7 @@ def _check_multi_part(manifest_path: str, fix: bool, to_timestamp: int,
         raise CheckExit(1) from None
     directory = os.path.dirname(manifest_path) or "."
     files = manifest.files()
+    line = [1]
     for index, info in enumerate(files):
         path = os.path.join(directory, info.name)
         data = _read_file(path, say)
@@ -273,7 +276,7 @@ def _check_multi_part(manifest_path: str, fix: bool, to_timestamp: int,
             preamble = False
             what = "INCR AOF"
         status = _check_single(info.name, path, data, last, fix, preamble, to_timestamp, say,
-                               ask)
+                               ask, line)
         _say_status(status, what, info.name, to_timestamp, say)
     say("All AOF files and manifest are valid")
 
@@ -290,12 +293,22 @@ def _read_file(path: str, say: Callable[[str], None]) -> bytes:
 
 def _check_single(name: str, path: str, data: bytes, last_file: bool, fix: bool,
                   preamble: bool, to_timestamp: int, say: Callable[[str], None],
-                  ask: Callable[[str], str]) -> int:
+                  ask: Callable[[str], str], line: list[int]) -> int:
     """checkSingleAof: one file's status (CHECK_*); CheckExit(1) when it is not valid and not
-    fixed. Messages name the file by ``name`` or ``path`` as Redis's do."""
+    fixed. Messages name the file by ``name`` or ``path`` as Redis's do. ``line``: the line
+    count so far, which redis-check-aof does not reset between the files of a manifest."""
     if not data:
         return CHECK_EMPTY
-    checker = _Checker(data, to_timestamp, path, last_file)
+    checker = _Checker(data, to_timestamp, path, last_file, line[0])
+    try:
+        return _walk(checker, name, path, data, fix, preamble, to_timestamp, say, ask)
+    finally:
+        line[0] = checker.line
+
+
+def _walk(checker: _Checker, name: str, path: str, data: bytes, fix: bool, preamble: bool,
+          to_timestamp: int, say: Callable[[str], None], ask: Callable[[str], str]) -> int:
+    last_file = checker.last_file
     reader = checker.reader
     if preamble:
         parsed = check_rdb_data(name, data, say)
