@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -353,10 +352,10 @@ _LIBRARY = "#!lua name=interop\nredis.register_function('f', function() return 1
 
 
 @pytest.fixture
-def redis_dir(tmp_path: Path) -> Iterator[Path]:
+def redis_dir(tmp_path: Path) -> Path:
     path = tmp_path / "redis"
     path.mkdir()
-    yield path
+    return path
 
 
 def _redis_writes(directory: Path, preamble: bool) -> tuple[dict[tuple[int, bytes],
