@@ -328,9 +328,12 @@ def _fill(r: redis.Redis, prefix: str) -> None:
     db3.close()
 
 
-def _content(port: int) -> dict[tuple[int, bytes], tuple[bytes, bytes, bool]]:
+Content = dict[tuple[int, object], tuple[object, object, bool]]
+
+
+def _content(port: int) -> Content:
     """Every key of every database: its type, DEBUG DIGEST-VALUE, whether it has a TTL."""
-    out = {}
+    out: Content = {}
     for db in range(16):
         r = redis.Redis(port=port, db=db)
         for key in r.keys("*"):
@@ -358,9 +361,7 @@ def redis_dir(tmp_path: Path) -> Path:
     return path
 
 
-def _redis_writes(directory: Path, preamble: bool) -> tuple[dict[tuple[int, bytes],
-                                                                 tuple[bytes, bytes, bool]],
-                                                            bytes]:
+def _redis_writes(directory: Path, preamble: bool) -> tuple[Content, object]:
     """redis-server 7.0 writes base + incr: data, BGREWRITEAOF, more data; its content."""
     with redis_server("--appendonly", "yes", "--dir", str(directory),
                       "--aof-use-rdb-preamble", "yes" if preamble else "no") as port:
@@ -380,6 +381,7 @@ def _redis_writes(directory: Path, preamble: bool) -> tuple[dict[tuple[int, byte
 @pytest.mark.parametrize("preamble", [True, False])
 def test_a_directory_written_by_redis_loads_in_godis(redis_dir: Path, preamble: bool) -> None:
     content, digest = _redis_writes(redis_dir, preamble)
+    assert len(content) == 24  # 12 keys before the rewrite, 12 after
     assert base_file(redis_dir).name == f"appendonly.aof.2.base.{'rdb' if preamble else 'aof'}"
     assert incr_bytes(redis_dir)  # the writes after the rewrite are in the incr
     with running_server(dir=str(redis_dir), appendonly=True,
@@ -406,6 +408,7 @@ def test_a_directory_written_by_godis_loads_in_redis(tmp_path: Path, preamble: b
         content = _content(server.port)
         digest = redispy.execute_command(r, "DEBUG", "DIGEST")
         r.close()
+    assert len(content) == 24
     assert base_file(directory).name == f"appendonly.aof.2.base.{'rdb' if preamble else 'aof'}"
     with redis_server("--appendonly", "yes", "--dir", str(directory)) as port:
         assert _content(port) == content
