@@ -15,7 +15,7 @@ import redis
 
 from godis.commands import load_all
 from godis.config import Config
-from godis.errors import AofError
+from godis.errors import AofError, ConfigError
 from godis.persistence import background
 from godis.persistence.aof import encode_command
 from godis.persistence.loader import load_files
@@ -96,6 +96,29 @@ def test_a_malformed_manifest_stops_the_start(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Reading the manifest file, at line 1" in result.stdout + result.stderr
     assert "Unknown AOF file type" in result.stderr
+
+
+@pytest.mark.parametrize(("line", "error"), [
+    ("appenddirname a/b", "appenddirname can't be a path, just a dirname"),
+    ('appenddirname ""', "appenddirname can't be empty"),
+    ("appendfilename x/y", "appendfilename can't be a path, just a filename"),
+    ('appendfilename ""', "appendfilename can't be empty"),
+])
+def test_aof_names_are_validated_as_redis(line: str, error: str) -> None:
+    """isValidAOFdirname / isValidAOFfilename (redis-server says the same at start)."""
+    with pytest.raises(ConfigError, match=error):
+        Config().load_lines([line])
+
+
+def test_another_dirname_and_filename(tmp_path: Path) -> None:
+    with running_server(dir=str(tmp_path), appendonly=True, appenddirname="mine",
+                        appendfilename="log.aof") as server:
+        redis.Redis(port=server.port).set("k", "v")
+    assert sorted(os.listdir(tmp_path / "mine")) == ["log.aof.1.base.rdb", "log.aof.1.incr.aof",
+                                                     "log.aof.manifest"]
+    with running_server(dir=str(tmp_path), appendonly=True, appenddirname="mine",
+                        appendfilename="log.aof") as server:
+        assert redis.Redis(port=server.port).get("k") == b"v"
 
 
 # -- start-up -----------------------------------------------------------------------------------
