@@ -198,6 +198,7 @@ def bgrewriteaof_command(client: Client, argv: list[bytes]) -> Reply:
         raise CommandError("ERR Background append only file rewriting already in progress")
     if state.child is not None:
         state.rewrite_scheduled = True
+        state.rewrite_failures = 0  # a rewrite asked for is not held back by aofRewriteLimited
         return Status("Background append only file rewriting scheduled")
     if server.fork_children and background.FORK_AVAILABLE:
         try:

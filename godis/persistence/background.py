@@ -69,6 +69,9 @@ class BackgroundState:
     last_rewrite_seconds: int = -1
     rewrites: int = 0
     rewrite_failures: int = 0
+    # aofRewriteLimited's back-off after repeated failures: minutes, and until when (unix)
+    limit_delay_minutes: int = 0
+    limit_until: float = 0.0
 
 
 def state_of(server: ServerState) -> BackgroundState:
@@ -205,10 +208,38 @@ def check_children(server: ServerState) -> None:
         _start_quietly(server, "rdb")
 
 
-def maybe_auto_rewrite(server: ServerState) -> None:
+REWRITE_LIMIT_THRESHOLD = 3  # AOF_REWRITE_LIMITE_THRESHOLD
+REWRITE_LIMIT_MAX_MINUTES = 60  # AOF_REWRITE_LIMITE_MAX_MINUTES
+
+
+def rewrite_limited(server: ServerState, now: float | None = None) -> bool:
+    """aofRewriteLimited: after 3 consecutive failed rewrites, automatic ones wait 1 minute,
+    then 2, 4, ... up to an hour, so a failing disk does not fill the directory with small
+    incr files (each rewrite opens one). BGREWRITEAOF is never limited."""
+    state = state_of(server)
+    now = time.time() if now is None else now
+    if state.rewrite_failures < REWRITE_LIMIT_THRESHOLD:
+        state.limit_delay_minutes = 0
+        state.limit_until = 0.0
+        return False
+    if state.limit_until:
+        if now < state.limit_until:
+            return True
+        state.limit_until = 0.0
+        return False
+    state.limit_delay_minutes = min(max(state.limit_delay_minutes * 2, 1),
+                                    REWRITE_LIMIT_MAX_MINUTES)
+    state.limit_until = now + state.limit_delay_minutes * 60
+    log.warning("Background AOF rewrite has repeatedly failed and triggered the limit, will "
+                "retry in %d minutes", state.limit_delay_minutes)
+    return True
+
+
+def maybe_auto_rewrite(server: ServerState, now: float | None = None) -> None:
     """serverCron's automatic rewrite: the AOF (base plus incrs, aof_current_size) is larger
     than ``auto-aof-rewrite-min-size`` and grew ``auto-aof-rewrite-percentage`` past its size
-    after the last rewrite (aof_rewrite_base_size; the base's size after a start)."""
+    after the last rewrite (aof_rewrite_base_size; the base's size after a start), unless
+    :func:`rewrite_limited` holds it back (``now``: the unix time, for tests)."""
     aof = server.aof
     config = server.config
     if not isinstance(aof, AppendOnlyFile) or state_of(server).child is not None:
@@ -218,7 +249,7 @@ def maybe_auto_rewrite(server: ServerState) -> None:
         return
     base = aof.base_size or 1
     growth = aof.current_size * 100 // base - 100
-    if growth >= percentage:
+    if growth >= percentage and not rewrite_limited(server, now):
         log.info("Starting automatic rewriting of AOF on %d%% growth", growth)
         _start_quietly(server, "aof")
 

@@ -304,6 +304,27 @@ def test_a_failed_rewrite_leaves_one_more_incr(tmp_path: Path,
         assert redis.Redis(port=server.port).mget("a", "b", "c") == [b"1", b"2", b"3"]
 
 
+def test_repeated_failures_hold_automatic_rewrites_back() -> None:
+    """aofRewriteLimited: from the third consecutive failure, 1, 2, 4 ... 60 minutes."""
+    server = _state(Path("."))
+    state = background.state_of(server)
+    state.rewrite_failures = 2
+    assert not background.rewrite_limited(server, 1000.0)
+    state.rewrite_failures = 3
+    assert background.rewrite_limited(server, 1000.0)  # starts a 1 minute wait
+    assert background.rewrite_limited(server, 1059.0)
+    assert not background.rewrite_limited(server, 1060.0)  # one try when the wait is over
+    assert background.rewrite_limited(server, 1061.0)  # it failed again: 2 minutes
+    assert state.limit_until == 1061.0 + 120
+    for _ in range(10):
+        state.limit_until = 0.0
+        background.rewrite_limited(server, 5000.0)
+    assert state.limit_delay_minutes == 60
+    state.rewrite_failures = 0  # a success ends it
+    assert not background.rewrite_limited(server, 5001.0)
+    assert state.limit_delay_minutes == 0
+
+
 def _failing_base(server: ServerState, rdb: bool) -> bytes:
     raise OSError(28, "No space left on device")
 
