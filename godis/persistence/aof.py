@@ -51,6 +51,7 @@ class AppendOnlyFile:
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.buffer = bytearray()
         self.selected_db = -1  # the db the file's last SELECT chose
+        self._buffer_db = -1  # the db selected where the buffer starts
         self.written = os.fstat(self.fd).st_size  # bytes handed to the kernel
         self.synced = self.written  # bytes known to be on disk
         self.file_start = 0  # where the current file begins, in ``written``'s count
@@ -79,6 +80,8 @@ class AppendOnlyFile:
 
     def feed(self, db_index: int, argv: list[bytes]) -> None:
         """Append a command to the buffer (``feedAppendOnlyFile``), SELECTing its db first."""
+        if not self.buffer:
+            self._buffer_db = self.selected_db
         if db_index != self.selected_db:
             self.buffer += encode_command([b"SELECT", b"%d" % db_index])
             self.selected_db = db_index
@@ -194,14 +197,13 @@ class AppendOnlyFile:
                 except OSError:
                     pass
 
-    def switch_to(self, fd: int, path: str, *, rewritten: bool = False) -> None:
+    def switch_to(self, fd: int, path: str) -> None:
         """Append to the new file ``fd`` (at ``path``) from now on (openNewIncrAofForAppend).
 
-        The caller has written the buffer (``rewritten``: or the file holds its effects, and
-        it is dropped). The old file is fsynced here, before anything goes to the new one, so
-        every byte counted in ``written`` so far is on disk whatever the policy; its fd is
-        closed once no fsync in a worker thread can be using it. The next record SELECTs its
-        database again.
+        The old file is fsynced here, before anything goes to the new one, so every byte
+        counted in ``written`` so far is on disk whatever the policy; its fd is closed once no
+        fsync in a worker thread can be using it. What is still buffered goes to the new file.
+        The next record SELECTs its database again.
         """
         old = self.fd
         if self.synced < self.written:
@@ -215,18 +217,24 @@ class AppendOnlyFile:
         self.fd = fd
         self.path = path
         self.file_start = self.written
+        if self.buffer and self._buffer_db >= 0:  # it starts in the old file's database
+            self.buffer[:0] = encode_command([b"SELECT", b"%d" % self._buffer_db])
         self.selected_db = -1
-        if rewritten:
-            self.buffer.clear()
-            self.write_failed = False  # the new files are written and fsynced
-            self.last_fsync_ok = True
-            self._refresh_status()
-        elif self.last_fsync_ok is False:
+        if self.last_fsync_ok is False:
             self.last_fsync_ok = True  # the fsync above covered the failed one
             self._refresh_status()
         self._retired.append(old)
         if not self._fsync_lock.locked():
             self._close_retired()
+
+    def rewritten(self) -> None:
+        """A rewrite done in place put the dataset in the new base: what is buffered is in it
+        (dropped), and a write or fsync error is over (the new files are on disk)."""
+        self.buffer.clear()
+        self.selected_db = -1
+        self.write_failed = False
+        self.last_fsync_ok = True
+        self._refresh_status()
 
     def close(self) -> None:
         """Final write and fsync, then close (graceful shutdown)."""

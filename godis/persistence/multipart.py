@@ -186,7 +186,7 @@ def delete_history(config: Config, manifest: Manifest) -> None:
 def open_new_incr(server: ServerState) -> None:
     """openNewIncrAofForAppend (a rewrite starts): with the AOF on, later appends go to a new
     incr file, recorded in the manifest first; OSError (nothing changed) when either fails.
-    The caller has written the buffer, so the new file starts at the fork's image."""
+    The new file starts where the old one ends: what is still buffered goes to it."""
     aof = server.aof
     if not isinstance(aof, AppendOnlyFile) or aof.manifest is None:
         return
@@ -254,8 +254,9 @@ def rewrite_now(server: ServerState) -> str:
     """rewriteAppendOnlyFile where no child can be forked (BGREWRITEAOF's fallback, keyspace
     lock held): the same steps as a background rewrite, in place; the new base's path.
 
-    Commands still buffered are dropped: the base already holds their effects, and a write
-    error they caused is over once the new files are on disk."""
+    Commands still buffered (a write error) follow the old files into the new incr; once the
+    base — which holds their effects — is in the manifest they are dropped, and the write
+    error is over (the new files are on disk). If any step fails they stay buffered."""
     config = server.config
     aof = server.aof
     rdb = use_rdb_preamble(config)
@@ -265,36 +266,16 @@ def rewrite_now(server: ServerState) -> str:
     temp = os.path.join(config.dir, f"temp-rewriteaof-{os.getpid()}.aof")
     try:
         write_atomically(temp, data, prefix="temp-rewriteaof-")
-        if isinstance(aof, AppendOnlyFile) and aof.manifest is not None:
-            _switch_after_rewrite(server, aof)
+        open_new_incr(server)
         finish_rewrite(server, temp, rdb)
     finally:
         try:
             os.unlink(temp)
         except OSError:
             pass
+    if isinstance(aof, AppendOnlyFile):
+        aof.rewritten()
     manifest = (aof.manifest if isinstance(aof, AppendOnlyFile) and aof.manifest is not None
                 else load_manifest_from_disk(config))
     assert manifest.base is not None
     return os.path.join(directory, manifest.base.name)
-
-
-def _switch_after_rewrite(server: ServerState, aof: AppendOnlyFile) -> None:
-    """The new incr of an in-place rewrite; as ``open_new_incr``, but what is still buffered
-    is dropped and the old file's failures are over (the base holds everything). The old file
-    is still fsynced: until the base is in the manifest, a crash replays the old files."""
-    assert aof.manifest is not None
-    config = server.config
-    directory = aof_dir(config)
-    filename = aof_filename(config)
-    manifest = aof.manifest.copy()
-    name = manifest.new_incr(filename)
-    path = os.path.join(directory, name)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_TRUNC | os.O_CREAT, 0o644)
-    try:
-        write_manifest(directory, filename, manifest)
-        aof.switch_to(fd, path, rewritten=True)
-    except OSError:
-        os.close(fd)
-        raise
-    aof.manifest = manifest

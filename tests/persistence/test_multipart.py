@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 import redis
 
+from godis.client import Client
 from godis.commands import load_all
 from godis.config import Config
+from godis.dispatch import execute
 from godis.errors import AofError, ConfigError
-from godis.persistence import background
+from godis.persistence import background, multipart
 from godis.persistence.aof import encode_command
 from godis.persistence.loader import load_files
 from godis.persistence.manifest import AofInfo, Manifest, parse_manifest
-from godis.persistence.multipart import load_manifest_from_disk
+from godis.persistence.multipart import load_manifest_from_disk, open_on_start
 from godis.state import ServerState
 from tests.support import redispy
 from tests.support.aof import MANIFEST, aof_dir, aof_files, base_file, incr_bytes, last_incr
@@ -323,6 +325,51 @@ def test_repeated_failures_hold_automatic_rewrites_back() -> None:
     state.rewrite_failures = 0  # a success ends it
     assert not background.rewrite_limited(server, 5001.0)
     assert state.limit_delay_minutes == 0
+
+
+def test_an_in_place_rewrite_that_fails_keeps_the_buffered_commands(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands buffered by a write error follow the old files into the new incr (with the
+    SELECT of the database they started in) when the rewrite does not complete."""
+    load_all()
+    server = ServerState(Config(dir=str(tmp_path)))
+    aof = open_on_start(server, load_manifest_from_disk(server.config), 0)
+    server.aof = aof
+    server.keyspace.propagate = aof.feed
+    client = Client(server)
+    execute(client, [b"SELECT", b"3"])
+    execute(client, [b"SET", b"a", b"1"])
+    assert aof.write()
+    real_write = os.write
+    failing = {"on": True}
+
+    def write(fd: int, data: bytes | memoryview) -> int:
+        if failing["on"]:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr("godis.persistence.aof.os.write", write)
+    execute(client, [b"SET", b"b", b"2"])
+    execute(client, [b"SELECT", b"0"])
+    execute(client, [b"SET", b"c", b"3"])
+    assert not aof.write()
+    failing["on"] = False
+
+    def broken_finish(server: ServerState, temp_path: str, rdb: bool) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(multipart, "finish_rewrite", broken_finish)
+    with pytest.raises(OSError):
+        multipart.rewrite_now(server)
+    assert aof.write()
+    aof.close()
+    assert [path.name for path in aof_files(tmp_path)] == [
+        "appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof", "appendonly.aof.2.incr.aof"]
+    assert last_incr(tmp_path).read_bytes().startswith(encode_command([b"SELECT", b"3"]))
+    restarted = _state(tmp_path)
+    load_files(restarted, str(aof_dir(tmp_path)), load_manifest_from_disk(restarted.config))
+    databases = restarted.keyspace.databases
+    assert (databases[3].data, databases[0].data) == ({b"a": b"1", b"b": b"2"}, {b"c": b"3"})
 
 
 def _failing_base(server: ServerState, rdb: bool) -> bytes:
