@@ -119,7 +119,7 @@ def replay_aof(server: ServerState, path: str) -> Generator[int, None, LoadRepor
     except OSError as error:
         raise AofError(f"Fatal error: can't open the append log file {path} for reading: "
                        f"{error.strerror}") from None
-    return (yield from _replay_paths(server, [(path, path)], size, old_style=path))
+    return (yield from _replay_paths(server, [(path, path, True)], size, old_style=path))
 
 
 def replay_files(server: ServerState, dirpath: str,
@@ -131,7 +131,7 @@ def replay_files(server: ServerState, dirpath: str,
 
     A file of the manifest that is missing refuses the load, as Redis's
     getBaseAndIncrAppendOnlyFilesSize; all files empty is an empty load."""
-    paths = []
+    paths: list[tuple[str, str, bool]] = []
     total = 0
     for info in manifest.files():
         path = os.path.join(dirpath, info.name)
@@ -142,13 +142,13 @@ def replay_files(server: ServerState, dirpath: str,
                        f"{error.strerror}")
             log.warning("%s", message)
             raise AofError(message) from None
-        paths.append((path, info.name))
+        paths.append((path, info.name, info is manifest.base))
     if not total:
         return LoadReport(0, 0, 0.0, None)
     return (yield from _replay_paths(server, paths, total, old_style=None))
 
 
-def _replay_paths(server: ServerState, paths: list[tuple[str, str]], total: int,
+def _replay_paths(server: ServerState, paths: list[tuple[str, str, bool]], total: int,
                   old_style: str | None) -> Generator[int, None, LoadReport]:
     started = time.monotonic()
     server.loading_total_bytes = total
@@ -158,7 +158,7 @@ def _replay_paths(server: ServerState, paths: list[tuple[str, str]], total: int,
     commands = 0
     truncated_at: int | None = None
     done = 0
-    for index, (path, name) in enumerate(paths):
+    for index, (path, name, is_base) in enumerate(paths):
         file_started = time.monotonic()
         try:
             with open(path, "rb") as handle:
@@ -172,9 +172,8 @@ def _replay_paths(server: ServerState, paths: list[tuple[str, str]], total: int,
         commands += count
         done += len(data)
         if old_style is None:
-            log.info("DB loaded from %s file %s: %.3f seconds",
-                     "base" if index == 0 and ".base." in name else "incr", name,
-                     time.monotonic() - file_started)
+            log.info("DB loaded from %s file %s: %.3f seconds", "base" if is_base else "incr",
+                     name, time.monotonic() - file_started)
     server.loading_loaded_bytes = total
     return LoadReport(commands, keyspace.key_count(), time.monotonic() - started, truncated_at)
 
