@@ -110,7 +110,7 @@ def serve(ctx: typer.Context) -> None:
 
 
 CHECK_AOF_USAGE = ("Usage: godis check-aof [--fix|--truncate-to-timestamp $timestamp] "
-                   "<file.aof>")
+                   "<file.manifest|file.aof>")
 
 
 @app.command("check-aof", context_settings={"allow_extra_args": True,

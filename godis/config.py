@@ -166,6 +166,24 @@ def _file_name(text: str) -> str:
     return text
 
 
+def _aof_filename(text: str) -> str:
+    """``isValidAOFfilename``: the prefix of the AOF's files, not empty, not a path."""
+    if not text:
+        raise ValueError("appendfilename can't be empty")
+    if "/" in text or "\\" in text:
+        raise ValueError("appendfilename can't be a path, just a filename")
+    return text
+
+
+def _aof_dirname(text: str) -> str:
+    """``isValidAOFdirname``: the AOF's directory inside ``dir``, not empty, not a path."""
+    if not text:
+        raise ValueError("appenddirname can't be empty")
+    if "/" in text or "\\" in text:
+        raise ValueError("appenddirname can't be a path, just a dirname")
+    return text
+
+
 def _hz(text: str) -> int:
     """``hz``: 0..INT_MAX accepted, then capped to 1..500 as updateHZ does."""
     try:
@@ -219,7 +237,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("unixsocketperm", "0", parse_octal, _show_octal, mutable=False),
     Parameter("dir", ".", _text, _show, mutable=False),
     _bool_param("appendonly", True, mutable=False),
-    Parameter("appendfilename", "appendonly.aof", _text, _show, mutable=False),
+    Parameter("appendfilename", "appendonly.aof", _aof_filename, _show, mutable=False),
+    Parameter("appenddirname", "appendonlydir", _aof_dirname, _show, mutable=False),
+    _bool_param("aof-use-rdb-preamble", True),  # the base of a rewrite: an RDB, or commands
+    _bool_param("aof-disable-auto-gc", False),  # keep the history files after a rewrite
     Parameter("appendfsync", "everysec", _enum("everysec", "always", "no"), _show),
     _bool_param("aof-load-truncated", True),
     _int_param("databases", 16, 1, 1_000_000, mutable=False),
@@ -526,11 +547,8 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _flag("lazyfree-lazy-user-del", False),
     _flag("lazyfree-lazy-user-flush", False),
     # Persistence details godis's writer does not vary.
-    _string("appenddirname", "appendonlydir", mutable=False),
-    _flag("aof-disable-auto-gc", False),
     _flag("aof-rewrite-incremental-fsync", True),
     _flag("aof-timestamp-enabled", False),
-    _flag("aof-use-rdb-preamble", True),
     _flag("no-appendfsync-on-rewrite", False),
     _flag("rdb-del-sync-files", False),
     _flag("rdb-save-incremental-fsync", True),
@@ -850,7 +868,8 @@ _EMPTY_STRING_ALLOWED = frozenset({
     "notify-keyspace-events", "bind"})
 """ALLOW_EMPTY_STRING parameters: an empty value is still written (quoted)."""
 _STRING_PARSERS: tuple[Callable[[str], Any], ...] = (_text, _file_name, _hostname,
-                                                     _proc_title_template)
+                                                     _proc_title_template, _aof_filename,
+                                                     _aof_dirname)
 
 
 class _RewriteState:

@@ -15,7 +15,7 @@ from godis.client import Client
 from godis.commands.server import help_lines
 from godis.errors import CommandError
 from godis.persistence import background
-from godis.persistence.rewrite import rewrite_aof
+from godis.persistence.multipart import rewrite_now
 from godis.persistence.snapshot import save_snapshot
 from godis.protocol.writer import (
     OK,
@@ -190,15 +190,16 @@ def bgsave_command(client: Client, argv: list[bytes]) -> Reply:
          since="1.0.0", summary="Asynchronously rewrite the append-only file",
          complexity="O(1)")
 def bgrewriteaof_command(client: Client, argv: list[bytes]) -> Reply:
-    """BGREWRITEAOF: a forked child writes the dataset as commands; the parent adds what was
-    written meanwhile and swaps the file in (bgrewriteaofCommand). Without the shell or fork,
-    the rewrite happens before the reply."""
+    """BGREWRITEAOF: appends go to a new incr file and a forked child writes the new base of
+    the multi-part AOF (bgrewriteaofCommand). Without the shell or fork, the rewrite happens
+    before the reply."""
     server = client.server
     state = background.state_of(server)
     if state.child is not None and state.child.kind == "aof":
         raise CommandError("ERR Background append only file rewriting already in progress")
     if state.child is not None:
         state.rewrite_scheduled = True
+        state.rewrite_failures = 0  # a rewrite asked for is not held back by aofRewriteLimited
         return Status("Background append only file rewriting scheduled")
     if server.fork_children and background.FORK_AVAILABLE:
         try:
@@ -209,7 +210,7 @@ def bgrewriteaof_command(client: Client, argv: list[bytes]) -> Reply:
                                ) from None
         return Status("Background append only file rewriting started")
     try:
-        rewrite_aof(server)
+        rewrite_now(server)
     except OSError as error:
         raise CommandError(f"ERR Background append only file rewriting failed: "
                            f"{error.strerror}") from None

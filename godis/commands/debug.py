@@ -291,7 +291,10 @@ def debug_loadaof(client: Client, argv: list[bytes]) -> Reply:
     if not isinstance(aof, AppendOnlyFile):
         raise CommandError("ERR DEBUG LOADAOF needs the append only file (appendonly yes)")
     aof.write()
-    reload_from(client.server, aof.path)
+    if aof.manifest is None:
+        reload_from(client.server, aof.path)
+    else:
+        reload_from(client.server, aof.dirpath, aof.manifest)
     log.info("Append Only File loaded by DEBUG LOADAOF")
     return OK
 

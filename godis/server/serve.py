@@ -35,7 +35,14 @@ from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence import background
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.files import remove_pid_file, write_pid_file
-from godis.persistence.loader import LoadReport, replay_aof
+from godis.persistence.loader import LoadReport, replay_files
+from godis.persistence.multipart import (
+    aof_dir,
+    delete_history,
+    load_manifest_from_disk,
+    open_on_start,
+    upgrade_if_needed,
+)
 from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot
 from godis.server.connection import Connection
 from godis.server.outbound import OutboundConnections
@@ -305,9 +312,14 @@ def _remove_unix_socket(path: str) -> None:
 
 
 async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
-    """Replay the AOF (if enabled) in steps, serving -LOADING between them, then open it for
-    appending; raise ``AofError`` on damage."""
+    """loadDataFromDisk with the multi-part AOF around it: the manifest (aofLoadManifestFromDisk,
+    whether or not the AOF is on, so a damaged one stops the start as in Redis); with the AOF
+    on, a 6.x single file upgraded into the directory, the base and incrs replayed in steps
+    (serving -LOADING between them), the last incr opened for appending
+    (aofOpenIfNeededOnServerStart) and the history deleted (aofDelHistoryFiles); raise
+    ``AofError`` on damage."""
     config = server.config
+    manifest = load_manifest_from_disk(config)
     if not config.appendonly:  # dir/dbfilename, when there is one (loadDataFromDisk)
         server.loading = True  # parsed in a thread: clients meanwhile get -LOADING
         try:
@@ -323,9 +335,9 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
     except OSError as error:
         raise ConfigError(f"Can't open or create append-only dir {config.dir}: "
                           f"{error.strerror}") from None
-    path = config.aof_path
+    upgrade_if_needed(config, manifest)
     keyspace = server.keyspace
-    replay = replay_aof(server, path)
+    replay = replay_files(server, aof_dir(config), manifest)
     server.loading = True  # from the first client on, until the last record ran
     try:
         while True:
@@ -339,13 +351,14 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
             await trio.lowlevel.checkpoint()  # connected clients are answered (-LOADING, INFO)
     finally:
         server.loading = False  # also when there was no file, or it was damaged
-    if report.commands or report.truncated_at is not None:
+    loaded_size = 0
+    if manifest.files() and server.loading_total_bytes:
         log.info("DB loaded from append only file: %.3f seconds (%d commands, %d keys)",
                  report.seconds, report.commands, report.keys)
-    try:
-        aof = AppendOnlyFile(path, config.appendfsync)
-    except OSError as error:
-        raise ConfigError(f"Can't open the append-only file {path}: {error.strerror}") from None
+        loaded_size = server.loading_total_bytes
+    async with keyspace.locked():
+        aof = open_on_start(server, manifest, loaded_size)
+        delete_history(config, manifest)
     server.aof = aof
     keyspace.propagate = aof.feed
     return aof
