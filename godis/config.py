@@ -457,6 +457,21 @@ def _string(name: str, default: str = "", mutable: bool = True,
 
 _PROTECTED_ACTION = ("no", "yes", "local")
 
+TLS: tuple[Parameter, ...] = (
+    _int("tls-port", 0, 0, 65535),  # CONFIG SET opens / moves / closes the listener
+    _choice("tls-auth-clients", "yes", "no", "yes", "optional"),
+    _string("tls-ca-cert-dir"),
+    _string("tls-ca-cert-file"),
+    _string("tls-cert-file"),
+    _string("tls-ciphers"),
+    _string("tls-dh-params-file"),
+    _string("tls-key-file"),
+    _string("tls-key-file-pass"),
+    _flag("tls-prefer-server-ciphers", False),
+    _string("tls-protocols"),
+)
+"""The TLS parameters godis acts on (godis/server/tls.py builds the context from them)."""
+
 NO_EFFECT: tuple[Parameter, ...] = (
     # Replication: godis has no replicas and is never one.
     Parameter("replicaof", "", _replicaof, _show, mutable=False),
@@ -502,23 +517,12 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _flag("cluster-replica-no-failover", False),
     _int("cluster-replica-validity-factor", 10, 0, _INT_MAX),
     _flag("cluster-require-full-coverage", True),
-    # TLS: godis listens in clear text only.
-    _int("tls-port", 0, 0, 65535),
-    _choice("tls-auth-clients", "yes", "no", "yes", "optional"),
-    _string("tls-ca-cert-dir"),
-    _string("tls-ca-cert-file"),
-    _string("tls-cert-file"),
-    _string("tls-ciphers"),
+    # TLS details Python's ssl module cannot set, and TLS for links godis does not have.
     _string("tls-ciphersuites"),
     _string("tls-client-cert-file"),
     _string("tls-client-key-file"),
     _string("tls-client-key-file-pass"),
     _flag("tls-cluster", False),
-    _string("tls-dh-params-file"),
-    _string("tls-key-file"),
-    _string("tls-key-file-pass"),
-    _flag("tls-prefer-server-ciphers", False),
-    _string("tls-protocols"),
     _flag("tls-replication", False),
     _int("tls-session-cache-size", 20480, 0, _INT_MAX),
     _int("tls-session-cache-timeout", 300, 0, _INT_MAX),
@@ -606,7 +610,7 @@ HIDDEN: tuple[Parameter, ...] = (
 )
 """HIDDEN_CONFIG parameters: CONFIG GET shows them by exact name only; no effect in godis."""
 
-PARAMETERS = PARAMETERS + NO_EFFECT + HIDDEN
+PARAMETERS = PARAMETERS + TLS + NO_EFFECT + HIDDEN
 NO_EFFECT_NAMES = frozenset(p.name for p in NO_EFFECT + HIDDEN)
 HIDDEN_NAMES = frozenset(p.name for p in HIDDEN)
 

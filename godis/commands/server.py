@@ -149,6 +149,14 @@ def config_set_command(client: Client, argv: list[bytes]) -> Reply:
             except ConfigError as error:
                 raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
                                    f"'{name}') - {error}") from None
+        names = [config.canonical_name(name) for name, _ in pairs]
+        for applier in client.server.config_appliers:  # configSetCommand's apply functions
+            failed = applier(names)
+            if failed is not None:
+                log.warning("Failed applying new configuration. Possibly related to new %s "
+                            "setting. Restoring previous settings.", failed[0])
+                raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
+                                   f"'{failed[0]}') - {failed[1]}")
     except CommandError:
         for name, value in previous.items():
             config._values[config._canonical(name)] = value

@@ -19,7 +19,7 @@ import logging
 import math
 import socket
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import trio
 
@@ -41,10 +41,24 @@ QUERY_BUFFER_CHECK_BYTES = 1024 * 1024  # below this the query-buffer limit is n
 _LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
 
 
+class Transport(Protocol):
+    """What the loop calls on its socket: a plain ``socket.socket``, or the TLS transport of
+    godis/server/tls.py with the same non-blocking ``send``/``recv`` semantics."""
+
+    @property
+    def family(self) -> int: ...
+    def fileno(self) -> int: ...
+    def getpeername(self) -> Any: ...
+    def getsockname(self) -> Any: ...
+    def send(self, data: bytes | bytearray, /) -> int: ...
+    def recv(self, bufsize: int, /) -> bytes: ...
+    def close(self) -> None: ...
+
+
 class Connection:
     """A connected client: its socket, its parser, its pending output, its ``Client`` state."""
 
-    def __init__(self, server: ServerState, sock: socket.socket) -> None:
+    def __init__(self, server: ServerState, sock: Transport) -> None:
         self.server = server
         self.sock = sock
         if sock.family == socket.AF_UNIX:
@@ -561,7 +575,7 @@ def _is_http(argv: list[bytes]) -> bool:
     return name == b"post" or name == b"host:"
 
 
-def _is_loopback(sock: socket.socket) -> bool:
+def _is_loopback(sock: Transport) -> bool:
     try:
         host = sock.getpeername()[0]
     except (OSError, IndexError, TypeError):
@@ -569,7 +583,7 @@ def _is_loopback(sock: socket.socket) -> bool:
     return isinstance(host, str) and (host == "::1" or host.startswith(_LOOPBACK_PREFIXES))
 
 
-def _address(sock: socket.socket, *, remote: bool) -> str:
+def _address(sock: Transport, *, remote: bool) -> str:
     try:
         address = sock.getpeername() if remote else sock.getsockname()
     except OSError:

@@ -44,8 +44,9 @@ from godis.persistence.multipart import (
     upgrade_if_needed,
 )
 from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot
-from godis.server.connection import Connection
+from godis.server.connection import Connection, Transport
 from godis.server.outbound import OutboundConnections
+from godis.server.tls import TlsService
 from godis.state import ServerState
 
 log = logging.getLogger("godis.server")
@@ -134,9 +135,6 @@ async def serve(
     keyspace.now_ms = trio_clock_ms()
     log.info("godis %s (Redis %s compatible) starting, pid=%d", __version__,
              REDIS_COMPAT_VERSION, os.getpid())
-    if config["daemonize"]:
-        log.warning("daemonize yes ignored: godis does not fork into the background "
-                    "(run it under a supervisor, or pass --daemonize no)")
     inert = config.inert_settings()
     if inert:  # never pretend silently: these were set, and godis does not act on them
         log.warning("Accepted, no effect in godis (docs/configuration.md): %s",
@@ -167,7 +165,7 @@ async def serve(
     server.fork_children = background.FORK_AVAILABLE
     server.outbound = OutboundConnections()
 
-    async def handle(stream: trio.SocketStream) -> None:
+    def adopt(stream: trio.SocketStream) -> socket.socket:
         # Take the socket out of the stream: the connection drives it directly.
         trio_sock = stream.socket
         fd = trio_sock.detach()
@@ -176,6 +174,13 @@ async def serve(
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             _keepalive(sock, int(config["tcp-keepalive"]))
+        return sock
+
+    async def handle(stream: trio.SocketStream) -> None:
+        await run_connection(adopt(stream))
+
+    async def run_connection(sock: Transport) -> None:
+        """A client's task: plain sockets from ``handle``, TLS ones from tls.py's listener."""
         connection = Connection(server, sock)
         connections.add(connection)
         try:
@@ -185,13 +190,20 @@ async def serve(
         finally:
             connections.discard(connection)
 
+    # TLS (tls.py): the context and the tls-port listener; CONFIG SET tls-* re-applies them
+    tls = server.tls = TlsService(server, adopt, run_connection)
+    server.config_appliers.append(tls.apply)
     startup_error: GodisError | None = None
     unix_path: str | None = None
     try:
         async with trio.open_nursery() as handlers:
             async with trio.open_nursery() as services:
                 try:
-                    hosts = await _listen(server, handle, services, handlers)
+                    tls.configure_at_start()
+                    hosts = config.bind.split()
+                    if config.port or not int(config["tls-port"]):  # port 0 + tls-port: TLS only
+                        hosts = await _listen(server, handle, services, handlers)
+                    tls.start(services, handlers)
                     unix_path = await _listen_unix(server, handle, services, handlers)
                     # The listener is open first: clients that connect during the load get
                     # -LOADING (and INFO's loading fields), as Redis answers while it loads.
@@ -206,8 +218,9 @@ async def serve(
                     services.start_soon(_close_idle_clients, server)
                     if handle_signals:
                         services.start_soon(_watch_signals, server)
-                    log.info("Ready to accept connections tcp on %s port %d",
-                             " ".join(hosts), server.port)
+                    if server.port:
+                        log.info("Ready to accept connections tcp on %s port %d",
+                                 " ".join(hosts), server.port)
                     task_status.started(server)
                     await shutdown.wait()
                     log.warning("User requested shutdown...")
