@@ -140,6 +140,8 @@ def build_context(config: Config) -> ssl.SSLContext:
             raise TlsSetupError(f"Failed to configure ciphers: {ciphers}") from None
     if config["tls-prefer-server-ciphers"]:
         context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    else:  # Python's server contexts prefer their own order; OpenSSL's (Redis's) the client's
+        context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
     dh_params = str(config["tls-dh-params-file"])
     if dh_params:
         try:
