@@ -80,7 +80,7 @@ def test_redis_py_over_tls(godis_tls: Server, certs: Certs) -> None:
         for i in range(100):
             pipe.incr("py-counter", i)
         assert pipe.execute()[-1] == sum(range(100))
-        assert client.client_info()["laddr"].endswith(f":{tls_port(godis_tls)}")
+        assert str(client.client_info()["laddr"]).endswith(f":{tls_port(godis_tls)}")
     finally:
         client.close()
 

@@ -49,7 +49,8 @@ def test_daemonize_detaches_and_cleans_up(tmp_path: Path) -> None:
         wait_for_port(port, timeout=30)
         assert _wait(lambda: pidfile.exists() and pidfile.read_text().endswith("\n"))
         pid = int(pidfile.read_text())
-        assert pid != os.getpid() and _alive(pid)
+        assert pid != os.getpid()
+        assert _alive(pid)
         assert os.getsid(pid) == pid  # a session leader: no controlling terminal
         client = redis.Redis(port=port)
         assert client.ping()
@@ -59,7 +60,8 @@ def test_daemonize_detaches_and_cleans_up(tmp_path: Path) -> None:
         assert _wait(lambda: not pidfile.exists())
         assert _wait(lambda: not _alive(pid))
         log = logfile.read_text()
-        assert f"{pid}:M " in log and "Removing the pid file." in log
+        assert f"{pid}:M " in log
+        assert "Removing the pid file." in log
         assert "daemonize" not in log  # no "ignored" warning any more
     finally:
         if pid and _alive(pid):

@@ -306,6 +306,6 @@ async def test_tls_only_with_port_zero(tmp_path: Path, certs: Certs) -> None:
 async def test_bad_certificate_fails_the_start(tmp_path: Path, certs: Certs,
                                                caplog: pytest.LogCaptureFixture) -> None:
     config = tls_config(tmp_path, certs, tls_cert_file="/nonexistent")
-    with pytest.raises(ConfigError, match="Failed to configure TLS. Check logs for more info."):
+    with pytest.raises(ConfigError, match=r"Failed to configure TLS\. Check logs for more info\."):
         await serve(config)
     assert "Failed to load certificate: /nonexistent: No such file or directory" in caplog.text

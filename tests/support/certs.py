@@ -8,6 +8,7 @@ import ipaddress
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ class Certs:
         return ["--tls-cert-file", str(self.server_cert), "--tls-key-file",
                 str(self.server_key), "--tls-ca-cert-file", str(self.ca)]
 
-    def settings(self) -> dict[str, str]:
+    def settings(self) -> dict[str, Any]:
         """The same as ``godis.Server`` / ``Config`` keyword arguments."""
         return {"tls_cert_file": str(self.server_cert), "tls_key_file": str(self.server_key),
                 "tls_ca_cert_file": str(self.ca)}
@@ -63,7 +64,7 @@ def _write_key(key: object, path: Path, password: bytes | None = None) -> None:
 
 def make_certs(directory: Path, *, key_password: bytes | None = None) -> Certs:
     """Generate the CA, server and client files under ``directory``."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=2)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (x509.CertificateBuilder().subject_name(_name("godis test CA"))
