@@ -3,8 +3,9 @@ transport under the connection loop, CONFIG SET's re-application, refusals."""
 
 from __future__ import annotations
 
+import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,13 @@ import trio
 from godis.config import Config
 from godis.errors import ConfigError
 from godis.server.serve import serve
-from godis.server.tls import TlsSetupError, build_context, parse_protocols
+from godis.server.tls import (
+    RECORD_BYTES,
+    TlsSetupError,
+    TlsSocket,
+    build_context,
+    parse_protocols,
+)
 from godis.state import ServerState
 from tests.support.certs import Certs, make_certs
 from tests.support.redis_server import free_port
@@ -309,3 +316,57 @@ async def test_bad_certificate_fails_the_start(tmp_path: Path, certs: Certs,
     with pytest.raises(ConfigError, match=r"Failed to configure TLS\. Check logs for more info\."):
         await serve(config)
     assert "Failed to load certificate: /nonexistent: No such file or directory" in caplog.text
+
+
+async def test_transport_send_holds_back_a_byte_until_the_kernel_takes_the_records(
+        tmp_path: Path, certs: Certs) -> None:
+    """TlsSocket.send under a full socket: the short count makes the caller come back, and
+    the byte reported as not taken is not sent twice."""
+    server_sock, client_sock = socket.socketpair()
+    server_sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    client_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    server_sock.setblocking(False)
+    context = build_context(tls_config(tmp_path, certs, tls_auth_clients="no"))
+    transport = TlsSocket(server_sock, context)
+    client = trio.SSLStream(trio.SocketStream(trio.socket.from_stdlib_socket(client_sock)),
+                            certs.client_context(with_cert=False), server_hostname="localhost")
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(transport.handshake)
+        await client.do_handshake()
+    messages = [bytes([65 + i % 26]) * RECORD_BYTES for i in range(64)]
+    expected = b"".join(messages)
+    received = bytearray()
+
+    async def read_all() -> None:
+        while len(received) < len(expected):
+            await trio.sleep(0.001)  # a slow reader: the kernel's buffers fill up
+            received.extend(await client.receive_some(8192))
+
+    with trio.fail_after(60):  # records left waiting would stall the reader
+        owed = await _send_all_like_connection(transport, server_sock, messages, read_all)
+    assert bytes(received) == expected
+    assert any(owed)  # the held-back-byte path ran
+    await client.aclose()
+    transport.close()
+
+
+async def _send_all_like_connection(transport: TlsSocket, sock: socket.socket,
+                                    messages: list[bytes],
+                                    read_all: Callable[[], Awaitable[None]]) -> list[bool]:
+    """Connection's way: offer again what was not taken, once the socket is writable; after
+    each send, whether a byte was held back."""
+    owed: list[bool] = []
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(read_all)
+        for message in messages:
+            pending = bytearray(message)
+            while pending:
+                try:
+                    taken = transport.send(pending)
+                except BlockingIOError:
+                    taken = 0
+                owed.append(transport._owed)
+                del pending[:taken]
+                if pending:
+                    await trio.lowlevel.wait_writable(sock)
+    return owed
