@@ -83,9 +83,10 @@ def needs_context(config: Config) -> bool:
     return bool(int(config["tls-port"]) or config["tls-replication"] or config["tls-cluster"])
 
 
-def build_context(config: Config) -> ssl.SSLContext:
+def build_context(config: Config, *, check_ca: bool = True) -> ssl.SSLContext:
     """tlsConfigure + createSSLContext: the server context, or ``TlsSetupError`` with the line
-    Redis logs. ``tls-ciphersuites`` and the session cache parameters cannot be set through
+    Redis logs (``check_ca=False``: CONFIG SET tls-auth-clients alone, which Redis applies
+    per connection without that check). ``tls-ciphersuites`` and the session cache parameters cannot be set through
     Python's ssl: OpenSSL's defaults apply (the cache's are Redis's defaults)."""
     cert = str(config["tls-cert-file"])
     key = str(config["tls-key-file"])
@@ -96,7 +97,7 @@ def build_context(config: Config) -> ssl.SSLContext:
         raise TlsSetupError("No tls-cert-file configured!")
     if not key:
         raise TlsSetupError("No tls-key-file configured!")
-    if ((auth != "no" or config["tls-cluster"] or config["tls-replication"])
+    if (check_ca and (auth != "no" or config["tls-cluster"] or config["tls-replication"])
             and not ca_file and not ca_dir):
         raise TlsSetupError("Either tls-ca-cert-file or tls-ca-cert-dir must be specified "
                             "when tls-cluster, tls-replication or tls-auth-clients are "
@@ -422,7 +423,7 @@ class TlsService:
         context = self.context
         if needs_context(config) and (changed or context is None):
             try:
-                context = build_context(config)
+                context = build_context(config, check_ca=changed != ["tls-auth-clients"])
             except TlsSetupError as error:
                 log.warning("%s", error)
                 return (changed or ["tls-port"])[0], UPDATE_FAILED

@@ -115,7 +115,9 @@ def test_config_set_errors_match_redis(certs: Certs) -> None:
     commands = [("tls-cert-file", "/nonexistent"), ("tls-protocols", "TLSv1.4"),
                 ("tls-ciphers", "NOPE"), ("tls-dh-params-file", "/nonexistent"),
                 ("tls-auth-clients", "maybe"), ("tls-protocols", "tlsv1.2"),
-                ("tls-prefer-server-ciphers", "yes")]
+                ("tls-prefer-server-ciphers", "yes"), ("tls-auth-clients", "no"),
+                ("tls-ca-cert-file", ""), ("tls-auth-clients", "yes"),
+                ("tls-ca-cert-dir", str(certs.directory))]
     replies: dict[str, list[object]] = {}
     redis_tls = free_port()
     with redis_server("--tls-port", str(redis_tls), *certs.server_args()) as port:
