@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 import redis
+from typer.testing import CliRunner
 
+from godis import cli
+from godis.config import Config
 from tests.support.redis_server import free_port, wait_for_port
 
 
@@ -66,3 +69,29 @@ def test_daemonize_detaches_and_cleans_up(tmp_path: Path) -> None:
     finally:
         if pid and _alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_daemonized_server_defaults_its_pid_file(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    """createPidFile: daemonized without a ``pidfile``, Redis writes /var/run/redis.pid; the
+    fork happens before Trio runs."""
+    events: list[str] = []
+    seen: list[Config] = []
+
+    async def fake_serve(config: Config, *, handle_signals: bool = False) -> None:
+        events.append("trio")
+        seen.append(config)
+
+    monkeypatch.setattr(cli, "daemonize", lambda: events.append("fork"))
+    monkeypatch.setattr(cli, "run_server", fake_serve)
+    monkeypatch.setattr(cli, "setup_logging", lambda *args: None)
+    runner = CliRunner()
+    result = runner.invoke(cli.app, ["serve", "--daemonize", "yes", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert events == ["fork", "trio"]
+    assert seen[0]["pidfile"] == "/var/run/redis.pid"
+    events.clear()
+    result = runner.invoke(cli.app, ["serve", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert events == ["trio"]  # no fork, no pid file unless asked
+    assert seen[1]["pidfile"] == ""
