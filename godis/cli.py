@@ -48,7 +48,9 @@ SERVE_HELP = (
     "Common directives: --port (6969), --bind (127.0.0.1), --dir (.), --appendonly yes|no "
     "(yes; --appendonly / --no-appendonly also work), --appendfsync always|everysec|no, "
     "--databases (16), --requirepass, --loglevel debug|verbose|notice|warning, "
-    "--unixsocket PATH, --dbfilename, --save \"SECONDS CHANGES ...\", --maxclients; "
+    "--unixsocket PATH, --dbfilename, --save \"SECONDS CHANGES ...\", --maxclients, "
+    "--daemonize yes --pidfile FILE --logfile FILE, --tls-port with --tls-cert-file, "
+    "--tls-key-file, --tls-ca-cert-file (docs/tls.md); "
     "--config FILE names the file too. Every parameter CONFIG GET * lists is accepted "
     "(docs/configuration.md)."
 )
