@@ -214,6 +214,18 @@ class Parameter:
     mutable: bool = True  # may CONFIG SET change it at run time
     minimum: int | None = None
     maximum: int | None = None
+    # PROTECTED_CONFIG: CONFIG SET refuses it unless enable-protected-configs allows the client
+    protected: bool = False
+
+
+_PROTECTED_ACTION = ("no", "yes", "local")
+"""The values of the enable-* parameters (config.c's protected_action_enum)."""
+
+
+def allows_protected(setting: str, local: bool) -> bool:
+    """Whether an enable-* setting lets a client run a protected command or set a protected
+    parameter: ``yes``, or ``local`` from a local client (config.c's allowProtectedAction)."""
+    return setting == "yes" or (setting == "local" and local)
 
 
 def _int_param(name: str, default: int, lo: int | None = None, hi: int | None = None,
@@ -235,7 +247,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("bind", "127.0.0.1", _text, _show, mutable=False),
     Parameter("unixsocket", "", _text, _show, mutable=False),
     Parameter("unixsocketperm", "0", parse_octal, _show_octal, mutable=False),
-    Parameter("dir", ".", _text, _show, mutable=False),
+    Parameter("dir", ".", _text, _show, mutable=False, protected=True),
     _bool_param("appendonly", True, mutable=False),
     Parameter("appendfilename", "appendonly.aof", _aof_filename, _show, mutable=False),
     Parameter("appenddirname", "appendonlydir", _aof_dirname, _show, mutable=False),
@@ -249,11 +261,16 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("save", "", _save_points, _show),  # none by default, as redis-server --save ""
     _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads and RDB files
     _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
-    Parameter("dbfilename", "dump.rdb", _file_name, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
+    Parameter("dbfilename", "dump.rdb", _file_name, _show, protected=True),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
     Parameter("requirepass", "", _text, _show),
     _int_param("maxclients", 10000, 1, 2**32 - 1),
     _int_param("timeout", 0, 0, 2**31 - 1),
     _bool_param("protected-mode", True),
+    # Who may run DEBUG, MODULE LOAD/UNLOAD and CONFIG SET the protected parameters
+    # (processCommand's CMD_PROTECTED check, CONFIG SET's PROTECTED_CONFIG one).
+    Parameter("enable-protected-configs", "no", _enum(*_PROTECTED_ACTION), _show, mutable=False),
+    Parameter("enable-debug-command", "no", _enum(*_PROTECTED_ACTION), _show, mutable=False),
+    Parameter("enable-module-command", "no", _enum(*_PROTECTED_ACTION), _show, mutable=False),
     _memory_param("proto-max-bulk-len", "536870912", 1024 * 1024, 2**63 - 1),
     _memory_param("client-query-buffer-limit", "1073741824", 1024 * 1024, 2**63 - 1),
     Parameter("hz", "10", _hz),  # active expiry cycles per second
@@ -455,8 +472,6 @@ def _string(name: str, default: str = "", mutable: bool = True,
     return Parameter(name, default, parse, _show, mutable)
 
 
-_PROTECTED_ACTION = ("no", "yes", "local")
-
 TLS: tuple[Parameter, ...] = (
     _int("tls-port", 0, 0, 65535),  # CONFIG SET opens / moves / closes the listener
     _choice("tls-auth-clients", "yes", "no", "yes", "optional"),
@@ -585,9 +600,6 @@ NO_EFFECT: tuple[Parameter, ...] = (
     # Security and access.
     _string("aclfile", mutable=False),
     _choice("acl-pubsub-default", "resetchannels", "allchannels", "resetchannels"),
-    _choice("enable-protected-configs", "no", *_PROTECTED_ACTION, mutable=False),
-    _choice("enable-debug-command", "no", *_PROTECTED_ACTION, mutable=False),
-    _choice("enable-module-command", "no", *_PROTECTED_ACTION, mutable=False),
     # Background work and monitoring.
     _flag("activerehashing", True),
     _int("active-expire-effort", 1, 1, 10),
@@ -615,8 +627,6 @@ NO_EFFECT_NAMES = frozenset(p.name for p in NO_EFFECT + HIDDEN)
 HIDDEN_NAMES = frozenset(p.name for p in HIDDEN)
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
-PROTECTED = frozenset({"dbfilename"})
-"""PROTECTED_CONFIG parameters: CONFIG SET refuses them (``enable-protected-configs no``)."""
 ALIASES = {"lua-time-limit": "busy-reply-threshold",
            "hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
@@ -699,14 +709,21 @@ class Config:
     def aof_path(self) -> str:
         return os.path.join(self.dir, str(self._values["appendfilename"]))
 
-    def set_text(self, name: str, text: str, *, at_start: bool = False) -> None:
-        """Set ``name`` from its text form, validating as CONFIG SET / a config file does."""
+    def set_text(self, name: str, text: str, *, at_start: bool = False,
+                 local: bool = False) -> None:
+        """Set ``name`` from its text form, validating as CONFIG SET / a config file does.
+
+        At run time a PROTECTED_CONFIG parameter needs ``enable-protected-configs`` to allow
+        the client (``local``: it is a local one), as configSetCommand checks. ``dir`` is
+        protected and, in godis, also immutable: refused as protected first, so the default
+        answer is Redis's."""
         canonical = self._canonical(name)
         param = BY_NAME[canonical]
+        if not at_start and param.protected and not allows_protected(
+                str(self._values["enable-protected-configs"]), local):
+            raise ConfigError("can't set protected config")
         if not at_start and not param.mutable:
             raise ConfigError("can't set immutable config")
-        if not at_start and canonical in PROTECTED:
-            raise ConfigError("can't set protected config")
         if canonical == "client-output-buffer-limit":
             # setConfigClientOutputBufferLimitOption: classes not named keep their current
             # limits (over several config lines too); "" changes nothing

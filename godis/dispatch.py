@@ -1,9 +1,9 @@
 """From argv to reply: Redis's ``processCommand`` and ``call``, reading the command table.
 
-``execute`` checks (lookup, arity, authentication, ACL, MULTI queueing, the pub/sub context),
-then ``call`` runs the handler, turns a ``CommandError`` into an error reply, and — for write
-commands that changed the dataset (the ``dirty`` counter moved) — feeds the AOF with the
-command or with what the handler asked to propagate instead. After a command made a waited-on
+``execute`` checks (lookup, arity, protected commands, authentication, ACL, MULTI queueing, the
+pub/sub context), then ``call`` runs the handler, turns a ``CommandError`` into an error reply,
+and — for write commands that changed the dataset (the ``dirty`` counter moved) — feeds the
+AOF with the command or with what the handler asked to propagate instead. After a command made a waited-on
 key ready, :func:`serve_ready_keys` re-runs the blocked clients' commands here, as Redis calls
 ``handleClientsBlockedOnKeys`` from ``processCommand``. Pure: no awaits, no I/O.
 """
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from godis.blocking import BlockedClients, BlockRequest
 from godis.client import Client
+from godis.config import allows_protected
 from godis.errors import CommandError
 from godis.keyspace.evict import EVICT_FAIL, OOM
 from godis.multi import exec_abort
@@ -83,6 +84,9 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
         return ErrorReply(spec)
     assert isinstance(spec, CommandSpec)
     client.last_command = spec.name.encode()
+    if spec.protected and not allows_protected(str(client.server.config[spec.protected]),
+                                               client.is_local):
+        return _reject(client, spec, _protected_error(spec))
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(client, spec, "NOAUTH Authentication required.")
     denied = client.server.acl.check(client, spec, argv)
@@ -126,6 +130,15 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     if tracking is not None:
         client.server.tracking.after_command(client, spec)
     return reply
+
+
+def _protected_error(spec: CommandSpec) -> str:
+    """processCommand's refusal of a CMD_PROTECTED command its enable-* parameter forbids
+    (checked after the arity, before authentication, ACL and MULTI queueing)."""
+    name = spec.name.split("|", 1)[0].upper()
+    return (f"ERR {name} command not allowed. If the {spec.protected} option is set to "
+            "\"local\", you can run it from a local connection, otherwise you need to set this "
+            "option in the configuration file, and then restart the server.")
 
 
 _OOM_EXEMPT_IN_MULTI = frozenset({"exec", "discard", "quit", "reset"})

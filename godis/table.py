@@ -65,8 +65,9 @@ FLAG_ORDER = (
 )
 """The flags COMMAND INFO shows, in Redis 7.0's order (addReplyCommandFlags)."""
 
-FLAGS = frozenset((*FLAG_ORDER, "may_replicate"))
-"""Every flag a command may declare; ``may_replicate`` is hidden from COMMAND, as in Redis."""
+FLAGS = frozenset((*FLAG_ORDER, "may_replicate", "protected"))
+"""Every flag a command may declare; ``may_replicate`` and ``protected`` (set by
+:func:`command`'s ``protected=``) are hidden from COMMAND, as in Redis."""
 
 CATEGORIES = (
     "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
@@ -117,6 +118,8 @@ class CommandSpec:
     channels: str = ""
     keys_are_channels: bool = False
     meta: Meta | None = None  # Redis's declaration of the command (godis.commandmeta)
+    # CMD_PROTECTED: the enable-*-command parameter that must allow it (DEBUG, MODULE LOAD...)
+    protected: str = ""
     # Derived once, read on every call by dispatch.
     is_write: bool = False
     propagates: bool = False  # logged to the AOF when it changed the dataset
@@ -185,12 +188,23 @@ def command(
     written_keys: KeysFinder | None = None,
     channels: str = "",
     keys_are_channels: bool = False,
+    protected: str = "",
 ) -> Callable[[Handler], Handler]:
-    """Register the decorated handler in the table under ``name``."""
+    """Register the decorated handler in the table under ``name``.
+
+    ``protected`` names the parameter (``enable-debug-command``, ``enable-module-command``)
+    that decides whether the command may run at all: Redis's ``CMD_PROTECTED`` (the spec gets
+    the ``protected`` flag, which the declaration's flags must match), checked by dispatch
+    right after the arity (processCommand), hidden from COMMAND INFO as in Redis.
+    """
     flag_set = frozenset(flags.split())
     unknown = flag_set - FLAGS
     if unknown:
         raise ValueError(f"{name}: unknown flags {sorted(unknown)}")
+    if "protected" in flag_set:
+        raise ValueError(f"{name}: protected= names the parameter that allows it")
+    if protected:
+        flag_set |= {"protected"}
     if get_keys is not None:
         flag_set |= {"movablekeys"}
 
@@ -222,6 +236,7 @@ def command(
             channels=channels,
             keys_are_channels=keys_are_channels,
             meta=meta,
+            protected=protected,
             is_write="write" in flag_set,
             propagates="write" in flag_set or "may_replicate" in flag_set,
         )

@@ -467,7 +467,8 @@ _DEBUG_SUBCOMMANDS: dict[bytes, tuple[object, tuple[int, ...] | int]] = {
 
 
 @command("debug", arity=-2, flags="admin noscript loading stale", group="server",
-         since="1.0.0", summary="A container for debugging commands", complexity="")
+         since="1.0.0", summary="A container for debugging commands", complexity="",
+         protected="enable-debug-command")
 def debug_command(client: Client, argv: list[bytes]) -> Reply:
     """DEBUG <subcommand>: the parts of Redis's debug.c that operators and test suites use."""
     entry = _DEBUG_SUBCOMMANDS.get(argv[1].lower())

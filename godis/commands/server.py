@@ -145,7 +145,7 @@ def config_set_command(client: Client, argv: list[bytes]) -> Reply:
     try:
         for name, value in pairs:
             try:
-                config.set_text(name, value)
+                config.set_text(name, value, local=client.is_local)
             except ConfigError as error:
                 raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
                                    f"'{name}') - {error}") from None
@@ -392,7 +392,11 @@ def _info_cluster(client: Client) -> list[str]:
 def _info_commandstats(client: Client) -> list[str]:
     server = client.server
     lines = []
-    for name in sorted(server.command_calls):
+    # every command called, failed or rejected (a refused DEBUG has calls=0: genericInfo's
+    # "calls || failed_calls || rejected_calls")
+    names = {name for counter in (server.command_calls, server.command_failed,
+                                  server.command_rejected) for name, n in counter.items() if n}
+    for name in sorted(names):
         calls = server.command_calls[name]
         usec = server.command_usec[name]
         per_call = usec / calls if calls else 0.0

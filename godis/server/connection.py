@@ -38,7 +38,6 @@ log = logging.getLogger("godis.server")
 
 RECV_BYTES = 64 * 1024
 QUERY_BUFFER_CHECK_BYTES = 1024 * 1024  # below this the query-buffer limit is not looked up
-_LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
 
 
 class Transport(Protocol):
@@ -209,7 +208,7 @@ class Connection:
         config = server.config
         message: bytes | None = None
         if (config["protected-mode"] and not server.auth_required()
-                and not _is_loopback(self.sock)):
+                and not self.client.is_local):
             message = (b"-DENIED Redis is running in protected mode because protected mode is "
                        b"enabled and no password is set for the default user. In this mode "
                        b"connections are only accepted from the loopback interface. If you want "
@@ -574,13 +573,6 @@ def _is_http(argv: list[bytes]) -> bool:
     name = argv[0].lower()
     return name == b"post" or name == b"host:"
 
-
-def _is_loopback(sock: Transport) -> bool:
-    try:
-        host = sock.getpeername()[0]
-    except (OSError, IndexError, TypeError):
-        return True  # a Unix socket, or already gone
-    return isinstance(host, str) and (host == "::1" or host.startswith(_LOOPBACK_PREFIXES))
 
 
 def _address(sock: Transport, *, remote: bool) -> str:

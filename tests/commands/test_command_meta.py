@@ -23,7 +23,7 @@ from tests.support.resp import parse_reply
 NOT_IN_GODIS = {b"failover", b"psync", b"replconf", b"replicaof", b"slaveof", b"sync"}
 """Redis 7.0.15's commands godis does not implement (replication)."""
 
-HIDDEN_FLAGS = {"protected", "touches_arbitrary_keys"}
+HIDDEN_FLAGS = {"touches_arbitrary_keys"}
 """Redis flags COMMAND never shows, which godis's registrations need not carry."""
 
 
