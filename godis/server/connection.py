@@ -221,7 +221,7 @@ class Connection:
                        b"disable the protected mode by editing the Redis configuration file, and "
                        b"setting the protected mode option to 'no', and then restarting the "
                        b"server. 3) If you started the server manually just for testing, restart "
-                       b"it with the '--protected-mode no' option. 4) Set up an authentication "
+                       b"it with the '--protected-mode no' option. 4) Setup a an authentication "
                        b"password for the default user. NOTE: You only need to do one of the "
                        b"above things in order for the server to start accepting connections "
                        b"from the outside.\r\n")

@@ -118,6 +118,16 @@ class RespConnection:
             source_address=None if source is None else (source, 0))
         self.buf = b""
 
+    @classmethod
+    def unix(cls, path: str, timeout: float = 10.0) -> RespConnection:
+        """A connection through the Unix socket at ``path``."""
+        conn = cls.__new__(cls)
+        conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.sock.settimeout(timeout)
+        conn.sock.connect(path)
+        conn.buf = b""
+        return conn
+
     def close(self) -> None:
         self.sock.close()
 
