@@ -13,7 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from godis.config import Config, allows_protected
+from godis.commands import load_all
+from godis.config import BY_NAME, PARAMETERS, Config, allows_protected
+from godis.table import COMMANDS as COMMAND_TABLE
 from tests.support.differential import Differ, GodisDirect
 from tests.support.redis_server import REDIS_SERVER, SKIP_REASON, redis_server
 from tests.support.resp import RespConnection
@@ -220,3 +222,20 @@ def test_suite_harness_allows_debug() -> None:
     assert GodisDirect().call("DEBUG", "OBJECT", "k") == b"-ERR no such key\r\n"
     assert GodisDirect(debug=False).call("DEBUG", "OBJECT", "k").startswith(
         b"-ERR DEBUG command not allowed.")
+
+
+def test_the_table_marks_redis_protected_commands() -> None:
+    """CMD_PROTECTED in Redis 7.0's commands.def: DEBUG and MODULE LOAD/LOADEX/UNLOAD, each
+    naming the parameter that allows it."""
+    load_all()
+    specs = [spec for top in COMMAND_TABLE.values() for spec in (top, *top.subcommands.values())]
+    marked = {spec.name: spec.protected for spec in specs if spec.protected}
+    assert marked == {"debug": "enable-debug-command", "module|load": "enable-module-command",
+                      "module|loadex": "enable-module-command",
+                      "module|unload": "enable-module-command"}
+    assert set(marked.values()) <= set(BY_NAME)
+
+
+def test_the_parameters_mark_redis_protected_configs() -> None:
+    """PROTECTED_CONFIG in Redis 7.0's config.c: dir and dbfilename."""
+    assert {p.name for p in PARAMETERS if p.protected} == {"dir", "dbfilename"}
