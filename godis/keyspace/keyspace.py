@@ -83,7 +83,9 @@ class Database:
         self.access: dict[bytes, int] = {}
         # key -> its LFU word (minutes << 8 | log counter), kept only under an LFU policy
         self.lfu: dict[bytes, int] = {}
-        # key -> the bytes the running total (Keyspace.dataset_bytes) charges for it
+        # key -> the bytes the running total (Keyspace.dataset_bytes) charges for it, for every
+        # key not holding ``bytes``: an immutable string's charge is a function of the key and
+        # value (:meth:`charge`), so the most common key costs no entry here (see set/forget)
         self.sizes: dict[bytes, int] = {}
         # container key -> (length, encoding, size) when last measured: see account()
         self.shapes: dict[bytes, tuple[int, str, int]] = {}
@@ -107,12 +109,12 @@ class Database:
     def delete_expired(self, key: bytes) -> None:
         """Remove an expired key and tell the AOF, watchers and notifications."""
         keyspace = self.keyspace
-        if type(self.data[key]) is StreamValue:  # blocked XREADGROUP clients learn it is gone
+        value = self.data.pop(key)
+        if type(value) is StreamValue:  # blocked XREADGROUP clients learn it is gone
             keyspace.signal_key_as_ready(self.index, key)
-        del self.data[key]
         del self.expires[key]
         self.access.pop(key, None)
-        self.forget(key)
+        self.forget(key, value)
         keyspace.stats_expired_keys += 1
         keyspace.propagate(self.index, [b"DEL", key])
         self.touch(key, by_command=False)
@@ -190,28 +192,43 @@ class Database:
         keyspace = self.keyspace
         if keyspace.notify is not no_notify and key not in self.data:
             keyspace.notify(self.index, "n", "new", key)  # dbAdd's "new" event
+        data = self.data
         if keyspace.lfu_enabled:
             # dbOverwrite keeps the LFU word of the value replaced (touched by the lookup)
-            if key in self.data:
+            if key in data:
                 keyspace.lfu_touch(self, key)
             else:
                 self.lfu[key] = keyspace.lfu_new()
-        self.data[key] = value
+        old = data.get(key)
+        data[key] = value
         self.access[key] = keyspace.lru_clock_ms
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
-        if type(value) is bytes:  # account(), inlined for the most common write
-            size = accounted_size(key, value, 0)
-            sizes = self.sizes
-            keyspace.dataset_bytes += size - sizes.get(key, 0)
-            sizes[key] = size
+        # the old value's charge leaves the total: an entry of ``sizes``, or a string's own
+        if old is None:
+            charged = 0
+        elif type(old) is bytes:
+            charged = accounted_size(key, old, 0)
+        else:
+            charged = self.sizes.pop(key, 0)
             if self.shapes:
                 self.shapes.pop(key, None)
+        if type(value) is bytes:  # account(), inlined for the most common write
+            keyspace.dataset_bytes += accounted_size(key, value, 0) - charged
             # immutable, so measured for good: dispatch need not measure it again (a
             # bytearray or a container may still change in place after this)
             keyspace.fresh_key = key
         else:
-            self.shapes.pop(key, None)
+            keyspace.dataset_bytes -= charged
+            self.account(key)
+
+    def add(self, key: bytes, value: Value) -> None:
+        """Store ``value`` at ``key``, known to be absent (RENAME, MOVE, COPY, RESTORE, a
+        load), and charge it: no TTL, LRU clock or LFU word is set here, the caller does."""
+        self.data[key] = value
+        if type(value) is bytes:
+            self.keyspace.dataset_bytes += accounted_size(key, value, 0)
+        else:
             self.account(key)
 
     def delete(self, key: bytes) -> bool:
@@ -221,9 +238,10 @@ class Database:
                 return False
             del self.expires[key]
         self.access.pop(key, None)
-        if self.data.pop(key, None) is None:
+        value = self.data.pop(key, None)
+        if value is None:
             return False
-        self.forget(key)
+        self.forget(key, value)
         return True
 
     def remove_if_empty(self, key: bytes, value: object) -> bool:
@@ -234,7 +252,7 @@ class Database:
         self.access.pop(key, None)
         if self.expires:
             self.expires.pop(key, None)
-        self.forget(key)
+        self.forget(key, value)  # type: ignore[arg-type]
         return True
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
@@ -254,11 +272,13 @@ class Database:
         tracking = self.keyspace.tracking
         if signal_tracking and tracking is not None:
             tracking.invalidate_all()
+        strings = sum(accounted_size(key, value, 0) for key, value in self.data.items()
+                      if type(value) is bytes)
         self.data = {}
         self.expires = {}
         self.access = {}
         self.lfu = {}
-        self.keyspace.dataset_bytes -= sum(self.sizes.values())
+        self.keyspace.dataset_bytes -= sum(self.sizes.values()) + strings
         self.sizes = {}
         self.shapes = {}
         return count
@@ -279,7 +299,11 @@ class Database:
         if value is None:
             self.forget(key)
             return
-        if type(value) is bytes or type(value) is bytearray:
+        if type(value) is bytes:
+            # charged when stored (set/add) and immutable since; an entry left in ``sizes``
+            # would be a charge from before a direct replacement, which set/add never leave
+            return
+        if type(value) is bytearray:
             size = accounted_size(key, value, 0)
         else:
             count = len(value)
@@ -295,15 +319,30 @@ class Database:
         self.keyspace.dataset_bytes += size - sizes.get(key, 0)
         sizes[key] = size
 
-    def forget(self, key: bytes) -> None:
-        """A key left the database: take its bytes off the running total, drop its LFU word."""
-        size = self.sizes.pop(key, None)
-        if size is not None:
-            self.keyspace.dataset_bytes -= size
-            if self.shapes:
-                self.shapes.pop(key, None)
+    def forget(self, key: bytes, value: Value | None = None) -> None:
+        """A key left the database: take its bytes off the running total, drop its LFU word.
+
+        ``value`` is what it held: a ``bytes`` value's charge is computed from it (it has no
+        ``sizes`` entry); without it only a ``sizes`` entry is taken off, which is all a key
+        removed earlier (and forgotten then) can still have.
+        """
+        if type(value) is bytes:
+            self.keyspace.dataset_bytes -= accounted_size(key, value, 0)
+        else:
+            size = self.sizes.pop(key, None)
+            if size is not None:
+                self.keyspace.dataset_bytes -= size
+                if self.shapes:
+                    self.shapes.pop(key, None)
         if self.lfu:
             self.lfu.pop(key, None)
+
+    def charge(self, key: bytes) -> int:
+        """The bytes the running total charges for the live ``key`` (eviction's freed count)."""
+        value = self.data.get(key)
+        if type(value) is bytes:
+            return accounted_size(key, value, 0)
+        return self.sizes.get(key, 0)
 
     def signal_flushed(self, replaced_with: Database | None = None) -> None:
         """``touchAllWatchedKeysInDb``: before this db is emptied or gets ``replaced_with``'s
@@ -366,7 +405,7 @@ class Keyspace:
         self.stats_misses = 0
         self.lru_clock_ms = clock()  # OBJECT IDLETIME's clock, refreshed per batch and by cron
         # memory accounting (memory.py's size model) and the eviction policy's per-key data
-        self.dataset_bytes = 0  # the sum of Database.sizes over all databases
+        self.dataset_bytes = 0  # Database.charge summed over every key of every database
         self.list_fill = -2  # list-max-listpack-size, for the quicklist model
         self.maxmemory = 0  # the hot path's one check: 0 means no limit, no eviction
         self.lfu_enabled = False  # an LFU maxmemory-policy: Database.lfu is maintained
@@ -464,8 +503,11 @@ class Keyspace:
         for db in self.databases:
             db.sizes = {}
             db.shapes = {}
-            for key in list(db.data):
-                db.account(key)
+            for key, value in db.data.items():
+                if type(value) is bytes:
+                    self.dataset_bytes += accounted_size(key, value, 0)
+                else:
+                    db.account(key)
 
     def used_memory(self) -> int:
         """Modelled ``used_memory`` of the dataset: Redis's start-up bytes, every key
