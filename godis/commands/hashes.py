@@ -54,9 +54,8 @@ def convert_if_big(client: Client, value: HashValue) -> None:
 def hash_set(client: Client, value: HashValue, field: bytes, new: bytes) -> None:
     """Redis's ``hashTypeSet`` for HINCRBY*: its own length check, then the size check."""
     convert_if_long(client, value, (field, new))
-    if field not in value:
+    if value.put(field, new):
         forget_random_access(value)
-    value[field] = new
     convert_if_big(client, value)
 
 
@@ -73,9 +72,7 @@ def hset_generic(client: Client, argv: list[bytes]) -> int:
     if value.encoding == "listpack":
         convert_if_long(client, value, argv[2:])
     if len(argv) == 4:  # the common single pair, without slicing
-        field = argv[2]
-        created = 0 if field in value else 1
-        value[field] = argv[3]
+        created = 1 if value.put(argv[2], argv[3]) else 0
     else:
         before = len(value)
         value.update(zip(argv[2::2], argv[3::2], strict=True))
