@@ -31,6 +31,20 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 V = TypeVar("V")
+
+# Database.sizes records: bit 0 "a small encoding" (listpack, intset), bits 1-32 the length
+# and bits 33-80 the size at the last measurement, the charge above: one int per key where a
+# (length, encoding, size) tuple in a second dict cost a container key ~100 bytes more.
+_SMALL_ENCODINGS = frozenset(("listpack", "intset"))
+_COUNT_MASK = (1 << 32) - 1
+_SIZE_SHIFT = 33
+_SIZE_MASK = (1 << 48) - 1
+_CHARGE_SHIFT = 81
+
+
+def _record(charge: int, count: int, size: int, small: int) -> int:
+    """A ``Database.sizes`` entry: the charge, and what :meth:`Database.account` rescales."""
+    return (charge << _CHARGE_SHIFT) | (size << _SIZE_SHIFT) | (count << 1) | small
 LFU_INIT_VAL = 5
 
 
@@ -70,8 +84,7 @@ class KeyTracker(Protocol):
 class Database:
     """One numbered database: ``data`` maps keys to values, ``expires`` keys to unix ms."""
 
-    __slots__ = ("access", "data", "expires", "index", "keyspace", "lfu", "shapes", "sizes",
-                 "watched")
+    __slots__ = ("access", "data", "expires", "index", "keyspace", "lfu", "sizes", "watched")
 
     def __init__(self, keyspace: Keyspace, index: int) -> None:
         self.keyspace = keyspace
@@ -86,9 +99,9 @@ class Database:
         # key -> the bytes the running total (Keyspace.dataset_bytes) charges for it, for every
         # key not holding ``bytes``: an immutable string's charge is a function of the key and
         # value (:meth:`charge`), so the most common key costs no entry here (see set/forget)
+        # The entry is one int, a record (see :func:`_record`): the charge, and the length,
+        # encoding class and size when last measured (account() rescales from those).
         self.sizes: dict[bytes, int] = {}
-        # container key -> (length, encoding, size) when last measured: see account()
-        self.shapes: dict[bytes, tuple[int, str, int]] = {}
 
     def __len__(self) -> int:
         return len(self.data)
@@ -210,9 +223,7 @@ class Database:
         elif type(old) is bytes:
             charged = accounted_size(key, old, 0)
         else:
-            charged = self.sizes.pop(key, 0)
-            if self.shapes:
-                self.shapes.pop(key, None)
+            charged = self.sizes.pop(key, 0) >> _CHARGE_SHIFT
         if type(value) is bytes:  # account(), inlined for the most common write
             keyspace.dataset_bytes += accounted_size(key, value, 0) - charged
             # immutable, so measured for good: dispatch need not measure it again (a
@@ -278,9 +289,9 @@ class Database:
         self.expires = {}
         self.access = {}
         self.lfu = {}
-        self.keyspace.dataset_bytes -= sum(self.sizes.values()) + strings
+        charged = sum(record >> _CHARGE_SHIFT for record in self.sizes.values())
+        self.keyspace.dataset_bytes -= charged + strings
         self.sizes = {}
-        self.shapes = {}
         return count
 
     # -- memory accounting ------------------------------------------------------------------
@@ -303,21 +314,24 @@ class Database:
             # charged when stored (set/add) and immutable since; an entry left in ``sizes``
             # would be a charge from before a direct replacement, which set/add never leave
             return
+        sizes = self.sizes
+        old = sizes.get(key, 0)
         if type(value) is bytearray:
             size = accounted_size(key, value, 0)
+            record = _record(size, 0, 0, 0)
         else:
             count = len(value)
-            encoding: str = value.encoding  # type: ignore[union-attr]
-            shape = self.shapes.get(key)
-            if (shape is not None and shape[1] == encoding and shape[0]
-                    and abs(count - shape[0]) * 4 <= shape[0]):
-                size = shape[2] * count // shape[0]
+            small = 1 if value.encoding in _SMALL_ENCODINGS else 0  # type: ignore[union-attr]
+            measured_count = (old >> 1) & _COUNT_MASK
+            if (measured_count and old & 1 == small
+                    and abs(count - measured_count) * 4 <= measured_count):
+                size = ((old >> _SIZE_SHIFT) & _SIZE_MASK) * count // measured_count
+                record = _record(size, measured_count, (old >> _SIZE_SHIFT) & _SIZE_MASK, small)
             else:
                 size = accounted_size(key, value, self.keyspace.list_fill)
-                self.shapes[key] = (count, encoding, size)
-        sizes = self.sizes
-        self.keyspace.dataset_bytes += size - sizes.get(key, 0)
-        sizes[key] = size
+                record = _record(size, count, size, small)
+        self.keyspace.dataset_bytes += size - (old >> _CHARGE_SHIFT)
+        sizes[key] = record
 
     def forget(self, key: bytes, value: Value | None = None) -> None:
         """A key left the database: take its bytes off the running total, drop its LFU word.
@@ -329,11 +343,9 @@ class Database:
         if type(value) is bytes:
             self.keyspace.dataset_bytes -= accounted_size(key, value, 0)
         else:
-            size = self.sizes.pop(key, None)
-            if size is not None:
-                self.keyspace.dataset_bytes -= size
-                if self.shapes:
-                    self.shapes.pop(key, None)
+            record = self.sizes.pop(key, None)
+            if record is not None:
+                self.keyspace.dataset_bytes -= record >> _CHARGE_SHIFT
         if self.lfu:
             self.lfu.pop(key, None)
 
@@ -342,7 +354,7 @@ class Database:
         value = self.data.get(key)
         if type(value) is bytes:
             return accounted_size(key, value, 0)
-        return self.sizes.get(key, 0)
+        return self.sizes.get(key, 0) >> _CHARGE_SHIFT
 
     def signal_flushed(self, replaced_with: Database | None = None) -> None:
         """``touchAllWatchedKeysInDb``: before this db is emptied or gets ``replaced_with``'s
@@ -502,7 +514,6 @@ class Keyspace:
         self.dataset_bytes = 0
         for db in self.databases:
             db.sizes = {}
-            db.shapes = {}
             for key, value in db.data.items():
                 if type(value) is bytes:
                     self.dataset_bytes += accounted_size(key, value, 0)

@@ -240,6 +240,8 @@ class PackedPairs(list[tuple[float, bytes]]):
 
 
 _EMPTY_PAIRS = marshal.dumps([])
+_NO_SCORES: dict[bytes, float] = {}  # shared placeholders while a zset is a listpack: never
+_NO_ORDER = SortedList()  # written, as every write checks ``_packed`` first
 
 
 class ZSetValue:
@@ -262,8 +264,9 @@ class ZSetValue:
 
     def __init__(self) -> None:
         self._packed: bytes | None = _EMPTY_PAIRS
-        self._scores: dict[bytes, float] = {}
-        self._ordered: SortedList = SortedList()
+        # the skiplist encoding's views; an empty dict and SortedList cost a listpack ~1 KB
+        self._scores: dict[bytes, float] = _NO_SCORES
+        self._ordered: SortedList = _NO_ORDER
 
     @property
     def encoding(self) -> str:
@@ -281,8 +284,8 @@ class ZSetValue:
         elif packed is None:
             pairs = [(0.0, m) if s == 0.0 else (s, m) for s, m in self._ordered]
             self._packed = marshal.dumps(pairs)
-            self._ordered = SortedList()
-            self._scores = {}
+            self._ordered = _NO_ORDER
+            self._scores = _NO_SCORES
 
     def _pairs(self) -> list[tuple[float, bytes]]:
         pairs: list[tuple[float, bytes]] = marshal.loads(self._packed)  # type: ignore[arg-type]
