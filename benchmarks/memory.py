@@ -7,10 +7,10 @@ Usage (``nox -s bench -- --memory`` runs the same in a fresh virtualenv)::
 Fills, in both servers of the same run and in this order, 1,000,000 small strings, 100,000
 10-field hashes, 100,000 10-member integer sets (intset), 100,000 10-member string sets
 (hashtable in 7.0, which has no listpack sets) and 100,000 10-member sorted sets (``--scale``
-multiplies the counts). Each kind is loaded with ``redis-cli --pipe`` in two steps, the first
-10% then the rest, and the figure is the growth between the two measurements divided by the
-keys of the second step, so start-up memory, the previous kinds and the first resizes of the
-keyspace dict do not count. ``used_memory`` is godis's modelled Redis figure (it must match
+multiplies the counts). Each kind gets a fresh redis-server and godis and is loaded with
+``redis-cli --pipe`` in two steps, the first 10% then the rest; the figure is the growth
+between the two measurements divided by the keys of the second step, so start-up memory and
+the first resizes of the keyspace dict do not count (the later ones, amortised, do). ``used_memory`` is godis's modelled Redis figure (it must match
 Redis's closely); RSS is what each process really holds.
 """
 
@@ -105,36 +105,51 @@ def used_memory(port: int) -> int:
     raise HarnessError(f"no used_memory in INFO from port {port}")
 
 
-def measure(servers: list[RunningServer], tmp: Path, scale: float) -> list[list[str]]:
+def measure(pinning: Pinning, tmp: Path, scale: float) -> list[list[str]]:
+    """One row per kind, each measured in a fresh pair of servers: in a shared one, the keys
+    of the earlier kinds would make a later kind pay for the keyspace dict's next resize."""
     rows = []
     for name, count, make in KINDS:
-        count = max(10, int(count * scale))
-        first = count // 10
-        parts = [(0, first), (first, count)]
-        paths = []
-        for number, (start, stop) in enumerate(parts):
-            path = tmp / f"payload-{number}.resp"
-            with path.open("wb") as out:
-                for index in range(start, stop):
-                    for argv in make(index):
-                        out.write(resp(argv))
-            paths.append(path)
-        figures: dict[str, tuple[float, float]] = {}
-        for server in servers:
-            fill(server, paths[0])
-            rss0, used0 = server.rss_kib() or 0, used_memory(server.port)
-            fill(server, paths[1])
-            rss1, used1 = server.rss_kib() or 0, used_memory(server.port)
-            server.check_alive()
-            keys = count - first
-            figures[server.label] = ((rss1 - rss0) * 1024 / keys, (used1 - used0) / keys)
-        redis, godis = figures["redis"], figures["godis"]
-        rows.append([name, f"{count:,}", f"{redis[0]:.0f}", f"{godis[0]:.0f}",
-                     f"{godis[0] / redis[0]:.2f}x" if redis[0] else "-",
-                     f"{redis[1]:.0f}", f"{godis[1]:.0f}",
-                     f"{godis[1] / redis[1]:.2f}x" if redis[1] else "-"])
+        servers: list[RunningServer] = []
+        try:
+            for spec in (redis_server_spec("redis"), godis_spec("godis", "--no-appendonly")):
+                servers.append(start_server(spec, pinning, tmp))
+            rows.append(measure_kind(servers, tmp, name, count, make, scale))
+        finally:
+            for server in servers:
+                server.stop()
         print(f"{name}: {rows[-1][2:]}", file=sys.stderr, flush=True)
     return rows
+
+
+def measure_kind(servers: list[RunningServer], tmp: Path, name: str, count: int,
+                 make: Callable[[int], Iterator[Command]], scale: float) -> list[str]:
+    """Fill one kind in two steps (10%, then the rest) into both servers; its table row."""
+    count = max(10, int(count * scale))
+    first = count // 10
+    parts = [(0, first), (first, count)]
+    paths = []
+    for number, (start, stop) in enumerate(parts):
+        path = tmp / f"payload-{number}.resp"
+        with path.open("wb") as out:
+            for index in range(start, stop):
+                for argv in make(index):
+                    out.write(resp(argv))
+        paths.append(path)
+    figures: dict[str, tuple[float, float]] = {}
+    for server in servers:
+        fill(server, paths[0])
+        rss0, used0 = server.rss_kib() or 0, used_memory(server.port)
+        fill(server, paths[1])
+        rss1, used1 = server.rss_kib() or 0, used_memory(server.port)
+        server.check_alive()
+        keys = count - first
+        figures[server.label] = ((rss1 - rss0) * 1024 / keys, (used1 - used0) / keys)
+    redis, godis = figures["redis"], figures["godis"]
+    return [name, f"{count:,}", f"{redis[0]:.0f}", f"{godis[0]:.0f}",
+            f"{godis[0] / redis[0]:.2f}x" if redis[0] else "-",
+            f"{redis[1]:.0f}", f"{godis[1]:.0f}",
+            f"{godis[1] / redis[1]:.2f}x" if redis[1] else "-"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,15 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     pinning = Pinning.detect(enabled=not args.no_pin)
     try:
         with tempfile.TemporaryDirectory(prefix="godis-memory-") as name:
-            tmp = Path(name)
-            servers: list[RunningServer] = []
-            try:
-                for spec in (redis_server_spec("redis"), godis_spec("godis", "--no-appendonly")):
-                    servers.append(start_server(spec, pinning, tmp))
-                rows = measure(servers, tmp, args.scale)
-            finally:
-                for server in servers:
-                    server.stop()
+            rows = measure(pinning, Path(name), args.scale)
     except (HarnessError, OSError, subprocess.SubprocessError) as exc:
         print(f"memory: error: {exc}", file=sys.stderr)
         return 2
