@@ -103,7 +103,7 @@ def duplicate_value(value: Value) -> Value:
         return bytearray(value)
     kind = type(value)
     if kind is StreamValue:
-        return value.copy()  # type: ignore[union-attr,return-value]
+        return value.copy()  # type: ignore[union-attr]
     duplicate: Any = kind()
     if kind is HashValue:
         duplicate.update(value)
