@@ -1,8 +1,8 @@
 """Hash commands: HSET, HGET, HINCRBYFLOAT, HRANDFIELD, HSCAN ... (Redis 7.0's t_hash.c).
 
-A hash is a :class:`HashValue` (a Python ``dict``). Its ``encoding`` is ``listpack`` until it
-holds more than ``hash-max-listpack-entries`` fields or is given a field or value longer than
-``hash-max-listpack-value`` bytes, then ``hashtable`` for good. A listpack keeps insertion
+A hash is a :class:`HashValue` (packed pairs as a listpack, then a ``dict``). Its ``encoding``
+is ``listpack`` until it holds more than ``hash-max-listpack-entries`` fields or is given a
+field or value longer than ``hash-max-listpack-value`` bytes, then ``hashtable`` for good. A listpack keeps insertion
 order (an update stays in place, a delete closes the gap), exactly as a dict does, so HGETALL,
 HKEYS, HVALS and HSCAN of a small hash reply in Redis's order.
 

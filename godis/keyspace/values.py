@@ -1,14 +1,17 @@
 """The value types a key can hold, and what TYPE / OBJECT ENCODING call them.
 
 Strings are plain ``bytes`` (``bytearray`` after an in-place APPEND/SETRANGE, so repeated appends
-stay amortised O(1), like an sds). Lists and sets subclass Python's built-ins, which keeps their
-operations at C speed, and add an ``encoding`` slot: Redis converts a small encoding (listpack,
-intset) to a big one (hashtable, skiplist, quicklist) once a size threshold is crossed and never
-converts back, and OBJECT ENCODING must report that history. A hash is a class of its own that
-packs a small (listpack) hash into one ``bytes`` (see :class:`HashValue`).
+stay amortised O(1), like an sds). Every container has an ``encoding``: Redis converts a small
+encoding (listpack, intset) to a big one (hashtable, skiplist) once a size threshold is crossed
+and never converts back, and OBJECT ENCODING must report that history. Hashes, sets and sorted
+sets are classes of their own that keep the small encoding packed into one ``bytes`` (a
+``marshal`` image, decoded and re-encoded in C per operation, linear in the bounded size as
+Redis's listpack and intset routines are) and the big one in a dict / set / ``SortedList``:
+ten small members cost a few hundred bytes instead of one to four kilobytes.
 
-The built-in subclasses (``ListValue``, ``SetValue``) are why this module must stay out of a
-mypyc build: compiled subclasses of ``deque``/``set`` do not behave as the interpreted ones.
+``ListValue`` still subclasses ``deque`` (O(1) at both ends, at C speed), which is why this
+module must stay out of a mypyc build: compiled subclasses of built-ins do not behave as the
+interpreted ones. The other value classes use composition.
 """
 
 from __future__ import annotations

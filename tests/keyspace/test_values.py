@@ -12,7 +12,8 @@ import sys
 
 from hypothesis import given, strategies as st
 
-from godis.keyspace.values import HashValue, ZSetValue
+from godis.keyspace.values import HashValue, SetValue, ZSetValue
+from godis.protocol.reader import strict_int
 
 FIELDS = st.binary(max_size=6)
 HASH_OPS = st.lists(st.one_of(
@@ -132,3 +133,49 @@ def test_zset_from_sorted_and_compact() -> None:
     assert sys.getsizeof(small._packed) < 300  # a dict plus a SortedList: about 4 KB
     assert ZSetValue.from_sorted([(-0.0, b"z")], "listpack").score(b"z") == 0.0
     assert math.copysign(1, ZSetValue.from_sorted([(-0.0, b"z")], "listpack").ordered[0][0]) == 1
+
+
+INT_MEMBERS = st.integers(-(2**63), 2**63 - 1).map(lambda n: b"%d" % n)
+SET_MEMBERS = st.one_of(INT_MEMBERS, st.sampled_from([b"0", b"7", b"-7", b"007", b"x", b"1.0"]))
+SET_OPS = st.lists(st.one_of(
+    st.tuples(st.just("update"), st.lists(SET_MEMBERS, max_size=4)),
+    st.tuples(st.just("remove"), st.lists(SET_MEMBERS, max_size=4)),
+    st.tuples(st.just("convert"), st.just([])),
+), max_size=30)
+
+
+@given(SET_OPS)
+def test_set_matches_a_set_in_both_encodings(ops: list[tuple[str, list[bytes]]]) -> None:
+    value = SetValue()
+    other = SetValue([b"7", b"x"])
+    model: set[bytes] = set()
+    for op, members in ops:
+        if op == "update":
+            value.update(members)
+            model.update(members)
+        elif op == "remove":
+            value.difference_update(members)
+            model.difference_update(members)
+        else:
+            value.encoding = "hashtable"
+        assert value.encoding == ("intset" if all(strict_int(m) is not None for m in model)
+                                  and value.encoding == "intset" else "hashtable")
+        assert len(value) == len(model)
+        assert set(value) == model
+        assert value == model
+        if value.encoding == "intset":
+            assert list(value) == sorted(model, key=int)  # intset order: ascending
+        for member in [*model, b"absent", b"12345678901234567890123"]:
+            assert (member in value) == (member in model)
+        assert value.intersection(other) == model & {b"7", b"x"}
+        assert value.difference(other) == model - {b"7", b"x"}
+        assert other.union(value) == model | {b"7", b"x"}
+
+
+def test_packed_intset_is_compact() -> None:
+    value = SetValue(b"%d" % (100000 + i) for i in range(10))
+    assert value.encoding == "intset"
+    assert sys.getsizeof(value._packed) < 100  # a set of ten bytes objects: over 1 KB
+    value.add(b"word")  # a non-integer leaves the packed form at once
+    assert value._packed is None
+    assert len(value) == 11
