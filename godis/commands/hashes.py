@@ -2,9 +2,9 @@
 
 A hash is a :class:`HashValue` (packed pairs as a listpack, then a ``dict``). Its ``encoding``
 is ``listpack`` until it holds more than ``hash-max-listpack-entries`` fields or is given a
-field or value longer than ``hash-max-listpack-value`` bytes, then ``hashtable`` for good. A listpack keeps insertion
-order (an update stays in place, a delete closes the gap), exactly as a dict does, so HGETALL,
-HKEYS, HVALS and HSCAN of a small hash reply in Redis's order.
+field or value longer than ``hash-max-listpack-value`` bytes, then ``hashtable`` for good. A
+listpack keeps insertion order (an update stays in place, a delete closes the gap), exactly as
+a dict does, so HGETALL, HKEYS, HVALS and HSCAN of a small hash reply in Redis's order.
 
 HINCRBYFLOAT computes in x87 80-bit ``long double`` as Redis does on x86-64 and formats with
 ``%.17Lf`` minus trailing zeros, with :class:`godis.util.LongDouble` (shared with INCRBYFLOAT).
