@@ -22,7 +22,7 @@ import math
 import struct
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import TypeAlias, overload
+from typing import TypeAlias, cast, overload
 
 from sortedcontainers import SortedList
 
@@ -214,6 +214,9 @@ class ListValue(deque[bytes]):
         self.encoding = "quicklist"
 
 
+_INSERT_LIMIT = 16  # SADD members inserted one by one into an intset; a larger batch merges
+
+
 class SetValue:
     """A set. ``encoding`` is ``intset`` or ``hashtable`` (Redis 7.0 has no listpack sets).
 
@@ -305,13 +308,26 @@ class SetValue:
         if table is None:
             if not isinstance(members, list | tuple):
                 members = list(members)
-            numbers = [strict_int(member) for member in members]
-            if None in numbers:
+            parsed = [strict_int(member) for member in members]
+            if None in parsed:
                 table = self._to_table()
             else:
-                merged = set(self._numbers())
-                merged.update(numbers)  # type: ignore[arg-type]
-                self._packed = marshal.dumps(sorted(merged))
+                adding = cast("list[int]", parsed)
+                numbers = self._numbers()
+                if len(adding) > _INSERT_LIMIT:  # a batch: one merge and sort
+                    merged = set(numbers)
+                    merged.update(adding)
+                    if len(merged) != len(numbers):
+                        self._packed = marshal.dumps(sorted(merged))
+                    return
+                changed = False
+                for number in adding:  # intsetAdd: a search, then an insertion in place
+                    index = bisect.bisect_left(numbers, number)
+                    if index == len(numbers) or numbers[index] != number:
+                        numbers.insert(index, number)
+                        changed = True
+                if changed:
+                    self._packed = marshal.dumps(numbers)
                 return
         table.update(members)
 

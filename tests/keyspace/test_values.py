@@ -138,7 +138,7 @@ def test_zset_from_sorted_and_compact() -> None:
 INT_MEMBERS = st.integers(-(2**63), 2**63 - 1).map(lambda n: b"%d" % n)
 SET_MEMBERS = st.one_of(INT_MEMBERS, st.sampled_from([b"0", b"7", b"-7", b"007", b"x", b"1.0"]))
 SET_OPS = st.lists(st.one_of(
-    st.tuples(st.just("update"), st.lists(SET_MEMBERS, max_size=4)),
+    st.tuples(st.just("update"), st.lists(SET_MEMBERS, max_size=20)),  # both SADD paths
     st.tuples(st.just("remove"), st.lists(SET_MEMBERS, max_size=4)),
     st.tuples(st.just("convert"), st.just([])),
 ), max_size=30)
