@@ -24,8 +24,9 @@ from godis.keyspace.memory import (
     STARTUP_BYTES,
     accounted_size,
     dict_slots,
+    key_charge,
 )
-from godis.keyspace.values import StreamValue, Value
+from godis.keyspace.values import SELF_CHARGED, StreamValue, Value
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -183,6 +184,8 @@ class Database:
         if value is None:
             created = kind()
             self.data[key] = created  # type: ignore[assignment]
+            if kind in SELF_CHARGED:  # the key's part now; account() adds the value's
+                self.keyspace.dataset_bytes += key_charge(key)
             self.access[key] = self.keyspace.lru_clock_ms
             if self.keyspace.lfu_enabled:
                 self.lfu[key] = self.keyspace.lfu_new()
@@ -222,6 +225,8 @@ class Database:
             charged = 0
         elif type(old) is bytes:
             charged = accounted_size(key, old, 0)
+        elif type(old) in SELF_CHARGED:
+            charged = key_charge(key) + (old.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
         else:
             charged = self.sizes.pop(key, 0) >> _CHARGE_SHIFT
         if type(value) is bytes:  # account(), inlined for the most common write
@@ -231,6 +236,9 @@ class Database:
             keyspace.fresh_key = key
         else:
             keyspace.dataset_bytes -= charged
+            if type(value) in SELF_CHARGED:
+                keyspace.dataset_bytes += key_charge(key) + (
+                    value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
             self.account(key)
 
     def add(self, key: bytes, value: Value) -> None:
@@ -240,6 +248,9 @@ class Database:
         if type(value) is bytes:
             self.keyspace.dataset_bytes += accounted_size(key, value, 0)
         else:
+            if type(value) in SELF_CHARGED:  # (another key may hold it too, for a moment)
+                self.keyspace.dataset_bytes += key_charge(key) + (
+                    value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
             self.account(key)
 
     def delete(self, key: bytes) -> bool:
@@ -283,14 +294,18 @@ class Database:
         tracking = self.keyspace.tracking
         if signal_tracking and tracking is not None:
             tracking.invalidate_all()
-        strings = sum(accounted_size(key, value, 0) for key, value in self.data.items()
-                      if type(value) is bytes)
+        charged = sum(record >> _CHARGE_SHIFT for record in self.sizes.values())
+        for key, value in self.data.items():  # the keys that have no ``sizes`` entry
+            kind = type(value)
+            if kind is bytes:
+                charged += accounted_size(key, value, 0)
+            elif kind in SELF_CHARGED:
+                charged += key_charge(key) + (value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
         self.data = {}
         self.expires = {}
         self.access = {}
         self.lfu = {}
-        charged = sum(record >> _CHARGE_SHIFT for record in self.sizes.values())
-        self.keyspace.dataset_bytes -= charged + strings
+        self.keyspace.dataset_bytes -= charged
         self.sizes = {}
         return count
 
@@ -315,8 +330,10 @@ class Database:
             # would be a charge from before a direct replacement, which set/add never leave
             return
         sizes = self.sizes
-        old = sizes.get(key, 0)
-        if type(value) is bytearray:
+        kind = type(value)
+        carried = kind in SELF_CHARGED
+        old: int = value.record if carried else sizes.get(key, 0)  # type: ignore[union-attr]
+        if kind is bytearray:
             size = accounted_size(key, value, 0)
             record = _record(size, 0, 0, 0)
         else:
@@ -329,9 +346,14 @@ class Database:
                 record = _record(size, measured_count, (old >> _SIZE_SHIFT) & _SIZE_MASK, small)
             else:
                 size = accounted_size(key, value, self.keyspace.list_fill)
+                if carried:
+                    size -= key_charge(key)  # the record holds the value's part only
                 record = _record(size, count, size, small)
         self.keyspace.dataset_bytes += size - (old >> _CHARGE_SHIFT)
-        sizes[key] = record
+        if carried:
+            value.record = record  # type: ignore[union-attr]
+        else:
+            sizes[key] = record
 
     def forget(self, key: bytes, value: Value | None = None) -> None:
         """A key left the database: take its bytes off the running total, drop its LFU word.
@@ -342,6 +364,9 @@ class Database:
         """
         if type(value) is bytes:
             self.keyspace.dataset_bytes -= accounted_size(key, value, 0)
+        elif type(value) in SELF_CHARGED:
+            self.keyspace.dataset_bytes -= key_charge(key) + (
+                value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
         else:
             record = self.sizes.pop(key, None)
             if record is not None:
@@ -354,6 +379,8 @@ class Database:
         value = self.data.get(key)
         if type(value) is bytes:
             return accounted_size(key, value, 0)
+        if type(value) in SELF_CHARGED:
+            return key_charge(key) + (value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
         return self.sizes.get(key, 0) >> _CHARGE_SHIFT
 
     def signal_flushed(self, replaced_with: Database | None = None) -> None:
@@ -518,6 +545,9 @@ class Keyspace:
                 if type(value) is bytes:
                     self.dataset_bytes += accounted_size(key, value, 0)
                 else:
+                    if type(value) in SELF_CHARGED:
+                        value.record = 0  # type: ignore[union-attr]
+                        self.dataset_bytes += key_charge(key)
                     db.account(key)
 
     def used_memory(self) -> int:

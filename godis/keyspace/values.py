@@ -46,11 +46,13 @@ class HashValue:
     class behaves the same compiled (mypyc) or interpreted.
     """
 
-    __slots__ = ("_packed", "_table")
+    __slots__ = ("_packed", "_table", "record")
 
     def __init__(self, pairs: Iterable[tuple[bytes, bytes]] = ()) -> None:
         self._packed: bytes = _EMPTY_PACKED
         self._table: dict[bytes, bytes] | None = None
+        # the keyspace's memory record of the value part of its charge (Database.account)
+        self.record = 0
         if pairs:
             self.update(pairs)
 
@@ -229,11 +231,13 @@ class SetValue:
     (``setTypeConvert``) converts for good.
     """
 
-    __slots__ = ("_packed", "_table")
+    __slots__ = ("_packed", "_table", "record")
 
     def __init__(self, members: Iterable[bytes] = ()) -> None:
         self._packed: bytes | None = _EMPTY_PACKED
         self._table: set[bytes] | None = None
+        # the keyspace's memory record of the value part of its charge (Database.account)
+        self.record = 0
         if members:
             self.update(members)
 
@@ -408,13 +412,15 @@ class ZSetValue:
     (``zsetConvert``) builds the dict and ``SortedList`` for good.
     """
 
-    __slots__ = ("_ordered", "_packed", "_scores")
+    __slots__ = ("_ordered", "_packed", "_scores", "record")
 
     def __init__(self) -> None:
         self._packed: bytes | None = _EMPTY_PAIRS
         # the skiplist encoding's views; an empty dict and SortedList cost a listpack ~1 KB
         self._scores: dict[bytes, float] = _NO_SCORES
         self._ordered: SortedList = _NO_ORDER
+        # the keyspace's memory record of the value part of its charge (Database.account)
+        self.record = 0
 
     @property
     def encoding(self) -> str:
@@ -614,6 +620,9 @@ class ZSetValue:
         return popped
 
 
+SELF_CHARGED: frozenset[type] = frozenset((HashValue, SetValue, ZSetValue))
+"""Value classes that carry their own memory ``record`` (so a key costs no ``sizes`` entry)."""
+
 StringValue: TypeAlias = bytes | bytearray
 Value: TypeAlias = (bytes | bytearray | HashValue | ListValue | SetValue | ZSetValue
                     | StreamValue)
@@ -635,6 +644,7 @@ def type_name(value: Value) -> bytes:
 
 
 __all__ = [
+    "SELF_CHARGED",
     "TYPE_NAMES",
     "HashValue",
     "ListValue",
