@@ -231,11 +231,10 @@ class SetValue:
     (``setTypeConvert``) converts for good.
     """
 
-    __slots__ = ("_packed", "_table", "record")
+    __slots__ = ("_data", "record")  # two slots: the object stays in a 48-byte block
 
     def __init__(self, members: Iterable[bytes] = ()) -> None:
-        self._packed: bytes | None = _EMPTY_PACKED
-        self._table: set[bytes] | None = None
+        self._data: bytes | set[bytes] = _EMPTY_PACKED  # the packed intset, or the table
         # the keyspace's memory record of the value part of its charge (Database.account)
         self.record = 0
         if members:
@@ -243,50 +242,48 @@ class SetValue:
 
     @property
     def encoding(self) -> str:
-        return "hashtable" if self._packed is None else "intset"
+        return "intset" if type(self._data) is bytes else "hashtable"
 
     @encoding.setter
     def encoding(self, name: str) -> None:
         if name == "hashtable":
             self._to_table()
-        elif self._packed is None:  # a loader choosing the small encoding after filling
-            table = self._table or set()
-            self._packed = marshal.dumps(sorted(int(member) for member in table))
-            self._table = None
+        elif type(self._data) is not bytes:  # a loader choosing the small encoding
+            self._data = marshal.dumps(sorted(int(member) for member in self._data))
 
     def _to_table(self) -> set[bytes]:
-        table = self._table
-        if table is None:
+        data = self._data
+        if type(data) is bytes:
             table = {b"%d" % number for number in self._numbers()}
-            self._table = table
-            self._packed = None
-        return table
+            self._data = table
+            return table
+        return data  # type: ignore[return-value]
 
     def _numbers(self) -> list[int]:
-        numbers: list[int] = marshal.loads(self._packed)  # type: ignore[arg-type]
+        numbers: list[int] = marshal.loads(self._data)  # type: ignore[arg-type]
         return numbers
 
     def as_set(self) -> set[bytes] | frozenset[bytes]:
         """The members as a set (the live one for a hashtable, a copy for an intset), for
         the set algebra of SINTER, SUNION, SDIFF and friends at C speed."""
-        table = self._table
-        if table is not None:
+        table = self._data
+        if type(table) is set:
             return table
         return frozenset(b"%d" % number for number in self._numbers())
 
     def __len__(self) -> int:
-        table = self._table
-        if table is not None:
+        table = self._data
+        if type(table) is set:
             return len(table)
-        count: int = _packed_count(self._packed)[0]  # type: ignore[arg-type]
+        count: int = _packed_count(self._data)[0]  # type: ignore[arg-type]
         return count
 
     def __bool__(self) -> bool:
         return len(self) > 0
 
     def __contains__(self, member: object) -> bool:
-        table = self._table
-        if table is not None:
+        table = self._data
+        if type(table) is set:
             return member in table
         if type(member) is not bytes:
             return False
@@ -298,8 +295,8 @@ class SetValue:
         return index < len(numbers) and numbers[index] == number
 
     def __iter__(self) -> Iterator[bytes]:
-        table = self._table
-        if table is not None:
+        table = self._data
+        if type(table) is set:
             return iter(table)
         return iter([b"%d" % number for number in self._numbers()])
 
@@ -308,8 +305,8 @@ class SetValue:
 
     def update(self, members: Iterable[bytes]) -> None:
         """Add each of ``members`` (an intset takes them only while all are integers)."""
-        table = self._table
-        if table is None:
+        table = self._data
+        if type(table) is bytes:
             if not isinstance(members, list | tuple):
                 members = list(members)
             parsed = [strict_int(member) for member in members]
@@ -322,7 +319,7 @@ class SetValue:
                     merged = set(numbers)
                     merged.update(adding)
                     if len(merged) != len(numbers):
-                        self._packed = marshal.dumps(sorted(merged))
+                        self._data = marshal.dumps(sorted(merged))
                     return
                 changed = False
                 for number in adding:  # intsetAdd: a search, then an insertion in place
@@ -331,16 +328,16 @@ class SetValue:
                         numbers.insert(index, number)
                         changed = True
                 if changed:
-                    self._packed = marshal.dumps(numbers)
+                    self._data = marshal.dumps(numbers)
                 return
-        table.update(members)
+        table.update(members)  # type: ignore[union-attr]  # (a set by now)
 
     def discard(self, member: bytes) -> None:
         self.difference_update((member,))
 
     def difference_update(self, members: Iterable[bytes]) -> None:
-        table = self._table
-        if table is not None:
+        table = self._data
+        if type(table) is set:
             table.difference_update(members)
             return
         gone = {number for number in map(strict_int, members) if number is not None}
@@ -348,7 +345,7 @@ class SetValue:
             numbers = self._numbers()
             kept = [number for number in numbers if number not in gone]
             if len(kept) != len(numbers):
-                self._packed = marshal.dumps(kept)
+                self._data = marshal.dumps(kept)
 
     def intersection(self, *others: SetValue) -> set[bytes]:
         return set(self.as_set().intersection(*(other.as_set() for other in others)))

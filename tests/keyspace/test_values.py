@@ -175,7 +175,9 @@ def test_set_matches_a_set_in_both_encodings(ops: list[tuple[str, list[bytes]]])
 def test_packed_intset_is_compact() -> None:
     value = SetValue(b"%d" % (100000 + i) for i in range(10))
     assert value.encoding == "intset"
-    assert sys.getsizeof(value._packed) < 100  # a set of ten bytes objects: over 1 KB
+    assert type(value._data) is bytes
+    assert sys.getsizeof(value._data) < 100  # a set of ten bytes objects: over 1 KB
+    assert sys.getsizeof(value) <= 48  # two slots, one 48-byte block with the GC header
     value.add(b"word")  # a non-integer leaves the packed form at once
-    assert value._packed is None
+    assert type(value._data) is set
     assert len(value) == 11
