@@ -9,9 +9,10 @@ sets are classes of their own that keep the small encoding packed into one ``byt
 Redis's listpack and intset routines are) and the big one in a dict / set / ``SortedList``:
 ten small members cost a few hundred bytes instead of one to four kilobytes.
 
-``ListValue`` still subclasses ``deque`` (O(1) at both ends, at C speed), which is why this
-module must stay out of a mypyc build: compiled subclasses of built-ins do not behave as the
-interpreted ones. The other value classes use composition.
+``ListValue`` still subclasses ``deque`` (O(1) at both ends, at C speed) and ``PackedPairs``
+(a listpack zset's decoded view) subclasses ``list``, which is why this module must stay out of
+a mypyc build: compiled subclasses of built-ins do not behave as the interpreted ones. The
+value classes themselves (hash, set, sorted set) use composition.
 """
 
 from __future__ import annotations
