@@ -84,9 +84,17 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """godis vs redis-server under redis-benchmark; needs redis-server and redis-benchmark."""
+    """godis vs redis-server under redis-benchmark; needs redis-server and redis-benchmark.
+
+    ``nox -s bench -- --memory [--scale S]`` runs ``benchmarks/memory.py`` instead: RSS and
+    ``used_memory`` per key of small strings, hashes, sets and sorted sets (needs redis-cli).
+    """
     extras = extras_requiring("hiredis")
     session.install("-e", f".[{','.join(extras)}]" if extras else ".")
+    if "--memory" in session.posargs:
+        args = [arg for arg in session.posargs if arg != "--memory"]
+        session.run("python", "benchmarks/memory.py", *args)
+        return
     session.run("python", "benchmarks/bench.py", *session.posargs)
 
 

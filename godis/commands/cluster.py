@@ -123,7 +123,7 @@ def restore_command(client: Client, argv: list[bytes]) -> Reply:
             keyspace.dirty += 1
         return OK
 
-    db.data[key] = value
+    db.add(key, value)
     keyspace.notify(db.index, "n", "new", key)  # dbAdd
     db.access[key] = (keyspace.lru_clock_ms - idle * 1000 if idle >= 0
                       else keyspace.lru_clock_ms)

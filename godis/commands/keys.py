@@ -50,13 +50,13 @@ _NONE_STATUS = Status("none")
 def unlink(db: Database, key: bytes) -> None:
     """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out.
     A stream's blocked XREADGROUP clients are told (dbGenericDelete signals the key)."""
-    if type(db.data[key]) is StreamValue:
+    value = db.data.pop(key)
+    if type(value) is StreamValue:
         db.keyspace.signal_key_as_ready(db.index, key)
-    del db.data[key]
     db.access.pop(key, None)
     if db.expires:
         db.expires.pop(key, None)
-    db.forget(key)
+    db.forget(key, value)
 
 
 def _parse_db_index(client: Client, arg: bytes) -> Database:
@@ -103,7 +103,7 @@ def duplicate_value(value: Value) -> Value:
         return bytearray(value)
     kind = type(value)
     if kind is StreamValue:
-        return value.copy()  # type: ignore[union-attr,return-value]
+        return value.copy()  # type: ignore[union-attr]
     duplicate: Any = kind()
     if kind is HashValue:
         duplicate.update(value)
@@ -322,7 +322,7 @@ def rename_generic(client: Client, argv: list[bytes], *, nx: bool) -> Reply:
         if nx:
             return 0
         unlink(db, target)
-    db.data[target] = value
+    db.add(target, value)
     db.keyspace.notify(db.index, "n", "new", target)  # dbAdd
     if when is not None:
         db.expires[target] = when
@@ -366,7 +366,7 @@ def move_command(client: Client, argv: list[bytes]) -> Reply:
     when = source.expires.get(key)
     if target.get(key) is not None:
         return 0
-    target.data[key] = value
+    target.add(key, value)
     target.keyspace.notify(target.index, "n", "new", key)  # dbAdd
     if when is not None:
         target.expires[key] = when
@@ -410,7 +410,7 @@ def copy_command(client: Client, argv: list[bytes]) -> Reply:
         if not replace:
             return 0
         unlink(target, new_key)
-    target.data[new_key] = duplicate_value(value)
+    target.add(new_key, duplicate_value(value))
     target.keyspace.notify(target.index, "n", "new", new_key)  # dbAdd
     if when is not None:
         target.expires[new_key] = when

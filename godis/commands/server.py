@@ -94,7 +94,6 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     a.access, b.access = b.access, a.access
     a.lfu, b.lfu = b.lfu, a.lfu
     a.sizes, b.sizes = b.sizes, a.sizes
-    a.shapes, b.shapes = b.shapes, a.shapes
     for db in (a, b):
         client.server.blocked.scan_database_for_ready_keys(db.index)
     client.keyspace.dirty += 1

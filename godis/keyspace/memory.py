@@ -362,6 +362,12 @@ _SDS_TABLE = [sds_size(length) for length in range(4096)]
 _EMBSTR_TABLE = [jemalloc_size(ROBJ + 4 + length) for length in range(EMBSTR_LIMIT + 1)]
 
 
+def key_charge(key: bytes) -> int:
+    """The key's part of :func:`accounted_size`: its sds and its dictEntry."""
+    length = len(key)
+    return (_SDS_TABLE[length] if length < 4096 else sds_size(length)) + DICT_ENTRY
+
+
 def accounted_size(key: bytes, value: Value, list_fill: int) -> int:
     """What the running total charges for a key: :func:`key_size` with a bounded sample
     (strings, the common case, through lookup tables: this runs on every write)."""
