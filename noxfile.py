@@ -85,14 +85,22 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """godis vs redis-server under redis-benchmark; needs redis-server and redis-benchmark.
-    ``nox -s bench -- --scaling [ARGS]`` runs benchmarks/scaling.py instead (cost per element
-    as values grow, ARGS go to it)."""
+
+    ``nox -s bench -- --memory [--scale S]`` runs ``benchmarks/memory.py`` instead: RSS and
+    ``used_memory`` per key of small strings, hashes, sets and sorted sets (needs redis-cli).
+    ``nox -s bench -- --scaling [ARGS]`` runs ``benchmarks/scaling.py`` instead: the cost per
+    element as values grow, next to redis-server (ARGS go to it).
+    """
     extras = extras_requiring("hiredis")
     session.install("-e", f".[{','.join(extras)}]" if extras else ".")
+    if "--memory" in session.posargs:
+        args = [arg for arg in session.posargs if arg != "--memory"]
+        session.run("python", "benchmarks/memory.py", *args)
+        return
     if session.posargs[:1] == ["--scaling"]:
         session.run("python", "benchmarks/scaling.py", *session.posargs[1:])
-    else:
-        session.run("python", "benchmarks/bench.py", *session.posargs)
+        return
+    session.run("python", "benchmarks/bench.py", *session.posargs)
 
 
 @nox.session(name="io-experiment")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from godis.errors import ConfigError
 from godis.glob import glob_match
+from godis.keyspecs import has_keys, keys_with_specs
 from godis.table import CATEGORIES, COMMANDS, CommandSpec
 
 if TYPE_CHECKING:
@@ -354,10 +355,8 @@ class User:
         """Why this user may not run argv: ("command"|"key"|"channel", object), or None."""
         if not self.can_run(spec, argv):
             return ("command", spec.name)
-        if (not self.allkeys and (spec.first_key or spec.get_keys is not None)
-                and not spec.keys_are_channels):
-            flags = WRITE if spec.is_write else READ
-            for key in spec.keys(argv):
+        if not self.allkeys and not spec.keys_are_channels:
+            for key, flags in _keys_and_permissions(spec, argv):
                 if not self.can_access_key(key, flags):
                     return ("key", key.decode("utf-8", "surrogateescape"))
         if not self.allchannels and spec.channels:
@@ -367,6 +366,28 @@ class User:
                     return ("channel", channel.decode("utf-8", "surrogateescape"))
         return None
 
+
+def _keys_and_permissions(spec: CommandSpec, argv: list[bytes]) -> list[tuple[bytes, int]]:
+    """The keys ACL checks and the permissions each needs (ACLSelectorCheckCmd): found by the
+    key specs (getKeysFromCommandWithSpecs); ``access`` needs read, ``insert`` / ``delete`` /
+    ``update`` write, a key a getkeys proc gives without flags needs neither."""
+    meta = spec.meta
+    if meta is None:  # a command Redis does not declare: its registered key positions
+        if not spec.first_key and spec.get_keys is None:
+            return []
+        return [(key, WRITE if spec.is_write else READ) for key in spec.keys(argv)]
+    if not has_keys(meta.key_specs, meta.getkeys):
+        return []
+    found = []
+    for position, key_flags in keys_with_specs(meta.key_specs, meta.getkeys, argv):
+        needed = READ if "access" in key_flags else 0
+        if _WRITING_KEY_FLAGS.intersection(key_flags):
+            needed |= WRITE
+        found.append((argv[position], needed))
+    return found
+
+
+_WRITING_KEY_FLAGS = frozenset({"insert", "delete", "update"})
 
 _NOPERM = {
     "key": "NOPERM this user has no permissions to access one of the keys used as arguments",

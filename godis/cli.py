@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shlex
 import sys
 from typing import Annotated
@@ -46,7 +48,9 @@ SERVE_HELP = (
     "Common directives: --port (6969), --bind (127.0.0.1), --dir (.), --appendonly yes|no "
     "(yes; --appendonly / --no-appendonly also work), --appendfsync always|everysec|no, "
     "--databases (16), --requirepass, --loglevel debug|verbose|notice|warning, "
-    "--unixsocket PATH, --dbfilename, --save \"SECONDS CHANGES ...\", --maxclients; "
+    "--unixsocket PATH, --dbfilename, --save \"SECONDS CHANGES ...\", --maxclients, "
+    "--daemonize yes --pidfile FILE --logfile FILE, --tls-port with --tls-cert-file, "
+    "--tls-key-file, --tls-ca-cert-file (docs/tls.md); "
     "--config FILE names the file too. Every parameter CONFIG GET * lists is accepted "
     "(docs/configuration.md)."
 )
@@ -88,6 +92,27 @@ def command_line(args: list[str]) -> tuple[str | None, list[str]]:
     return config_file, lines
 
 
+DEFAULT_PID_FILE = "/var/run/redis.pid"
+"""CONFIG_DEFAULT_PID_FILE: the pid file of a daemonized server that names none."""
+
+
+def daemonize() -> None:
+    """server.c's daemonize(), before Trio starts (its threads and wake-up fd must be the
+    child's): fork, the parent exits 0 at once, the child leads a new session (setsid) with
+    stdin, stdout and stderr on /dev/null — so with an empty ``logfile`` the log goes there,
+    as Redis's does."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.fork() != 0:
+        os._exit(0)
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(null, target)
+    if null > 2:
+        os.close(null)
+
+
 @app.command(help=SERVE_HELP, context_settings={"allow_extra_args": True,
                                                 "ignore_unknown_options": True})
 def serve(ctx: typer.Context) -> None:
@@ -99,9 +124,15 @@ def serve(ctx: typer.Context) -> None:
             settings.load_file(config_file, lines)
         else:
             settings.load_lines(lines)
+        if settings["daemonize"]:
+            if not str(settings["pidfile"]):  # createPidFile's default when daemonized
+                settings.set_text("pidfile", DEFAULT_PID_FILE, at_start=True)
+            daemonize()
         setup_logging(str(settings["loglevel"]), str(settings["logfile"]))
         trio.run(lambda: run_server(settings, handle_signals=True))
     except GodisError as error:
+        if settings["daemonize"]:  # stderr is /dev/null: the log file is the only witness
+            logging.getLogger("godis").warning("%s", error)
         typer.echo(f"godis: {error}", err=True)
         raise typer.Exit(code=1) from None
     except KeyboardInterrupt:
@@ -110,7 +141,7 @@ def serve(ctx: typer.Context) -> None:
 
 
 CHECK_AOF_USAGE = ("Usage: godis check-aof [--fix|--truncate-to-timestamp $timestamp] "
-                   "<file.aof>")
+                   "<file.manifest|file.aof>")
 
 
 @app.command("check-aof", context_settings={"allow_extra_args": True,

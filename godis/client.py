@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 _client_ids = itertools.count(1)
 
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+
 
 class Client:
     """One client's state, as Redis's ``client`` struct minus the buffers."""
@@ -74,6 +76,17 @@ class Client:
         self.kill: Callable[[], None] = lambda: None
         self.is_fake = False  # the AOF loader's client
         self.tracking: ClientTracking | None = None  # CLIENT TRACKING on: its flags
+
+    @property
+    def is_local(self) -> bool:
+        """Connected through the Unix socket or from the loopback address (networking.c's
+        islocalClient: exactly 127.0.0.1 or ::1, so 127.0.0.2 is not local; also 127.0.0.1
+        mapped into IPv6, which a dual-stack listener reports). Decides ``local`` for the
+        enable-* parameters."""
+        if self.unix_socket:
+            return True
+        host = self.address.rsplit(":", 1)[0].strip("[]")
+        return host in _LOCAL_HOSTS
 
     @property
     def subscribed(self) -> bool:

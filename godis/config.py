@@ -166,6 +166,24 @@ def _file_name(text: str) -> str:
     return text
 
 
+def _aof_filename(text: str) -> str:
+    """``isValidAOFfilename``: the prefix of the AOF's files, not empty, not a path."""
+    if not text:
+        raise ValueError("appendfilename can't be empty")
+    if "/" in text or "\\" in text:
+        raise ValueError("appendfilename can't be a path, just a filename")
+    return text
+
+
+def _aof_dirname(text: str) -> str:
+    """``isValidAOFdirname``: the AOF's directory inside ``dir``, not empty, not a path."""
+    if not text:
+        raise ValueError("appenddirname can't be empty")
+    if "/" in text or "\\" in text:
+        raise ValueError("appenddirname can't be a path, just a dirname")
+    return text
+
+
 def _hz(text: str) -> int:
     """``hz``: 0..INT_MAX accepted, then capped to 1..500 as updateHZ does."""
     try:
@@ -196,6 +214,18 @@ class Parameter:
     mutable: bool = True  # may CONFIG SET change it at run time
     minimum: int | None = None
     maximum: int | None = None
+    # PROTECTED_CONFIG: CONFIG SET refuses it unless enable-protected-configs allows the client
+    protected: bool = False
+
+
+_PROTECTED_ACTION = ("no", "yes", "local")
+"""The values of the enable-* parameters (config.c's protected_action_enum)."""
+
+
+def allows_protected(setting: str, local: bool) -> bool:
+    """Whether an enable-* setting lets a client run a protected command or set a protected
+    parameter: ``yes``, or ``local`` from a local client (config.c's allowProtectedAction)."""
+    return setting == "yes" or (setting == "local" and local)
 
 
 def _int_param(name: str, default: int, lo: int | None = None, hi: int | None = None,
@@ -217,9 +247,12 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("bind", "127.0.0.1", _text, _show, mutable=False),
     Parameter("unixsocket", "", _text, _show, mutable=False),
     Parameter("unixsocketperm", "0", parse_octal, _show_octal, mutable=False),
-    Parameter("dir", ".", _text, _show, mutable=False),
+    Parameter("dir", ".", _text, _show, mutable=False, protected=True),
     _bool_param("appendonly", True, mutable=False),
-    Parameter("appendfilename", "appendonly.aof", _text, _show, mutable=False),
+    Parameter("appendfilename", "appendonly.aof", _aof_filename, _show, mutable=False),
+    Parameter("appenddirname", "appendonlydir", _aof_dirname, _show, mutable=False),
+    _bool_param("aof-use-rdb-preamble", True),  # the base of a rewrite: an RDB, or commands
+    _bool_param("aof-disable-auto-gc", False),  # keep the history files after a rewrite
     Parameter("appendfsync", "everysec", _enum("everysec", "always", "no"), _show),
     _bool_param("aof-load-truncated", True),
     _int_param("databases", 16, 1, 1_000_000, mutable=False),
@@ -228,17 +261,23 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("save", "", _save_points, _show),  # none by default, as redis-server --save ""
     _bool_param("rdbcompression", True),  # LZF strings in DUMP payloads and RDB files
     _bool_param("rdbchecksum", True, mutable=False),  # the CRC64 at the end of RDB files
-    Parameter("dbfilename", "dump.rdb", _file_name, _show),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
+    Parameter("dbfilename", "dump.rdb", _file_name, _show, protected=True),  # SAVE, BGSAVE, DEBUG RELOAD, start-up
     Parameter("requirepass", "", _text, _show),
     _int_param("maxclients", 10000, 1, 2**32 - 1),
     _int_param("timeout", 0, 0, 2**31 - 1),
     _bool_param("protected-mode", True),
+    # Who may run DEBUG, MODULE LOAD/UNLOAD and CONFIG SET the protected parameters
+    # (processCommand's CMD_PROTECTED check, CONFIG SET's PROTECTED_CONFIG one).
+    Parameter("enable-protected-configs", "no", _enum(*_PROTECTED_ACTION), _show, mutable=False),
+    Parameter("enable-debug-command", "no", _enum(*_PROTECTED_ACTION), _show, mutable=False),
+    Parameter("enable-module-command", "no", _enum(*_PROTECTED_ACTION), _show, mutable=False),
     _memory_param("proto-max-bulk-len", "536870912", 1024 * 1024, 2**63 - 1),
     _memory_param("client-query-buffer-limit", "1073741824", 1024 * 1024, 2**63 - 1),
     Parameter("hz", "10", _hz),  # active expiry cycles per second
     Parameter("notify-keyspace-events", "", parse_keyspace_events, flags_to_string),
     _int_param("slowlog-log-slower-than", 10000, -1, 2**63 - 1),
     _int_param("slowlog-max-len", 128, 0, 2**63 - 1),
+    Parameter("latency-tracking", "yes", parse_yes_no, _show_bool),  # LATENCY HISTOGRAM
     _int_param("busy-reply-threshold", 5000, 0, 2**63 - 1),
     _int_param("auto-aof-rewrite-percentage", 100, 0, 2**31 - 1),
     _memory_param("auto-aof-rewrite-min-size", "67108864", 0, 2**63 - 1),
@@ -433,7 +472,20 @@ def _string(name: str, default: str = "", mutable: bool = True,
     return Parameter(name, default, parse, _show, mutable)
 
 
-_PROTECTED_ACTION = ("no", "yes", "local")
+TLS: tuple[Parameter, ...] = (
+    _int("tls-port", 0, 0, 65535),  # CONFIG SET opens / moves / closes the listener
+    _choice("tls-auth-clients", "yes", "no", "yes", "optional"),
+    _string("tls-ca-cert-dir"),
+    _string("tls-ca-cert-file"),
+    _string("tls-cert-file"),
+    _string("tls-ciphers"),
+    _string("tls-dh-params-file"),
+    _string("tls-key-file"),
+    _string("tls-key-file-pass"),
+    _flag("tls-prefer-server-ciphers", False),
+    _string("tls-protocols"),
+)
+"""The TLS parameters godis acts on (godis/server/tls.py builds the context from them)."""
 
 NO_EFFECT: tuple[Parameter, ...] = (
     # Replication: godis has no replicas and is never one.
@@ -480,23 +532,12 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _flag("cluster-replica-no-failover", False),
     _int("cluster-replica-validity-factor", 10, 0, _INT_MAX),
     _flag("cluster-require-full-coverage", True),
-    # TLS: godis listens in clear text only.
-    _int("tls-port", 0, 0, 65535),
-    _choice("tls-auth-clients", "yes", "no", "yes", "optional"),
-    _string("tls-ca-cert-dir"),
-    _string("tls-ca-cert-file"),
-    _string("tls-cert-file"),
-    _string("tls-ciphers"),
+    # TLS details Python's ssl module cannot set, and TLS for links godis does not have.
     _string("tls-ciphersuites"),
     _string("tls-client-cert-file"),
     _string("tls-client-key-file"),
     _string("tls-client-key-file-pass"),
     _flag("tls-cluster", False),
-    _string("tls-dh-params-file"),
-    _string("tls-key-file"),
-    _string("tls-key-file-pass"),
-    _flag("tls-prefer-server-ciphers", False),
-    _string("tls-protocols"),
     _flag("tls-replication", False),
     _int("tls-session-cache-size", 20480, 0, _INT_MAX),
     _int("tls-session-cache-timeout", 300, 0, _INT_MAX),
@@ -525,11 +566,8 @@ NO_EFFECT: tuple[Parameter, ...] = (
     _flag("lazyfree-lazy-user-del", False),
     _flag("lazyfree-lazy-user-flush", False),
     # Persistence details godis's writer does not vary.
-    _string("appenddirname", "appendonlydir", mutable=False),
-    _flag("aof-disable-auto-gc", False),
     _flag("aof-rewrite-incremental-fsync", True),
     _flag("aof-timestamp-enabled", False),
-    _flag("aof-use-rdb-preamble", True),
     _flag("no-appendfsync-on-rewrite", False),
     _flag("rdb-del-sync-files", False),
     _flag("rdb-save-incremental-fsync", True),
@@ -562,15 +600,11 @@ NO_EFFECT: tuple[Parameter, ...] = (
     # Security and access.
     _string("aclfile", mutable=False),
     _choice("acl-pubsub-default", "resetchannels", "allchannels", "resetchannels"),
-    _choice("enable-protected-configs", "no", *_PROTECTED_ACTION, mutable=False),
-    _choice("enable-debug-command", "no", *_PROTECTED_ACTION, mutable=False),
-    _choice("enable-module-command", "no", *_PROTECTED_ACTION, mutable=False),
     # Background work and monitoring.
     _flag("activerehashing", True),
     _int("active-expire-effort", 1, 1, 10),
     _flag("dynamic-hz", True),
     _int("latency-monitor-threshold", 0, 0, _LONG_MAX),
-    _flag("latency-tracking", True),
     Parameter("latency-tracking-info-percentiles", "50 99 99.9", _percentiles),
     # Memory layout: no compressed list nodes, no eviction of clients by their memory.
     Parameter("maxmemory-clients", "0", _memory_or_percent),
@@ -588,13 +622,11 @@ HIDDEN: tuple[Parameter, ...] = (
 )
 """HIDDEN_CONFIG parameters: CONFIG GET shows them by exact name only; no effect in godis."""
 
-PARAMETERS = PARAMETERS + NO_EFFECT + HIDDEN
+PARAMETERS = PARAMETERS + TLS + NO_EFFECT + HIDDEN
 NO_EFFECT_NAMES = frozenset(p.name for p in NO_EFFECT + HIDDEN)
 HIDDEN_NAMES = frozenset(p.name for p in HIDDEN)
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
-PROTECTED = frozenset({"dbfilename"})
-"""PROTECTED_CONFIG parameters: CONFIG SET refuses them (``enable-protected-configs no``)."""
 ALIASES = {"lua-time-limit": "busy-reply-threshold",
            "hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
@@ -677,14 +709,21 @@ class Config:
     def aof_path(self) -> str:
         return os.path.join(self.dir, str(self._values["appendfilename"]))
 
-    def set_text(self, name: str, text: str, *, at_start: bool = False) -> None:
-        """Set ``name`` from its text form, validating as CONFIG SET / a config file does."""
+    def set_text(self, name: str, text: str, *, at_start: bool = False,
+                 local: bool = False) -> None:
+        """Set ``name`` from its text form, validating as CONFIG SET / a config file does.
+
+        At run time a PROTECTED_CONFIG parameter needs ``enable-protected-configs`` to allow
+        the client (``local``: it is a local one), as configSetCommand checks. ``dir`` is
+        protected and, in godis, also immutable: refused as protected first, so the default
+        answer is Redis's."""
         canonical = self._canonical(name)
         param = BY_NAME[canonical]
+        if not at_start and param.protected and not allows_protected(
+                str(self._values["enable-protected-configs"]), local):
+            raise ConfigError("can't set protected config")
         if not at_start and not param.mutable:
             raise ConfigError("can't set immutable config")
-        if not at_start and canonical in PROTECTED:
-            raise ConfigError("can't set protected config")
         if canonical == "client-output-buffer-limit":
             # setConfigClientOutputBufferLimitOption: classes not named keep their current
             # limits (over several config lines too); "" changes nothing
@@ -850,7 +889,8 @@ _EMPTY_STRING_ALLOWED = frozenset({
     "notify-keyspace-events", "bind"})
 """ALLOW_EMPTY_STRING parameters: an empty value is still written (quoted)."""
 _STRING_PARSERS: tuple[Callable[[str], Any], ...] = (_text, _file_name, _hostname,
-                                                     _proc_title_template)
+                                                     _proc_title_template, _aof_filename,
+                                                     _aof_dirname)
 
 
 class _RewriteState:

@@ -1,9 +1,9 @@
 """From argv to reply: Redis's ``processCommand`` and ``call``, reading the command table.
 
-``execute`` checks (lookup, arity, authentication, ACL, MULTI queueing, the pub/sub context),
-then ``call`` runs the handler, turns a ``CommandError`` into an error reply, and — for write
-commands that changed the dataset (the ``dirty`` counter moved) — feeds the AOF with the
-command or with what the handler asked to propagate instead. After a command made a waited-on
+``execute`` checks (lookup, arity, protected commands, authentication, ACL, MULTI queueing, the
+pub/sub context), then ``call`` runs the handler, turns a ``CommandError`` into an error reply,
+and — for write commands that changed the dataset (the ``dirty`` counter moved) — feeds the
+AOF with the command or with what the handler asked to propagate instead. After a command made a waited-on
 key ready, :func:`serve_ready_keys` re-runs the blocked clients' commands here, as Redis calls
 ``handleClientsBlockedOnKeys`` from ``processCommand``. Pure: no awaits, no I/O.
 """
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from godis.blocking import BlockedClients, BlockRequest
 from godis.client import Client
+from godis.config import allows_protected
 from godis.errors import CommandError
 from godis.keyspace.evict import EVICT_FAIL, OOM
 from godis.multi import exec_abort
@@ -83,6 +84,9 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
         return ErrorReply(spec)
     assert isinstance(spec, CommandSpec)
     client.last_command = spec.name.encode()
+    if spec.protected and not allows_protected(str(client.server.config[spec.protected]),
+                                               client.is_local):
+        return _reject(client, spec, _protected_error(spec))
     if not client.authenticated and "no_auth" not in spec.flags:
         return _reject(client, spec, "NOAUTH Authentication required.")
     denied = client.server.acl.check(client, spec, argv)
@@ -126,6 +130,15 @@ def execute(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     if tracking is not None:
         client.server.tracking.after_command(client, spec)
     return reply
+
+
+def _protected_error(spec: CommandSpec) -> str:
+    """processCommand's refusal of a CMD_PROTECTED command its enable-* parameter forbids
+    (checked after the arity, before authentication, ACL and MULTI queueing)."""
+    name = spec.name.split("|", 1)[0].upper()
+    return (f"ERR {name} command not allowed. If the {spec.protected} option is set to "
+            "\"local\", you can run it from a local connection, otherwise you need to set this "
+            "option in the configuration file, and then restart the server.")
 
 
 _OOM_EXEMPT_IN_MULTI = frozenset({"exec", "discard", "quit", "reset"})
@@ -200,6 +213,22 @@ def _exec_abort(client: Client, message: str) -> ErrorReply:
     return reply
 
 
+LATENCY_BUCKETS = 21
+"""Power-of-two latency buckets from about 1 us to about 1 s (Redis's histogram range)."""
+
+
+def latency_bucket(elapsed_us: int) -> int:
+    """The LATENCY HISTOGRAM bucket of a call that took ``elapsed_us``: Redis records it (in
+    ns) in an HDR histogram read back by a log iterator from 1024 ns, doubling, so only the
+    doubling matters. Bucket k holds up to 1032 * 2**k - 1 ns, the highest value hdr treats
+    as equal to 1024 * 2**k (2 significant digits); the last one takes everything longer."""
+    return min(((elapsed_us * 1000 + 1032) // 1032 - 1).bit_length(), LATENCY_BUCKETS - 1)
+
+
+_BUCKET_OF_US = [latency_bucket(us) for us in range(1024)]
+"""latency_bucket for the common short calls: a list index on the hot path."""
+
+
 def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockRequest:
     """Run the handler; log effective writes to the AOF; keep per-command statistics."""
     keyspace = client.keyspace
@@ -217,6 +246,14 @@ def call(client: Client, spec: CommandSpec, argv: list[bytes]) -> Reply | BlockR
     server.command_calls[spec.name] += 1
     server.total_commands += 1
     server.command_usec[spec.name] += elapsed_us
+    if server.latency_tracking and type(reply) is not BlockRequest:
+        # updateCommandLatencyHistogram, as one counter per doubling (latency_bucket)
+        bucket = _BUCKET_OF_US[elapsed_us] if elapsed_us < 1024 else latency_bucket(elapsed_us)
+        try:
+            server.command_histograms[spec.name][bucket] += 1
+        except KeyError:
+            server.command_histograms[spec.name] = [0] * LATENCY_BUCKETS
+            server.command_histograms[spec.name][bucket] += 1
     override = client.propagate_override
     if override is not None:
         client.propagate_override = None

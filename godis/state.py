@@ -68,6 +68,7 @@ class ServerState:
         self.background: Any = None  # BGSAVE / BGREWRITEAOF children (persistence.background)
         self.fork_children = False  # set by the shell: background work may fork
         self.outbound: Any = None  # MIGRATE's connections, set by the shell (server/outbound.py)
+        self.tls: Any = None  # the TLS context and listener, set by the shell (server/tls.py)
         self.loading = False  # the dataset is being loaded: -LOADING for most commands
         self.loading_started_at = 0.0
         self.loading_total_bytes = 0
@@ -88,6 +89,9 @@ class ServerState:
         self.command_usec: Counter[str] = Counter()
         self.command_failed: Counter[str] = Counter()
         self.command_rejected: Counter[str] = Counter()
+        # LATENCY HISTOGRAM: per command, calls by power-of-two latency bucket (dispatch.call)
+        self.command_histograms: dict[str, list[int]] = {}
+        self.latency_tracking = bool(self.config["latency-tracking"])  # CONFIG SET updates it
         self.error_counts: Counter[str] = Counter()
         self.output_limit_disconnections = 0
         self.output_buffer_limits = parse_output_limits(
@@ -106,6 +110,10 @@ class ServerState:
         self.request_shutdown: Callable[[], None] = lambda: None
         # called with each client that disconnects (pub/sub and blocking clean-up)
         self.on_client_close: list[Callable[[Client], None]] = []
+        # set by the I/O shell: CONFIG SET's apply functions for what the shell owns (the TLS
+        # context and listener); called with the canonical names set, they return None or the
+        # (name, error) of a change that could not be applied and was left undone
+        self.config_appliers: list[Callable[[list[str]], tuple[str, str] | None]] = []
         self.shutdown_requested = False
         # set when the server must stop at once without serving anything more (an AOF write
         # failed under appendfsync always): batches check it before they run

@@ -14,6 +14,14 @@ Handlers register themselves with the :func:`command` decorator in their group's
 Arity follows Redis: ``N`` means exactly N arguments including the name, ``-N`` at least N.
 ``keys=(first, last, step)`` gives key positions; a negative ``last`` counts from the end.
 Subcommands are named ``container|sub`` (``config|get``).
+
+Each registration is joined to Redis 7.0.15's declaration of the same name
+(:data:`godis.commandmeta.META`: documentation, explicit ACL categories, tips, key specs), the
+way commands.def joins a command's JSON to its function: COMMAND INFO / DOCS / GETKEYS / LIST,
+ACL categories and ``+@category`` rules read it. The registration keeps what dispatch needs
+(arity, flags, key positions, get_keys); a test checks these agree with the declaration.
+The registration's ``summary`` / ``since`` / ``complexity`` only serve a command Redis does not
+declare (none today); the spec takes the declaration's.
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from godis.commandmeta import META
+from godis.commandmeta.model import Meta
 
 if TYPE_CHECKING:
     from godis.blocking import BlockRequest
@@ -54,8 +65,9 @@ FLAG_ORDER = (
 )
 """The flags COMMAND INFO shows, in Redis 7.0's order (addReplyCommandFlags)."""
 
-FLAGS = frozenset((*FLAG_ORDER, "may_replicate"))
-"""Every flag a command may declare; ``may_replicate`` is hidden from COMMAND, as in Redis."""
+FLAGS = frozenset((*FLAG_ORDER, "may_replicate", "protected"))
+"""Every flag a command may declare; ``may_replicate`` and ``protected`` (set by
+:func:`command`'s ``protected=``) are hidden from COMMAND, as in Redis."""
 
 CATEGORIES = (
     "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
@@ -83,33 +95,6 @@ GROUP_CATEGORY = {
 
 
 @dataclass(frozen=True)
-class Argument:
-    """One argument as COMMAND DOCS describes it (used for redis-cli's hints)."""
-
-    name: str
-    type: str  # key, string, integer, double, pattern, unix-time, pure-token, oneof, block
-    token: str | None = None
-    optional: bool = False
-    multiple: bool = False
-    arguments: tuple[Argument, ...] = ()
-
-
-@dataclass(frozen=True)
-class KeySpec:
-    """One key specification as COMMAND INFO shows it, when a command declares it exactly
-    (otherwise one is derived from ``keys``): flags (``RW``, ``update`` ...), the begin search
-    (an argument index, or ``keyword`` searched from ``index``) and a range find."""
-
-    flags: tuple[str, ...]
-    index: int = 1
-    keyword: str = ""
-    lastkey: int = 0
-    keystep: int = 1
-    limit: int = 0
-    notes: str = ""
-
-
-@dataclass(frozen=True)
 class CommandSpec:
     """A command as the table declares it. ``name`` is lower case; ``container|sub``."""
 
@@ -126,15 +111,15 @@ class CommandSpec:
     complexity: str = ""
     acl_categories: frozenset[str] = frozenset()
     get_keys: KeysFinder | None = None
-    arguments: tuple[Argument, ...] = ()
-    key_specs: tuple[KeySpec, ...] = ()  # exact key specs (COMMAND INFO), when declared
-    tips: tuple[str, ...] = ()  # command tips (nondeterministic_output ...)
     subcommands: dict[str, CommandSpec] = field(default_factory=dict)
     written_keys_finder: KeysFinder | None = None  # keys it modifies, when not all its keys
     # pub/sub channels among the arguments, for ACL: "first" (argv[1]), "all" (argv[1:]),
     # "patterns" (argv[1:], glob patterns); shard commands declare channels as keys
     channels: str = ""
     keys_are_channels: bool = False
+    meta: Meta | None = None  # Redis's declaration of the command (godis.commandmeta)
+    # CMD_PROTECTED: the enable-*-command parameter that must allow it (DEBUG, MODULE LOAD...)
+    protected: str = ""
     # Derived once, read on every call by dispatch.
     is_write: bool = False
     propagates: bool = False  # logged to the AOF when it changed the dataset
@@ -164,12 +149,14 @@ COMMANDS: dict[bytes, CommandSpec] = {}
 """Top-level commands by lower-case name, the table dispatch reads."""
 
 
-def _implicit_categories(flags: frozenset[str], group: str) -> frozenset[str]:
-    """Redis's ``setImplicitACLCategories`` plus the group's own category."""
-    categories = set()
+def _implicit_categories(flags: frozenset[str], group: str,
+                         explicit: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Redis's ``setImplicitACLCategories`` over the ``explicit`` ones; a command Redis does
+    not declare (none today) gets its group's category too."""
+    categories = set(explicit)
     if "write" in flags:
         categories.add("write")
-    if "readonly" in flags and group != "scripting":
+    if "readonly" in flags and group != "scripting" and "scripting" not in explicit:
         categories.add("read")
     if "admin" in flags:
         categories.update(("admin", "dangerous"))
@@ -179,7 +166,7 @@ def _implicit_categories(flags: frozenset[str], group: str) -> frozenset[str]:
         categories.add("fast")
     if "blocking" in flags:
         categories.add("blocking")
-    if "fast" not in flags:
+    if "fast" not in categories:
         categories.add("slow")
     if group in GROUP_CATEGORY:
         categories.add(GROUP_CATEGORY[group])
@@ -198,26 +185,38 @@ def command(
     complexity: str = "",
     acl: str = "",
     get_keys: KeysFinder | None = None,
-    arguments: tuple[Argument, ...] = (),
     written_keys: KeysFinder | None = None,
     channels: str = "",
     keys_are_channels: bool = False,
-    key_specs: tuple[KeySpec, ...] = (),
-    tips: str = "",
+    protected: str = "",
 ) -> Callable[[Handler], Handler]:
-    """Register the decorated handler in the table under ``name``."""
+    """Register the decorated handler in the table under ``name``.
+
+    ``protected`` names the parameter (``enable-debug-command``, ``enable-module-command``)
+    that decides whether the command may run at all: Redis's ``CMD_PROTECTED`` (the spec gets
+    the ``protected`` flag, which the declaration's flags must match), checked by dispatch
+    right after the arity (processCommand), hidden from COMMAND INFO as in Redis.
+    """
     flag_set = frozenset(flags.split())
     unknown = flag_set - FLAGS
     if unknown:
         raise ValueError(f"{name}: unknown flags {sorted(unknown)}")
+    if "protected" in flag_set:
+        raise ValueError(f"{name}: protected= names the parameter that allows it")
+    if protected:
+        flag_set |= {"protected"}
     if get_keys is not None:
         flag_set |= {"movablekeys"}
 
     def register(handler: Handler) -> Handler:
+        meta = META.get(name)
         words = acl.split()
-        # a container (CONFIG, CLIENT, ...) carries only its flags' categories, as in Redis
-        categories = _implicit_categories(flag_set, "" if "-group" in words else group)
-        categories |= frozenset(word for word in words if word != "-group")
+        if meta is not None:  # Redis's categories: its declared ones and the flags' (one truth)
+            categories = _implicit_categories(flag_set, "", frozenset(meta.acl.split()))
+        else:
+            # a container (CONFIG, CLIENT, ...) carries only its flags' categories, as in Redis
+            categories = _implicit_categories(flag_set, "" if "-group" in words else group)
+            categories |= frozenset(word for word in words if word != "-group")
         spec = CommandSpec(
             name=name,
             handler=handler,
@@ -226,18 +225,18 @@ def command(
             first_key=keys[0],
             last_key=keys[1],
             key_step=keys[2],
-            group=group,
-            summary=summary,
-            since=since,
-            complexity=complexity,
+            # the declaration's documentation wins: the registration's serves undeclared ones
+            group=meta.group if meta is not None else group,
+            summary=meta.summary or "" if meta is not None else summary,
+            since=meta.since or "" if meta is not None else since,
+            complexity=meta.complexity or "" if meta is not None else complexity,
             acl_categories=categories,
             get_keys=get_keys,
-            arguments=arguments,
-            key_specs=key_specs,
-            tips=tuple(tips.split()),
             written_keys_finder=written_keys,
             channels=channels,
             keys_are_channels=keys_are_channels,
+            meta=meta,
+            protected=protected,
             is_write="write" in flag_set,
             propagates="write" in flag_set or "may_replicate" in flag_set,
         )
@@ -286,6 +285,17 @@ def lookup(argv: list[bytes]) -> CommandSpec | None:
     if spec is not None and spec.subcommands and len(argv) > 1:
         return spec.subcommands.get(argv[1].decode("utf-8", "replace").lower())
     return spec
+
+
+def find_command(name: bytes) -> CommandSpec | None:
+    """A command or ``container|sub`` by name (Redis's lookupCommandBySds), as COMMAND INFO,
+    COMMAND DOCS and LATENCY HISTOGRAM take them."""
+    lowered = name.lower()
+    if b"|" in lowered:
+        parent_name, sub = lowered.split(b"|", 1)
+        parent = COMMANDS.get(parent_name)
+        return parent.subcommands.get(sub.decode("utf-8", "replace")) if parent else None
+    return COMMANDS.get(lowered)
 
 
 def all_commands() -> list[CommandSpec]:

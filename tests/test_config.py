@@ -259,7 +259,7 @@ def test_config_rewrite_as_redis(tmp_path: Path) -> None:
         config = Config()
         config.load_lines(files["godis"].read_text().splitlines()[:-2])
         config.config_file = str(files["godis"])
-        godis = GodisDirect(config)
+        godis = GodisDirect(config, debug=False)  # as started: enable-debug-command no
         try:
             for name, value in _REWRITE_SETS:
                 assert godis.call("CONFIG", "SET", name, value) == redis.call(

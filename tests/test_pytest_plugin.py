@@ -15,6 +15,7 @@ import pytest
 
 from godis import pytest_plugin
 from godis.commands import load_all
+from tests.support.aof import incr_bytes
 
 # pytester restores sys.modules after each in-process run: command modules first imported by
 # an inner run would be imported (and registered in the table) again by the next one.
@@ -121,7 +122,8 @@ def test_factories(pytester: pytest.Pytester) -> None:
             assert godis_aof_client.connection_pool.connection_kwargs["db"] == 2
             godis_aof_client.set("k", "v")
             assert godis_aof_client.get("k") == "v"
-            assert os.path.exists(os.path.join(godis_aof.config.dir, "appendonly.aof"))
+            assert os.path.exists(os.path.join(godis_aof.config.dir, "appendonlydir",
+                                               "appendonly.aof.manifest"))
 
         def test_factory_client_flushed(godis_aof_client):
             assert godis_aof_client.dbsize() == 0
@@ -140,7 +142,7 @@ def test_factories(pytester: pytest.Pytester) -> None:
     """)
     result = run(pytester)
     result.assert_outcomes(passed=6)
-    assert {"godis.conf", "godis.log", "appendonly.aof"} <= {p.name for p in placed.iterdir()}
+    assert {"godis.conf", "godis.log", "appendonlydir"} <= {p.name for p in placed.iterdir()}
 
 
 def test_command_line_options(pytester: pytest.Pytester) -> None:
@@ -158,7 +160,7 @@ def test_command_line_options(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--godis-decode", "--godis-databases=4", "--godis-appendonly",
                  "--godis-appendfsync=always", "--godis-password=pw", f"--godis-dir={data}")
     result.assert_outcomes(passed=1)
-    assert b"SET" in (data / "appendonly.aof").read_bytes()
+    assert b"SET" in incr_bytes(data)
 
 
 def test_ini_options_and_a_config_file(pytester: pytest.Pytester) -> None:

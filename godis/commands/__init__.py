@@ -16,6 +16,7 @@ GROUP_MODULES = (
     "tracking",
     "server",
     "introspection",
+    "lolwut",
     "strings",
     "bitops",
     "keys",

@@ -157,8 +157,8 @@ def acl_cat_command(client: Client, argv: list[bytes]) -> Reply:
     category = argv[2].decode("utf-8", "surrogateescape").lower()
     if category not in CATEGORIES:
         raise CommandError(f"ERR Unknown category '{argv[2].decode('utf-8', 'replace')}'")
-    return [spec.name.encode() for spec in acl.every_command()
-            if not spec.subcommands and category in spec.acl_categories]
+    # aclCatWithFlags: containers too, when they carry the category themselves
+    return [spec.name.encode() for spec in acl.every_command() if category in spec.acl_categories]
 
 
 @command("acl|genpass", arity=-2, flags="noscript loading stale", group="server",

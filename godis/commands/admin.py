@@ -15,16 +15,17 @@ from godis.client import Client
 from godis.commands.server import help_lines
 from godis.errors import CommandError
 from godis.persistence import background
-from godis.persistence.rewrite import rewrite_aof
+from godis.persistence.multipart import rewrite_now
 from godis.persistence.snapshot import save_snapshot
 from godis.protocol.writer import (
     OK,
+    Map,
     Raw,
     Reply,
     Status,
     Verbatim,
 )
-from godis.table import command, container
+from godis.table import all_commands, command, container, find_command
 
 log = logging.getLogger("godis.server")
 
@@ -189,15 +190,16 @@ def bgsave_command(client: Client, argv: list[bytes]) -> Reply:
          since="1.0.0", summary="Asynchronously rewrite the append-only file",
          complexity="O(1)")
 def bgrewriteaof_command(client: Client, argv: list[bytes]) -> Reply:
-    """BGREWRITEAOF: a forked child writes the dataset as commands; the parent adds what was
-    written meanwhile and swaps the file in (bgrewriteaofCommand). Without the shell or fork,
-    the rewrite happens before the reply."""
+    """BGREWRITEAOF: appends go to a new incr file and a forked child writes the new base of
+    the multi-part AOF (bgrewriteaofCommand). Without the shell or fork, the rewrite happens
+    before the reply."""
     server = client.server
     state = background.state_of(server)
     if state.child is not None and state.child.kind == "aof":
         raise CommandError("ERR Background append only file rewriting already in progress")
     if state.child is not None:
         state.rewrite_scheduled = True
+        state.rewrite_failures = 0  # a rewrite asked for is not held back by aofRewriteLimited
         return Status("Background append only file rewriting scheduled")
     if server.fork_children and background.FORK_AVAILABLE:
         try:
@@ -208,7 +210,7 @@ def bgrewriteaof_command(client: Client, argv: list[bytes]) -> Reply:
                                ) from None
         return Status("Background append only file rewriting started")
     try:
-        rewrite_aof(server)
+        rewrite_now(server)
     except OSError as error:
         raise CommandError(f"ERR Background append only file rewriting failed: "
                            f"{error.strerror}") from None
@@ -263,6 +265,38 @@ def latency_graph_command(client: Client, argv: list[bytes]) -> Reply:
 def latency_doctor_command(client: Client, argv: list[bytes]) -> Reply:
     """LATENCY DOCTOR: Redis's report when monitoring is off (godis has no latency monitor)."""
     return Verbatim(_LATENCY_DISABLED)
+
+
+def _histogram_reply(counts: list[int]) -> Map:
+    """``fillCommandCDF``: the calls, and the cumulative count at each bucket's upper bound in
+    microseconds (hdr's highest equivalent value of 1024 ns * 2**k), empty buckets left out."""
+    buckets: list[tuple[Reply, Reply]] = []
+    cumulative = 0
+    for k, count in enumerate(counts):
+        if count:
+            cumulative += count
+            buckets.append(((1032 * 2 ** k - 1) // 1000, cumulative))
+    return Map([(b"calls", cumulative), (b"histogram_usec", Map(buckets))])
+
+
+@command("latency|histogram", arity=-2, flags="admin noscript loading stale", group="server",
+         since="7.0.0", summary="Return the cumulative distribution of latencies of a subset of "
+         "commands or all.", complexity="O(N) where N is the number of commands with latency "
+         "information being retrieved.")
+def latency_histogram_command(client: Client, argv: list[bytes]) -> Reply:
+    """LATENCY HISTOGRAM [command ...]: latencyAllCommandsFillCDF / latencySpecificCommandsFillCDF
+    (a container named brings its subcommands; unknown names are skipped)."""
+    histograms = client.server.command_histograms
+    if len(argv) == 2:
+        names = [sub.name for spec in all_commands() for sub in (spec, *spec.subcommands.values())]
+    else:
+        names = []
+        for name in argv[2:]:
+            spec = find_command(name)
+            if spec is not None:
+                names += [spec.name, *(sub.name for sub in spec.subcommands.values())]
+    return Map((name.encode(), _histogram_reply(histograms[name]))
+               for name in names if name in histograms)
 
 
 @command("latency|help", arity=2, flags="loading stale", group="server", since="2.8.13",

@@ -18,7 +18,7 @@ from godis.commands.strings import (
 from godis.errors import NOT_INTEGER, SYNTAX, CommandError
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import Reply
-from godis.table import Argument, command
+from godis.table import command
 from godis.util import parse_int
 
 BIT_OFFSET_ERROR = "ERR bit offset is not an integer or out of range"
@@ -27,9 +27,6 @@ BITFIELD_TYPE_ERROR = ("ERR Invalid bitfield type. Use something like i16 u8. No
                        "not supported but i64 is.")
 _U64 = (1 << 64) - 1
 
-_KEY = Argument("key", "key")
-_RANGE_UNIT = Argument("index_unit", "oneof", optional=True, arguments=(
-    Argument("byte", "pure-token", token="BYTE"), Argument("bit", "pure-token", token="BIT")))
 
 
 def _wrap_int64(value: int) -> int:
@@ -99,8 +96,7 @@ def _field(data: bytes | bytearray, first_bit: int, last_bit: int) -> tuple[int,
 
 @command("setbit", arity=4, flags="write denyoom", keys=(1, 1, 1), group="bitmap",
          summary="Sets or clears the bit at offset in the string value stored at key",
-         since="2.2.0", complexity="O(1)",
-         arguments=(_KEY, Argument("offset", "integer"), Argument("value", "integer")))
+         since="2.2.0", complexity="O(1)")
 def setbit_command(client: Client, argv: list[bytes]) -> Reply:
     """SETBIT key offset 0|1: the bit's previous value. Only a real change is propagated."""
     offset = bit_offset(client, argv[2])
@@ -122,7 +118,7 @@ def setbit_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("getbit", arity=3, flags="readonly fast", keys=(1, 1, 1), group="bitmap",
          summary="Returns the bit value at offset in the string value stored at key",
-         since="2.2.0", complexity="O(1)", arguments=(_KEY, Argument("offset", "integer")))
+         since="2.2.0", complexity="O(1)")
 def getbit_command(client: Client, argv: list[bytes]) -> Reply:
     """GETBIT key offset: 0 past the end of the string or for a missing key."""
     offset = bit_offset(client, argv[2])
@@ -140,9 +136,7 @@ def getbit_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("bitcount", arity=-2, flags="readonly", keys=(1, 1, 1), group="bitmap",
          summary="Count set bits in a string", since="2.6.0",
-         complexity="O(N)",
-         arguments=(_KEY, Argument("index", "block", optional=True, arguments=(
-             Argument("start", "integer"), Argument("end", "integer"), _RANGE_UNIT))))
+         complexity="O(N)")
 def bitcount_command(client: Client, argv: list[bytes]) -> Reply:
     """BITCOUNT key [start end [BYTE|BIT]]. Redis 7.0 looks the key up before parsing."""
     value = read_string(client.db, argv[1])
@@ -176,11 +170,7 @@ def bitcount_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("bitpos", arity=-3, flags="readonly", keys=(1, 1, 1), group="bitmap",
          summary="Find first bit set or clear in a string", since="2.8.7",
-         complexity="O(N)",
-         arguments=(_KEY, Argument("bit", "integer"), Argument("index", "block", optional=True,
-                    arguments=(Argument("start", "integer"), Argument("end_index", "block",
-                               optional=True, arguments=(Argument("end", "integer"),
-                                                         _RANGE_UNIT))))))
+         complexity="O(N)")
 def bitpos_command(client: Client, argv: list[bytes]) -> Reply:
     """BITPOS key 0|1 [start [end [BYTE|BIT]]].
 
@@ -241,9 +231,7 @@ def _bitop_destination(argv: list[bytes]) -> list[int]:
 
 @command("bitop", arity=-4, flags="write denyoom", keys=(2, -1, 1), group="bitmap",
          summary="Perform bitwise operations between strings", since="2.6.0",
-         complexity="O(N)",
-         arguments=(Argument("operation", "string"), Argument("destkey", "key"),
-                    Argument("key", "key", multiple=True)), written_keys=_bitop_destination)
+         complexity="O(N)", written_keys=_bitop_destination)
 def bitop_command(client: Client, argv: list[bytes]) -> Reply:
     """BITOP AND|OR|XOR|NOT destkey key [key ...]: the length of the result.
 
@@ -426,28 +414,11 @@ def bitfield_generic(client: Client, argv: list[bytes], read_only: bool) -> Repl
     return replies
 
 
-_BITFIELD_GET = Argument("encoding_offset", "block", token="GET", arguments=(
-    Argument("encoding", "string"), Argument("offset", "integer")))
 
 
 @command("bitfield", arity=-2, flags="write denyoom", keys=(1, 1, 1), group="bitmap",
          summary="Perform arbitrary bitfield integer operations on strings", since="3.2.0",
-         complexity="O(1) for each subcommand specified",
-         arguments=(_KEY, Argument("operation", "oneof", optional=True, multiple=True,
-                                   arguments=(
-             _BITFIELD_GET,
-             Argument("write", "block", arguments=(
-                 Argument("wrap_sat_fail", "oneof", token="OVERFLOW", optional=True,
-                          arguments=(Argument("wrap", "pure-token", token="WRAP"),
-                                     Argument("sat", "pure-token", token="SAT"),
-                                     Argument("fail", "pure-token", token="FAIL"))),
-                 Argument("write_operation", "oneof", arguments=(
-                     Argument("encoding_offset_value", "block", token="SET", arguments=(
-                         Argument("encoding", "string"), Argument("offset", "integer"),
-                         Argument("value", "integer"))),
-                     Argument("encoding_offset_increment", "block", token="INCRBY", arguments=(
-                         Argument("encoding", "string"), Argument("offset", "integer"),
-                         Argument("increment", "integer")))))))))))
+         complexity="O(1) for each subcommand specified")
 def bitfield_command(client: Client, argv: list[bytes]) -> Reply:
     """BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset incr]
     [OVERFLOW WRAP|SAT|FAIL] ..."""
@@ -457,10 +428,7 @@ def bitfield_command(client: Client, argv: list[bytes]) -> Reply:
 @command("bitfield_ro", arity=-2, flags="readonly fast", keys=(1, 1, 1), group="bitmap",
          summary="Perform arbitrary bitfield integer operations on strings. Read-only variant "
                  "of BITFIELD", since="6.0.0",
-         complexity="O(1) for each subcommand specified",
-         arguments=(_KEY, Argument("encoding_offset", "block", token="GET", optional=True,
-                                   multiple=True, arguments=(Argument("encoding", "string"),
-                                                             Argument("offset", "integer")))))
+         complexity="O(1) for each subcommand specified")
 def bitfield_ro_command(client: Client, argv: list[bytes]) -> Reply:
     """BITFIELD_RO key [GET type offset ...]."""
     return bitfield_generic(client, argv, True)

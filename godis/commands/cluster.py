@@ -7,6 +7,7 @@ The payload is the RDB serialization of one value plus the RDB version and a CRC
 from __future__ import annotations
 
 from godis.client import Client
+from godis.commandmeta import META
 from godis.commands.keys import key_added, modified, unlink
 from godis.errors import SYNTAX, CommandError, OutboundError
 from godis.keyspace.keyspace import LFU_INIT_VAL
@@ -18,7 +19,7 @@ from godis.persistence.rdb import (
     restore_payload,
 )
 from godis.protocol.writer import OK, Reply, Status
-from godis.table import Argument, KeySpec, command, container, self_signalled
+from godis.table import command, container, self_signalled
 from godis.util import LONG_MAX, parse_int
 
 BUSYKEY = "BUSYKEY Target key name already exists."
@@ -26,13 +27,6 @@ BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
 BAD_DATA = "ERR Bad data format"
 
 
-_RESTORE_ARGS = (
-    Argument("key", "key"), Argument("ttl", "integer"), Argument("serialized-value", "string"),
-    Argument("replace", "pure-token", token="REPLACE", optional=True),
-    Argument("absttl", "pure-token", token="ABSTTL", optional=True),
-    Argument("seconds", "integer", token="IDLETIME", optional=True),
-    Argument("frequency", "integer", token="FREQ", optional=True),
-)
 
 
 def encodings(client: Client) -> Encodings:
@@ -41,8 +35,7 @@ def encodings(client: Client) -> Encodings:
 
 
 @command("dump", arity=2, flags="readonly", keys=(1, 1, 1), group="generic", since="2.6.0",
-         tips="nondeterministic_output",
-         acl="keyspace", arguments=(Argument("key", "key"),),
+         acl="keyspace",
          summary="Return a serialized version of the value stored at the specified key.",
          complexity="O(1) to access the key and additional O(N*M) to serialize it, where N is "
          "the number of Redis objects composing the value and M their average size. For small "
@@ -58,8 +51,6 @@ def dump_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("restore", arity=-4, flags="write denyoom", keys=(1, 1, 1), group="generic",
          since="2.6.0", acl="keyspace dangerous", written_keys=self_signalled,
-         key_specs=(KeySpec(("OW", "update")),),
-         arguments=_RESTORE_ARGS,
          summary="Create a key using the provided serialized value, previously obtained using "
          "DUMP.",
          complexity="O(1) to create the new key and additional O(N*M) to reconstruct the "
@@ -132,7 +123,7 @@ def restore_command(client: Client, argv: list[bytes]) -> Reply:
             keyspace.dirty += 1
         return OK
 
-    db.data[key] = value
+    db.add(key, value)
     keyspace.notify(db.index, "n", "new", key)  # dbAdd
     db.access[key] = (keyspace.lru_clock_ms - idle * 1000 if idle >= 0
                       else keyspace.lru_clock_ms)
@@ -150,8 +141,6 @@ def restore_command(client: Client, argv: list[bytes]) -> Reply:
 
 command("restore-asking", arity=-4, flags="write denyoom asking", keys=(1, 1, 1),
         group="server", since="3.0.0", acl="keyspace dangerous", written_keys=self_signalled,
-        key_specs=(KeySpec(("OW", "update")),),
-        arguments=_RESTORE_ARGS,
         summary="An internal command for migrating keys in a cluster",
         complexity="O(1) to create the new key and additional O(N*M) to reconstruct the "
         "serialized value, where N is the number of Redis objects composing the value and M "
@@ -172,14 +161,6 @@ def migrate_keys(argv: list[bytes]) -> list[int]:
     return [3] if len(argv) > 3 else []
 
 
-_MIGRATE_ARGS = (
-    Argument("host", "string"), Argument("port", "integer"), Argument("key", "key"),
-    Argument("destination-db", "integer"), Argument("timeout", "integer"),
-    Argument("copy", "pure-token", token="COPY", optional=True),
-    Argument("replace", "pure-token", token="REPLACE", optional=True),
-    Argument("password", "string", token="AUTH", optional=True),
-    Argument("key", "key", token="KEYS", optional=True, multiple=True),
-)
 
 
 def _encode(argv: list[bytes]) -> bytes:
@@ -188,11 +169,6 @@ def _encode(argv: list[bytes]) -> bytes:
 
 @command("migrate", arity=-6, flags="write", keys=(3, 3, 1), group="generic", since="2.6.0",
          acl="keyspace dangerous", get_keys=migrate_keys, written_keys=self_signalled,
-         tips="nondeterministic_output",
-         key_specs=(KeySpec(("RW", "access", "delete"), index=3),
-                    KeySpec(("RW", "access", "delete", "incomplete"), index=-2, keyword="KEYS",
-                            lastkey=-1)),
-         arguments=_MIGRATE_ARGS,
          summary="Atomically transfer a key from a Redis instance to another one.",
          complexity="This command actually executes a DUMP+DEL in the source instance, and a "
          "RESTORE in the target instance. See the pages of these commands for time complexity. "
@@ -327,100 +303,6 @@ def migrate_command(client: Client, argv: list[bytes]) -> Reply:
 
 CLUSTER_DISABLED = "ERR This instance has cluster support disabled"
 
-_CLUSTER_MODE_COMMANDS: tuple[tuple[str, int, str, str, str, str, str, str], ...] = (
-    ('cluster|addslots', -3, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Assign new hash slots to receiving node',
-     'O(N) where N is the total number of hash slot arguments'),
-    ('cluster|shards', 2, 'stale', '', 'nondeterministic_output', '7.0.0',
-     'Get array of cluster slots to node mappings',
-     'O(N) where N is the total number of cluster nodes'),
-    ('cluster|meet', -4, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Force a node cluster to handshake with another node',
-     'O(1)'),
-    ('cluster|failover', -2, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Forces a replica to perform a manual failover of its master.',
-     'O(1)'),
-    ('cluster|delslotsrange', -4, 'admin stale no_async_loading', '', '', '7.0.0',
-     'Set hash slots as unbound in receiving node',
-     'O(N) where N is the total number of the slots between the start slot and end slot arguments.'),
-    ('cluster|links', 2, 'stale', '', 'nondeterministic_output', '7.0.0',
-     'Returns a list of all TCP links to and from peer nodes in cluster',
-     'O(N) where N is the total number of Cluster nodes'),
-    ('cluster|reset', -2, 'admin noscript stale', '', '', '3.0.0',
-     'Reset a Redis Cluster node',
-     'O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.'),
-    ('cluster|saveconfig', 2, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Forces the node to save cluster state on disk',
-     'O(1)'),
-    ('cluster|info', 2, 'stale', '', 'nondeterministic_output', '3.0.0',
-     'Provides info about Redis Cluster node state',
-     'O(1)'),
-    ('cluster|bumpepoch', 2, 'admin stale no_async_loading', '', 'nondeterministic_output', '3.0.0',
-     'Advance the cluster config epoch',
-     'O(1)'),
-    ('cluster|keyslot', 3, 'stale', '', '', '3.0.0',
-     'Returns the hash slot of the specified key',
-     'O(N) where N is the number of bytes in the key'),
-    ('cluster|forget', 3, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Remove a node from the nodes table',
-     'O(1)'),
-    ('cluster|count-failure-reports', 3, 'admin stale', '', 'nondeterministic_output', '3.0.0',
-     'Return the number of failure reports active for a given node',
-     'O(N) where N is the number of failure reports'),
-    ('cluster|slaves', 3, 'admin stale', '', 'nondeterministic_output', '3.0.0',
-     'List replica nodes of the specified master node',
-     'O(1)'),
-    ('cluster|replicate', 3, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Reconfigure a node as a replica of the specified master node',
-     'O(1)'),
-    ('cluster|setslot', -4, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Bind a hash slot to a specific node',
-     'O(1)'),
-    ('cluster|slots', 2, 'stale', '', 'nondeterministic_output', '3.0.0',
-     'Get array of Cluster slot to node mappings',
-     'O(N) where N is the total number of Cluster nodes'),
-    ('cluster|set-config-epoch', 3, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Set the configuration epoch in a new node',
-     'O(1)'),
-    ('cluster|addslotsrange', -4, 'admin stale no_async_loading', '', '', '7.0.0',
-     'Assign new hash slots to receiving node',
-     'O(N) where N is the total number of the slots between the start slot and end slot arguments.'),
-    ('cluster|myid', 2, 'stale', '', '', '3.0.0',
-     'Return the node id',
-     'O(1)'),
-    ('cluster|replicas', 3, 'admin stale', '', 'nondeterministic_output', '5.0.0',
-     'List replica nodes of the specified master node',
-     'O(1)'),
-    ('cluster|flushslots', 2, 'admin stale no_async_loading', '', '', '3.0.0',
-     "Delete a node's own slots information",
-     'O(1)'),
-    ('cluster|nodes', 2, 'stale', '', 'nondeterministic_output', '3.0.0',
-     'Get Cluster config for the node',
-     'O(N) where N is the total number of Cluster nodes'),
-    ('cluster|delslots', -3, 'admin stale no_async_loading', '', '', '3.0.0',
-     'Set hash slots as unbound in receiving node',
-     'O(N) where N is the total number of hash slot arguments'),
-    ('cluster|countkeysinslot', 3, 'stale', '', '', '3.0.0',
-     'Return the number of local keys in the specified hash slot',
-     'O(1)'),
-    ('cluster|getkeysinslot', 4, 'stale', '', 'nondeterministic_output', '3.0.0',
-     'Return local key names in the specified hash slot',
-     'O(log(N)) where N is the number of requested keys'),
-    ('cluster|help', 2, 'loading stale', '', '', '5.0.0',
-     'Show helpful text about the different subcommands',
-     'O(1)'),
-    ('asking', 1, 'fast', 'connection', '', '3.0.0',
-     'Sent by cluster clients after an -ASK redirect',
-     'O(1)'),
-    ('readonly', 1, 'loading stale fast', 'connection', '', '3.0.0',
-     'Enables read queries for a connection to a cluster replica node',
-     'O(1)'),
-    ('readwrite', 1, 'loading stale fast', 'connection', '', '3.0.0',
-     'Disables read queries for a connection to a cluster replica node',
-     'O(1)'),
-)
-"""Redis 7.0's cluster commands as its COMMAND INFO / DOCS describe them: name, arity, flags,
-extra ACL categories, tips, since, summary, complexity."""
 
 
 def _cluster_disabled(client: Client, argv: list[bytes]) -> Reply:
@@ -431,6 +313,9 @@ def _cluster_disabled(client: Client, argv: list[bytes]) -> Reply:
 
 container("cluster", group="cluster", since="3.0.0", summary="A container for cluster commands",
           complexity="Depends on subcommand.")
-for _name, _arity, _flags, _acl, _tips, _since, _summary, _complexity in _CLUSTER_MODE_COMMANDS:
-    command(_name, arity=_arity, flags=_flags, group="cluster", since=_since, summary=_summary,
-            complexity=_complexity, acl=_acl, tips=_tips)(_cluster_disabled)
+# every cluster command Redis 7.0 declares (ASKING, READONLY, READWRITE, the CLUSTER
+# subcommands), each refusing the same way; arity, flags, categories, docs: the declaration's
+for _meta in META.values():
+    if _meta.group == "cluster" and _meta.name != "cluster":
+        command(_meta.name, arity=_meta.arity, flags=_meta.flags, group="cluster")(
+            _cluster_disabled)

@@ -55,7 +55,7 @@ def ping_command(client: Client, argv: list[bytes]) -> Reply:
     return PONG
 
 
-@command("echo", arity=2, flags="fast", group="connection", since="1.0.0",
+@command("echo", arity=2, flags="loading stale fast", group="connection", since="1.0.0",
          summary="Echo the given string", complexity="O(1)")
 def echo_command(client: Client, argv: list[bytes]) -> Reply:
     """ECHO message."""

@@ -291,7 +291,10 @@ def debug_loadaof(client: Client, argv: list[bytes]) -> Reply:
     if not isinstance(aof, AppendOnlyFile):
         raise CommandError("ERR DEBUG LOADAOF needs the append only file (appendonly yes)")
     aof.write()
-    reload_from(client.server, aof.path)
+    if aof.manifest is None:
+        reload_from(client.server, aof.path)
+    else:
+        reload_from(client.server, aof.dirpath, aof.manifest)
     log.info("Append Only File loaded by DEBUG LOADAOF")
     return OK
 
@@ -464,7 +467,8 @@ _DEBUG_SUBCOMMANDS: dict[bytes, tuple[object, tuple[int, ...] | int]] = {
 
 
 @command("debug", arity=-2, flags="admin noscript loading stale", group="server",
-         since="1.0.0", summary="A container for debugging commands", complexity="")
+         since="1.0.0", summary="A container for debugging commands", complexity="",
+         protected="enable-debug-command")
 def debug_command(client: Client, argv: list[bytes]) -> Reply:
     """DEBUG <subcommand>: the parts of Redis's debug.c that operators and test suites use."""
     entry = _DEBUG_SUBCOMMANDS.get(argv[1].lower())

@@ -1,10 +1,10 @@
 """Hash commands: HSET, HGET, HINCRBYFLOAT, HRANDFIELD, HSCAN ... (Redis 7.0's t_hash.c).
 
-A hash is a :class:`HashValue` (a Python ``dict``). Its ``encoding`` is ``listpack`` until it
-holds more than ``hash-max-listpack-entries`` fields or is given a field or value longer than
-``hash-max-listpack-value`` bytes, then ``hashtable`` for good. A listpack keeps insertion
-order (an update stays in place, a delete closes the gap), exactly as a dict does, so HGETALL,
-HKEYS, HVALS and HSCAN of a small hash reply in Redis's order.
+A hash is a :class:`HashValue` (packed pairs as a listpack, then a ``dict``). Its ``encoding``
+is ``listpack`` until it holds more than ``hash-max-listpack-entries`` fields or is given a
+field or value longer than ``hash-max-listpack-value`` bytes, then ``hashtable`` for good. A
+listpack keeps insertion order (an update stays in place, a delete closes the gap), exactly as
+a dict does, so HGETALL, HKEYS, HVALS and HSCAN of a small hash reply in Redis's order.
 
 HINCRBYFLOAT computes in x87 80-bit ``long double`` as Redis does on x86-64 and formats with
 ``%.17Lf`` minus trailing zeros, with :class:`godis.util.LongDouble` (shared with INCRBYFLOAT).
@@ -54,9 +54,8 @@ def convert_if_big(client: Client, value: HashValue) -> None:
 def hash_set(client: Client, value: HashValue, field: bytes, new: bytes) -> None:
     """Redis's ``hashTypeSet`` for HINCRBY*: its own length check, then the size check."""
     convert_if_long(client, value, (field, new))
-    if field not in value:
+    if value.put(field, new):
         forget_random_access(value)
-    value[field] = new
     convert_if_big(client, value)
 
 
@@ -73,9 +72,7 @@ def hset_generic(client: Client, argv: list[bytes]) -> int:
     if value.encoding == "listpack":
         convert_if_long(client, value, argv[2:])
     if len(argv) == 4:  # the common single pair, without slicing
-        field = argv[2]
-        created = 0 if field in value else 1
-        value[field] = argv[3]
+        created = 1 if value.put(argv[2], argv[3]) else 0
     else:
         before = len(value)
         value.update(zip(argv[2::2], argv[3::2], strict=True))

@@ -23,7 +23,7 @@ from godis.client import Client
 from godis.commands.strings import read_string, unshare_string, write_string
 from godis.errors import CommandError
 from godis.protocol.writer import OK, Reply, Status
-from godis.table import Argument, command, first_key_only
+from godis.table import command, first_key_only
 
 HLL_P = 14
 HLL_Q = 64 - HLL_P
@@ -582,9 +582,7 @@ def _sparse_add_all(hll: bytearray, sparse: SparseOpcodes, elements: list[bytes]
 
 @command("pfadd", arity=-2, flags="write denyoom fast", keys=(1, 1, 1), group="hyperloglog",
          summary="Adds the specified elements to the specified HyperLogLog.", since="2.8.9",
-         complexity="O(1) to add every element.",
-         arguments=(Argument("key", "key"),
-                    Argument("element", "string", optional=True, multiple=True)))
+         complexity="O(1) to add every element.")
 def pfadd_command(client: Client, argv: list[bytes]) -> Reply:
     """PFADD key [element ...]: 1 if a register changed (or the key was created), else 0."""
     db = client.db
@@ -628,8 +626,7 @@ def pfadd_command(client: Client, argv: list[bytes]) -> Reply:
                  "HyperLogLog at key(s).", since="2.8.9",
          complexity="O(1) with a very small average constant time when called with a single "
                     "key. O(N) with N being the number of keys, and much bigger constant times, "
-                    "when called with multiple keys.",
-         arguments=(Argument("key", "key", multiple=True),))
+                    "when called with multiple keys.")
 def pfcount_command(client: Client, argv: list[bytes]) -> Reply:
     """PFCOUNT key [key ...]: one key uses and refreshes its cached cardinality; several keys
     count their union without touching any of them."""
@@ -666,9 +663,7 @@ def pfcount_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("pfmerge", arity=-2, flags="write denyoom", keys=(1, -1, 1), group="hyperloglog",
          summary="Merge N different HyperLogLogs into a single one.", since="2.8.9",
-         complexity="O(N) to merge N HyperLogLogs, but with high constant times.",
-         arguments=(Argument("destkey", "key"),
-                    Argument("sourcekey", "key", multiple=True)), written_keys=first_key_only)
+         complexity="O(N) to merge N HyperLogLogs, but with high constant times.", written_keys=first_key_only)
 def pfmerge_command(client: Client, argv: list[bytes]) -> Reply:
     """PFMERGE destkey [sourcekey ...]: destkey becomes the union (it is a source too)."""
     db = client.db
@@ -741,8 +736,7 @@ def _sparse_opcodes_text(hll: bytes | bytearray) -> bytes:
 
 @command("pfdebug", arity=3, flags="write denyoom admin", keys=(2, 2, 1), group="hyperloglog",
          summary="Internal commands for debugging HyperLogLog values", since="2.8.9",
-         complexity="N/A",
-         arguments=(Argument("subcommand", "string"), Argument("key", "key")))
+         complexity="N/A")
 def pfdebug_command(client: Client, argv: list[bytes]) -> Reply:
     """PFDEBUG GETREG|DECODE|ENCODING|TODENSE key (pfdebugCommand): the key is checked first."""
     db = client.db

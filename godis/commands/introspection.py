@@ -3,115 +3,145 @@
 from __future__ import annotations
 
 from godis.client import Client
+from godis.commandmeta.model import (
+    Arg,
+    Index,
+    KeyNum,
+    KeySpec,
+    Keyword,
+    Range,
+    UnknownBegin,
+    UnknownFind,
+)
 from godis.commands.server import help_lines
-from godis.dispatch import resolve
 from godis.errors import SYNTAX, CommandError
 from godis.glob import glob_match
+from godis.keyspecs import has_keys, keys_with_specs, legacy_range
 from godis.protocol.writer import Map, Reply, SetReply, Status
 from godis.table import (
     CATEGORIES,
     COMMANDS,
     FLAG_ORDER,
-    Argument,
     CommandSpec,
-    KeySpec,
     all_commands,
     command,
     container,
+    find_command,
+    lookup,
 )
 
-# -- COMMAND ----------------------------------------------------------------------------------
+# -- COMMAND ---------------------------------------------------------------------------------
 
 
-def _declared_key_spec(key_spec: KeySpec) -> Map:
+def _begin_search(begin: Index | Keyword | UnknownBegin) -> Map:
+    if isinstance(begin, Index):
+        return Map([(b"type", b"index"), (b"spec", Map([(b"index", begin.pos)]))])
+    if isinstance(begin, Keyword):
+        return Map([(b"type", b"keyword"), (b"spec", Map([
+            (b"keyword", begin.keyword.encode()), (b"startfrom", begin.startfrom)]))])
+    return Map([(b"type", b"unknown"), (b"spec", Map([]))])
+
+
+def _find_keys(find: Range | KeyNum | UnknownFind) -> Map:
+    if isinstance(find, Range):
+        return Map([(b"type", b"range"), (b"spec", Map([
+            (b"lastkey", find.lastkey), (b"keystep", find.step), (b"limit", find.limit)]))])
+    if isinstance(find, KeyNum):
+        return Map([(b"type", b"keynum"), (b"spec", Map([
+            (b"keynumidx", find.keynumidx), (b"firstkey", find.firstkey),
+            (b"keystep", find.step)]))])
+    return Map([(b"type", b"unknown"), (b"spec", Map([]))])
+
+
+def _key_spec(key_spec: KeySpec) -> Map:
+    """One key spec as ``addReplyCommandKeySpecs`` renders it."""
     pairs: list[tuple[Reply, Reply]] = []
     if key_spec.notes:
         pairs.append((b"notes", key_spec.notes.encode()))
-    pairs.append((b"flags", SetReply(Status(flag) for flag in key_spec.flags)))
-    if key_spec.keyword:
-        begin = Map([(b"type", b"keyword"), (b"spec", Map([
-            (b"keyword", key_spec.keyword.encode()), (b"startfrom", key_spec.index)]))])
-    else:
-        begin = Map([(b"type", b"index"), (b"spec", Map([(b"index", key_spec.index)]))])
-    pairs.append((b"begin_search", begin))
-    pairs.append((b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
-        (b"lastkey", key_spec.lastkey), (b"keystep", key_spec.keystep),
-        (b"limit", key_spec.limit)]))])))
+    pairs.append((b"flags", SetReply(Status(flag) for flag in key_spec.ordered_flags())))
+    pairs.append((b"begin_search", _begin_search(key_spec.begin)))
+    pairs.append((b"find_keys", _find_keys(key_spec.find)))
     return Map(pairs)
 
 
-def _key_specs(spec: CommandSpec) -> list[Reply]:
-    if spec.key_specs:
-        return [_declared_key_spec(key_spec) for key_spec in spec.key_specs]
-    if spec.first_key <= 0:
-        return []
-    flags = [Status("RW" if spec.is_write else "RO"), Status("access")]
-    last = spec.last_key
-    return [Map([
-        (b"flags", SetReply(flags)),
-        (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", spec.first_key)]))])),
-        (b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
-            (b"lastkey", last - spec.first_key if last >= 0 else last),
-            (b"keystep", spec.key_step), (b"limit", 0)]))])),
-    ])]
+def _key_specs_of(spec: CommandSpec) -> tuple[KeySpec, ...]:
+    return spec.meta.key_specs if spec.meta is not None else ()
 
 
 def command_info(spec: CommandSpec) -> list[Reply]:
-    """One command's COMMAND INFO entry, as Redis 7.0's addReplyCommandInfo."""
+    """One command's COMMAND INFO entry, as Redis 7.0's addReplyCommandInfo: the legacy
+    first/last/step and ``movablekeys`` derived from the key specs
+    (populateCommandLegacyRangeSpec)."""
+    meta = spec.meta
+    first, last, step, movable = legacy_range(_key_specs_of(spec))
+    flags = set(spec.flags) - {"movablekeys"}
+    if movable:
+        flags.add("movablekeys")
     return [
         spec.name.encode(),
         spec.arity,
-        SetReply(Status(flag) for flag in FLAG_ORDER if flag in spec.flags),
-        spec.first_key,
-        spec.last_key,
-        spec.key_step,
+        SetReply(Status(flag) for flag in FLAG_ORDER if flag in flags),
+        first,
+        last,
+        step,
         SetReply(Status("@" + category) for category in CATEGORIES
                  if category in spec.acl_categories),
-        SetReply(tip.encode() for tip in spec.tips),
-        SetReply(_key_specs(spec)),  # a set in RESP3 (addReplyCommandKeySpecs)
+        SetReply(tip.encode() for tip in (meta.tips.split() if meta else ())),
+        SetReply(_key_spec(key_spec) for key_spec in _key_specs_of(spec)),
         SetReply(command_info(sub) for sub in spec.subcommands.values()),
     ]
 
 
-def _argument_docs(argument: Argument) -> Map:
+def _argument_docs(argument: Arg) -> Map:
+    """One argument as ``addReplyCommandArgList`` renders it."""
     pairs: list[tuple[Reply, Reply]] = [(b"name", argument.name.encode()),
                                         (b"type", argument.type.encode())]
-    if argument.token:
-        pairs.append((b"token", argument.token.encode()))
+    if argument.key_spec_index != -1:
+        pairs.append((b"key_spec_index", argument.key_spec_index))
+    for field_name, value in (("token", argument.token), ("summary", argument.summary),
+                              ("since", argument.since),
+                              ("deprecated_since", argument.deprecated_since)):
+        if value is not None:
+            pairs.append((field_name.encode(), value.encode()))
     flags = [Status(flag) for flag, on in (("optional", argument.optional),
-                                            ("multiple", argument.multiple)) if on]
+                                            ("multiple", argument.multiple),
+                                            ("multiple_token", argument.multiple_token)) if on]
     if flags:
         pairs.append((b"flags", SetReply(flags)))
-    if argument.arguments:
+    if argument.type in ("oneof", "block"):
         pairs.append((b"arguments", [_argument_docs(a) for a in argument.arguments]))
     return Map(pairs)
 
 
 def command_docs(spec: CommandSpec) -> Map:
-    """One command's COMMAND DOCS entry."""
-    pairs: list[tuple[Reply, Reply]] = [
-        (b"summary", spec.summary.encode()),
-        (b"since", spec.since.encode()),
-        (b"group", spec.group.encode()),
-    ]
-    if spec.complexity:
-        pairs.append((b"complexity", spec.complexity.encode()))
-    if spec.arguments:
-        pairs.append((b"arguments", [_argument_docs(a) for a in spec.arguments]))
+    """One command's COMMAND DOCS entry, as Redis 7.0's addReplyCommandDocs."""
+    meta = spec.meta
+    if meta is None:  # a command Redis does not declare: what the registration says
+        return Map([(b"summary", spec.summary.encode()), (b"since", spec.since.encode()),
+                    (b"group", spec.group.encode())])
+    pairs: list[tuple[Reply, Reply]] = []
+    if meta.summary:
+        pairs.append((b"summary", meta.summary.encode()))
+    if meta.since:
+        pairs.append((b"since", meta.since.encode()))
+    pairs.append((b"group", meta.group.encode()))
+    if meta.complexity:
+        pairs.append((b"complexity", meta.complexity.encode()))
+    if meta.doc_flags:
+        pairs.append((b"doc_flags", SetReply(Status(flag) for flag in meta.doc_flags.split())))
+    if meta.deprecated_since:
+        pairs.append((b"deprecated_since", meta.deprecated_since.encode()))
+    if meta.replaced_by:
+        pairs.append((b"replaced_by", meta.replaced_by.encode()))
+    if meta.history:
+        pairs.append((b"history", SetReply([since.encode(), change.encode()]
+                                           for since, change in meta.history)))
+    if meta.arguments:
+        pairs.append((b"arguments", [_argument_docs(a) for a in meta.arguments]))
     if spec.subcommands:
         pairs.append((b"subcommands", Map((sub.name.encode(), command_docs(sub))
                                           for sub in spec.subcommands.values())))
     return Map(pairs)
-
-
-def _find(name: bytes) -> CommandSpec | None:
-    """A command or ``container|sub`` by name, as COMMAND INFO/DOCS accept them."""
-    lowered = name.lower()
-    if b"|" in lowered:
-        parent_name, sub = lowered.split(b"|", 1)
-        parent = COMMANDS.get(parent_name)
-        return parent.subcommands.get(sub.decode("utf-8", "replace")) if parent else None
-    return COMMANDS.get(lowered)
 
 
 def command_all(client: Client, argv: list[bytes]) -> Reply:
@@ -135,7 +165,7 @@ def command_count_command(client: Client, argv: list[bytes]) -> Reply:
 def command_info_command(client: Client, argv: list[bytes]) -> Reply:
     if len(argv) == 2:
         return command_all(client, argv)
-    return [None if (spec := _find(name)) is None else command_info(spec) for name in argv[2:]]
+    return [None if (spec := find_command(name)) is None else command_info(spec) for name in argv[2:]]
 
 
 @command("command|docs", arity=-2, flags="loading stale", group="server", since="7.0.0",
@@ -144,7 +174,7 @@ def command_info_command(client: Client, argv: list[bytes]) -> Reply:
 def command_docs_command(client: Client, argv: list[bytes]) -> Reply:
     if len(argv) == 2:
         return Map((spec.name.encode(), command_docs(spec)) for spec in all_commands())
-    found = [spec for name in argv[2:] if (spec := _find(name)) is not None]
+    found = [spec for name in argv[2:] if (spec := find_command(name)) is not None]
     return Map((spec.name.encode(), command_docs(spec)) for spec in found)
 
 
@@ -169,20 +199,39 @@ def command_list_command(client: Client, argv: list[bytes]) -> Reply:
     raise CommandError(SYNTAX)
 
 
+def _get_keys(argv: list[bytes], with_flags: bool) -> Reply:
+    """``getKeysSubcommandImpl``: the keys the key specs (or the getkeys proc) find."""
+    target = argv[2:]
+    spec = lookup(target)
+    if spec is None:
+        raise CommandError("ERR Invalid command specified")
+    meta = spec.meta
+    specs, getkeys = (meta.key_specs, meta.getkeys) if meta is not None else ((), "")
+    if not has_keys(specs, getkeys):
+        raise CommandError("ERR The command has no key arguments")
+    if (spec.arity > 0 and spec.arity != len(target)) or len(target) < -spec.arity:
+        raise CommandError("ERR Invalid number of arguments specified for command")
+    found = keys_with_specs(specs, getkeys, target)
+    if not found and "no_mandatory_keys" not in spec.flags:
+        raise CommandError("ERR Invalid arguments specified for command")
+    if not with_flags:
+        return [target[position] for position, _ in found]
+    return [[target[position], SetReply(Status(flag) for flag in flags)]
+            for position, flags in found]
+
+
 @command("command|getkeys", arity=-4, flags="loading stale", group="server", since="2.8.13",
          summary="Extract keys given a full Redis command",
          complexity="O(N) where N is the number of arguments to the command")
 def command_getkeys_command(client: Client, argv: list[bytes]) -> Reply:
-    target = argv[2:]
-    spec = resolve(target)
-    if isinstance(spec, str):
-        if spec.startswith("ERR wrong number"):
-            raise CommandError("ERR Invalid number of arguments specified for command")
-        raise CommandError("ERR Invalid command specified")
-    keys = spec.keys(target)
-    if not keys:
-        raise CommandError("ERR The command has no key arguments")
-    return keys
+    return _get_keys(argv, with_flags=False)
+
+
+@command("command|getkeysandflags", arity=-4, flags="loading stale", group="server",
+         since="7.0.0", summary="Extract keys and access flags given a full Redis command",
+         complexity="O(N) where N is the number of arguments to the command")
+def command_getkeysandflags_command(client: Client, argv: list[bytes]) -> Reply:
+    return _get_keys(argv, with_flags=True)
 
 
 @command("command|help", arity=2, flags="loading stale", group="server", since="5.0.0",
@@ -194,8 +243,14 @@ def command_help_command(client: Client, argv: list[bytes]) -> Reply:
         "LIST", "    Return a list of all commands in this Redis server.",
         "INFO [<command-name> ...]",
         "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
         "DOCS [<command-name> ...]",
         "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
         "GETKEYS <full-command>",
         "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
     ])

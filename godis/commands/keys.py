@@ -22,7 +22,6 @@ from godis.commands.scanning import parse_cursor, parse_scan_options, scan_step
 from godis.errors import NO_SUCH_KEY, SYNTAX, CommandError
 from godis.glob import compile_glob
 from godis.keyspace.keyspace import Database
-from godis.keyspace.memory import key_overhead
 from godis.keyspace.values import (
     TYPE_NAMES,
     HashValue,
@@ -51,13 +50,13 @@ _NONE_STATUS = Status("none")
 def unlink(db: Database, key: bytes) -> None:
     """Redis's ``dbDelete`` for a key known to be present: no expiry check on the way out.
     A stream's blocked XREADGROUP clients are told (dbGenericDelete signals the key)."""
-    if type(db.data[key]) is StreamValue:
+    value = db.data.pop(key)
+    if type(value) is StreamValue:
         db.keyspace.signal_key_as_ready(db.index, key)
-    del db.data[key]
     db.access.pop(key, None)
     if db.expires:
         db.expires.pop(key, None)
-    db.forget(key)
+    db.forget(key, value)
 
 
 def _parse_db_index(client: Client, arg: bytes) -> Database:
@@ -104,7 +103,7 @@ def duplicate_value(value: Value) -> Value:
         return bytearray(value)
     kind = type(value)
     if kind is StreamValue:
-        return value.copy()  # type: ignore[union-attr,return-value]
+        return value.copy()  # type: ignore[union-attr]
     duplicate: Any = kind()
     if kind is HashValue:
         duplicate.update(value)
@@ -335,18 +334,12 @@ def rename_generic(client: Client, argv: list[bytes], *, nx: bool) -> Reply:
         if nx:
             return 0
         unlink(db, target)
-    shape = db.shapes.get(source)
-    db.data[target] = value
+    db.add(target, value)
     db.keyspace.notify(db.index, "n", "new", target)  # dbAdd
     if when is not None:
         db.expires[target] = when
     unlink(db, source)
     modified(db, source)
-    if shape is not None:
-        # the value moves, its measure with it (only the key's own bytes change): sampling a
-        # big list again would make RENAME O(N) (deque indexing), where Redis's is O(1)
-        count, encoding, size = shape
-        db.shapes[target] = (count, encoding, size - key_overhead(source) + key_overhead(target))
     key_added(db, target)  # dbAdd signals clients blocked on the new key
     keyspace = client.keyspace
     keyspace.notify(db.index, "g", "rename_from", source)
@@ -385,15 +378,12 @@ def move_command(client: Client, argv: list[bytes]) -> Reply:
     when = source.expires.get(key)
     if target.get(key) is not None:
         return 0
-    shape = source.shapes.get(key)
-    target.data[key] = value
+    target.add(key, value)
     target.keyspace.notify(target.index, "n", "new", key)  # dbAdd
     if when is not None:
         target.expires[key] = when
     unlink(source, key)
     modified(source, key)
-    if shape is not None:  # the measure moves with the value, as in RENAME: O(1)
-        target.shapes[key] = shape
     key_added(target, key)
     keyspace = client.keyspace
     keyspace.notify(source.index, "g", "move_from", key)
@@ -432,7 +422,7 @@ def copy_command(client: Client, argv: list[bytes]) -> Reply:
         if not replace:
             return 0
         unlink(target, new_key)
-    target.data[new_key] = duplicate_value(value)
+    target.add(new_key, duplicate_value(value))
     target.keyspace.notify(target.index, "n", "new", new_key)  # dbAdd
     if when is not None:
         target.expires[new_key] = when

@@ -19,7 +19,7 @@ from godis.errors import NO_SUCH_KEY, SYNTAX, CommandError
 from godis.keyspace.keyspace import Database
 from godis.keyspace.values import ListValue
 from godis.protocol.writer import NULL_ARRAY, OK, Reply
-from godis.table import Argument, command
+from godis.table import command
 from godis.util import parse_int
 
 OUT_OF_RANGE_POSITIVE = "ERR value is out of range, must be positive"
@@ -31,17 +31,8 @@ LONG_MIN = -(2**63)
 # Below this many removals LREM calls deque.remove (C) repeatedly instead of rebuilding.
 _LREM_REMOVE_LIMIT = 16
 
-_KEY = Argument("key", "key")
-_KEYS = Argument("key", "key", multiple=True)
-_ELEMENTS = Argument("element", "string", multiple=True)
-_TIMEOUT = Argument("timeout", "double")
-_COUNT = Argument("count", "integer", token="COUNT", optional=True)
-_SOURCE_DEST = (Argument("source", "key"), Argument("destination", "key"))
 
 
-def _side(name: str) -> Argument:
-    return Argument(name, "oneof", arguments=(Argument("left", "pure-token", token="LEFT"),
-                                              Argument("right", "pure-token", token="RIGHT")))
 
 
 # -- argument parsing ----------------------------------------------------------------------------
@@ -237,8 +228,7 @@ def mpop_generic(client: Client, keys: list[bytes], left: bool, count: int) -> R
 _push_command = partial(
     command, arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="list",
     complexity="O(1) for each element added, so O(N) to add N elements when the command "
-               "is called with multiple arguments.",
-    arguments=(_KEY, _ELEMENTS))
+               "is called with multiple arguments.")
 """LPUSH, RPUSH, LPUSHX, RPUSHX: only the name, summary and version differ."""
 
 
@@ -275,11 +265,7 @@ def rpushx_command(client: Client, argv: list[bytes]) -> Reply:
          complexity="O(N) where N is the number of elements to traverse before seeing the value "
                     "pivot. This means that inserting somewhere on the left end on the list "
                     "(head) can be considered O(1) and inserting somewhere on the right end "
-                    "(tail) is O(N).",
-         arguments=(_KEY, Argument("where", "oneof", arguments=(
-             Argument("before", "pure-token", token="BEFORE"),
-             Argument("after", "pure-token", token="AFTER"))),
-             Argument("pivot", "string"), Argument("element", "string")))
+                    "(tail) is O(N).")
 def linsert_command(client: Client, argv: list[bytes]) -> Reply:
     """LINSERT key BEFORE|AFTER pivot element: the new length, -1 without pivot, 0 without key."""
     where = argv[2].lower()
@@ -309,8 +295,7 @@ def linsert_command(client: Client, argv: list[bytes]) -> Reply:
 
 
 @command("llen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="list",
-         summary="Get the length of a list", since="1.0.0", complexity="O(1)",
-         arguments=(_KEY,))
+         summary="Get the length of a list", since="1.0.0", complexity="O(1)")
 def llen_command(client: Client, argv: list[bytes]) -> Reply:
     """LLEN key."""
     value = client.db.get_typed(argv[1], ListValue)
@@ -321,8 +306,7 @@ def llen_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Get an element from a list by its index", since="1.0.0",
          complexity="O(N) where N is the number of elements to traverse to get to the element "
                     "at index. This makes asking for the first or the last element of the list "
-                    "O(1).",
-         arguments=(_KEY, Argument("index", "integer")))
+                    "O(1).")
 def lindex_command(client: Client, argv: list[bytes]) -> Reply:
     """LINDEX key index: the key is looked up before the index is parsed, as in Redis."""
     value = client.db.get_typed(argv[1], ListValue)
@@ -338,8 +322,7 @@ def lindex_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Get a range of elements from a list", since="1.0.0",
          complexity="O(S+N) where S is the distance of start offset from HEAD for small lists, "
                     "from nearest end (HEAD or TAIL) for large lists; and N is the number of "
-                    "elements in the specified range.",
-         arguments=(_KEY, Argument("start", "integer"), Argument("stop", "integer")))
+                    "elements in the specified range.")
 def lrange_command(client: Client, argv: list[bytes]) -> Reply:
     """LRANGE key start stop (inclusive; negative indexes count from the end)."""
     start = parse_int(argv[2])
@@ -363,11 +346,7 @@ def lrange_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Return the index of matching elements on a list", since="6.0.6",
          complexity="O(N) where N is the number of elements in the list, for the average case. "
                     "When searching for elements near the head or the tail of the list, or when "
-                    "the MAXLEN option is provided, the command may run in constant time.",
-         arguments=(_KEY, Argument("element", "string"),
-                    Argument("rank", "integer", token="RANK", optional=True),
-                    Argument("num-matches", "integer", token="COUNT", optional=True),
-                    Argument("len", "integer", token="MAXLEN", optional=True)))
+                    "the MAXLEN option is provided, the command may run in constant time.")
 def lpos_command(client: Client, argv: list[bytes]) -> Reply:
     """LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len].
 
@@ -438,8 +417,7 @@ def lpos_command(client: Client, argv: list[bytes]) -> Reply:
 @command("lset", arity=4, flags="write denyoom", keys=(1, 1, 1), group="list",
          summary="Set the value of an element in a list by its index", since="1.0.0",
          complexity="O(N) where N is the length of the list. Setting either the first or the "
-                    "last element of the list is O(1).",
-         arguments=(_KEY, Argument("index", "integer"), Argument("element", "string")))
+                    "last element of the list is O(1).")
 def lset_command(client: Client, argv: list[bytes]) -> Reply:
     """LSET key index element: "no such key" before the index is even parsed."""
     key = argv[1]
@@ -459,8 +437,7 @@ def lset_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("ltrim", arity=4, flags="write", keys=(1, 1, 1), group="list",
          summary="Trim a list to the specified range", since="1.0.0",
-         complexity="O(N) where N is the number of elements to be removed by the operation.",
-         arguments=(_KEY, Argument("start", "integer"), Argument("stop", "integer")))
+         complexity="O(N) where N is the number of elements to be removed by the operation.")
 def ltrim_command(client: Client, argv: list[bytes]) -> Reply:
     """LTRIM key start stop: keep only that range; an empty range deletes the key."""
     start = parse_int(argv[2])
@@ -509,8 +486,7 @@ def ltrim_command(client: Client, argv: list[bytes]) -> Reply:
 @command("lrem", arity=4, flags="write", keys=(1, 1, 1), group="list",
          summary="Remove elements from a list", since="1.0.0",
          complexity="O(N+M) where N is the length of the list and M is the number of elements "
-                    "removed.",
-         arguments=(_KEY, Argument("count", "integer"), Argument("element", "string")))
+                    "removed.")
 def lrem_command(client: Client, argv: list[bytes]) -> Reply:
     """LREM key count element: count > 0 from the head, < 0 from the tail, 0 all."""
     count = parse_int(argv[2])
@@ -583,8 +559,7 @@ def _remove_all(value: ListValue, element: bytes, limit: int, from_tail: bool) -
 
 @command("lpop", arity=-2, flags="write fast", keys=(1, 1, 1), group="list",
          summary="Remove and get the first elements in a list", since="1.0.0",
-         complexity="O(N) where N is the number of elements returned",
-         arguments=(_KEY, Argument("count", "integer", optional=True)))
+         complexity="O(N) where N is the number of elements returned")
 def lpop_command(client: Client, argv: list[bytes]) -> Reply:
     """LPOP key [count]."""
     return pop_generic(client, argv, True)
@@ -592,8 +567,7 @@ def lpop_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("rpop", arity=-2, flags="write fast", keys=(1, 1, 1), group="list",
          summary="Remove and get the last elements in a list", since="1.0.0",
-         complexity="O(N) where N is the number of elements returned",
-         arguments=(_KEY, Argument("count", "integer", optional=True)))
+         complexity="O(N) where N is the number of elements returned")
 def rpop_command(client: Client, argv: list[bytes]) -> Reply:
     """RPOP key [count]."""
     return pop_generic(client, argv, False)
@@ -603,8 +577,7 @@ def rpop_command(client: Client, argv: list[bytes]) -> Reply:
          get_keys=lambda argv: _mpop_key_positions(argv, 1),
          summary="Pop elements from a list", since="7.0.0",
          complexity="O(N+M) where N is the number of provided keys and M is the number of "
-                    "elements returned.",
-         arguments=(Argument("numkeys", "integer"), _KEYS, _side("where"), _COUNT))
+                    "elements returned.")
 def lmpop_command(client: Client, argv: list[bytes]) -> Reply:
     """LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: ``[key, [elements]]`` or null."""
     keys, left, count, _ = _mpop_args(argv, 1)
@@ -614,8 +587,7 @@ def lmpop_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("lmove", arity=5, flags="write denyoom", keys=(1, 2, 1), group="list",
          summary="Pop an element from a list, push it to another list and return it",
-         since="6.2.0", complexity="O(1)",
-         arguments=(*_SOURCE_DEST, _side("wherefrom"), _side("whereto")))
+         since="6.2.0", complexity="O(1)")
 def lmove_command(client: Client, argv: list[bytes]) -> Reply:
     """LMOVE source destination LEFT|RIGHT LEFT|RIGHT."""
     from_left = _is_left(argv[3])
@@ -625,7 +597,7 @@ def lmove_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("rpoplpush", arity=3, flags="write denyoom", keys=(1, 2, 1), group="list",
          summary="Remove the last element in a list, prepend it to another list and return it",
-         since="1.2.0", complexity="O(1)", arguments=_SOURCE_DEST)
+         since="1.2.0", complexity="O(1)")
 def rpoplpush_command(client: Client, argv: list[bytes]) -> Reply:
     """RPOPLPUSH source destination (LMOVE source destination RIGHT LEFT)."""
     return move_generic(client, argv[1], argv[2], False, True)
@@ -684,8 +656,7 @@ def bmove_generic(client: Client, argv: list[bytes], from_left: bool, to_left: b
 
 @command("blpop", arity=-3, flags="write noscript blocking", keys=(1, -2, 1), group="list",
          summary="Remove and get the first element in a list, or block until one is available",
-         since="2.0.0", complexity="O(N) where N is the number of provided keys.",
-         arguments=(_KEYS, _TIMEOUT))
+         since="2.0.0", complexity="O(N) where N is the number of provided keys.")
 def blpop_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """BLPOP key [key ...] timeout."""
     return bpop_generic(client, argv, True)
@@ -693,8 +664,7 @@ def blpop_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
 
 @command("brpop", arity=-3, flags="write noscript blocking", keys=(1, -2, 1), group="list",
          summary="Remove and get the last element in a list, or block until one is available",
-         since="2.0.0", complexity="O(N) where N is the number of provided keys.",
-         arguments=(_KEYS, _TIMEOUT))
+         since="2.0.0", complexity="O(N) where N is the number of provided keys.")
 def brpop_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """BRPOP key [key ...] timeout."""
     return bpop_generic(client, argv, False)
@@ -704,8 +674,7 @@ def brpop_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
          group="list",
          summary="Pop an element from a list, push it to another list and return it; or block "
                  "until one is available",
-         since="6.2.0", complexity="O(1)",
-         arguments=(*_SOURCE_DEST, _side("wherefrom"), _side("whereto"), _TIMEOUT))
+         since="6.2.0", complexity="O(1)")
 def blmove_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout, propagated as LMOVE.
 
@@ -722,7 +691,7 @@ def blmove_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
          group="list",
          summary="Pop an element from a list, push it to another list and return it; or block "
                  "until one is available",
-         since="2.2.0", complexity="O(1)", arguments=(*_SOURCE_DEST, _TIMEOUT))
+         since="2.2.0", complexity="O(1)")
 def brpoplpush_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """BRPOPLPUSH source destination timeout (BLMOVE ... RIGHT LEFT), propagated as RPOPLPUSH."""
     timeout = parse_timeout(argv[3])
@@ -733,8 +702,7 @@ def brpoplpush_command(client: Client, argv: list[bytes]) -> Reply | BlockReques
          get_keys=lambda argv: _mpop_key_positions(argv, 2),
          summary="Pop elements from a list, or block until one is available", since="7.0.0",
          complexity="O(N+M) where N is the number of provided keys and M is the number of "
-                    "elements returned.",
-         arguments=(_TIMEOUT, Argument("numkeys", "integer"), _KEYS, _side("where"), _COUNT))
+                    "elements returned.")
 def blmpop_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
 

@@ -25,7 +25,7 @@ from godis.client import Client
 from godis.errors import CommandError
 from godis.glob import compile_glob, glob_match
 from godis.protocol.writer import Push, Pushed, Raw, Reply, Status, encode, write_reply
-from godis.table import Argument, command, container
+from godis.table import command, container
 
 if TYPE_CHECKING:
     from godis.state import ServerState
@@ -234,17 +234,12 @@ def publish_shard_message(server: ServerState, channel: bytes, message: bytes) -
 
 # -- commands -----------------------------------------------------------------------------------
 
-_CHANNEL = Argument("channel", "string", multiple=True)
-_OPTIONAL_CHANNEL = Argument("channel", "string", optional=True, multiple=True)
-_SHARD_CHANNEL = Argument("shardchannel", "string", multiple=True)
-_OPTIONAL_SHARD_CHANNEL = Argument("shardchannel", "string", optional=True, multiple=True)
 
 
 @command("subscribe", arity=-2, flags="pubsub noscript loading stale", group="pubsub",
          channels="all",
          since="2.0.0", summary="Listen for messages published to the given channels",
-         complexity="O(N) where N is the number of channels to subscribe to.",
-         arguments=(_CHANNEL,))
+         complexity="O(N) where N is the number of channels to subscribe to.")
 def subscribe_command(client: Client, argv: list[bytes]) -> Reply:
     """SUBSCRIBE channel [channel ...]: one confirmation per channel, repeats included."""
     _watch_disconnects(client.server)
@@ -253,8 +248,7 @@ def subscribe_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("unsubscribe", arity=-1, flags="pubsub noscript loading stale", group="pubsub",
          since="2.0.0", summary="Stop listening for messages posted to the given channels",
-         complexity="O(N) where N is the number of clients already subscribed to a channel.",
-         arguments=(_OPTIONAL_CHANNEL,))
+         complexity="O(N) where N is the number of clients already subscribed to a channel.")
 def unsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
     """UNSUBSCRIBE [channel ...]."""
     return _unsubscribe_generic(client, argv, CHANNELS)
@@ -265,8 +259,7 @@ def unsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
          since="2.0.0",
          summary="Listen for messages published to channels matching the given patterns",
          complexity="O(N) where N is the number of patterns the client is already subscribed "
-                    "to.",
-         arguments=(Argument("pattern", "pattern", multiple=True),))
+                    "to.")
 def psubscribe_command(client: Client, argv: list[bytes]) -> Reply:
     """PSUBSCRIBE pattern [pattern ...]."""
     _watch_disconnects(client.server)
@@ -278,8 +271,7 @@ def psubscribe_command(client: Client, argv: list[bytes]) -> Reply:
          summary="Stop listening for messages posted to channels matching the given patterns",
          complexity="O(N+M) where N is the number of patterns the client is already subscribed "
                     "and M is the number of total patterns subscribed in the system (by any "
-                    "client).",
-         arguments=(Argument("pattern", "pattern", optional=True, multiple=True),))
+                    "client).")
 def punsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
     """PUNSUBSCRIBE [pattern ...]: with none, every pattern in subscription order."""
     patterns = argv[1:] or list(_client_subscriptions(client, "patterns"))
@@ -292,8 +284,7 @@ def punsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
          channels="all", keys_are_channels=True,
          group="pubsub", since="7.0.0",
          summary="Listen for messages published to the given shard channels",
-         complexity="O(N) where N is the number of shard channels to subscribe to.",
-         arguments=(_SHARD_CHANNEL,))
+         complexity="O(N) where N is the number of shard channels to subscribe to.")
 def ssubscribe_command(client: Client, argv: list[bytes]) -> Reply:
     """SSUBSCRIBE shardchannel [shardchannel ...]; refused inside EXEC (unlike SUBSCRIBE)."""
     if client.deny_blocking:
@@ -308,8 +299,7 @@ def ssubscribe_command(client: Client, argv: list[bytes]) -> Reply:
          group="pubsub", since="7.0.0",
          summary="Stop listening for messages posted to the given shard channels",
          complexity="O(N) where N is the number of clients already subscribed to a shard "
-                    "channel.",
-         arguments=(_OPTIONAL_SHARD_CHANNEL,))
+                    "channel.")
 def sunsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
     """SUNSUBSCRIBE [shardchannel ...]."""
     return _unsubscribe_generic(client, argv, SHARD_CHANNELS)
@@ -319,8 +309,7 @@ def sunsubscribe_command(client: Client, argv: list[bytes]) -> Reply:
          channels="first",
          summary="Post a message to a channel",
          complexity="O(N+M) where N is the number of clients subscribed to the receiving "
-                    "channel and M is the total number of subscribed patterns (by any client).",
-         arguments=(Argument("channel", "string"), Argument("message", "string")))
+                    "channel and M is the total number of subscribed patterns (by any client).")
 def publish_command(client: Client, argv: list[bytes]) -> Reply:
     """PUBLISH channel message: the number of deliveries. Not written to the AOF (as Redis)."""
     return publish_message(client.server, argv[1], argv[2])
@@ -330,8 +319,7 @@ def publish_command(client: Client, argv: list[bytes]) -> Reply:
          channels="first", keys_are_channels=True,
          group="pubsub", since="7.0.0", summary="Post a message to a shard channel",
          complexity="O(N) where N is the number of clients subscribed to the receiving shard "
-                    "channel.",
-         arguments=(Argument("shardchannel", "string"), Argument("message", "string")))
+                    "channel.")
 def spublish_command(client: Client, argv: list[bytes]) -> Reply:
     """SPUBLISH shardchannel message."""
     return publish_shard_message(client.server, argv[1], argv[2])
@@ -369,8 +357,7 @@ def _subscriber_counts(argv: list[bytes], registry: Registry) -> list[Reply]:
 @command("pubsub|channels", arity=-2, flags="pubsub loading stale", group="pubsub",
          since="2.8.0", summary="List active channels",
          complexity="O(N) where N is the number of active channels, and assuming constant time "
-                    "pattern matching (relatively short channels and patterns)",
-         arguments=(Argument("pattern", "pattern", optional=True),))
+                    "pattern matching (relatively short channels and patterns)")
 def pubsub_channels_command(client: Client, argv: list[bytes]) -> Reply:
     """PUBSUB CHANNELS [pattern]."""
     return _channel_list(argv, client.server.channels)
@@ -379,8 +366,7 @@ def pubsub_channels_command(client: Client, argv: list[bytes]) -> Reply:
 @command("pubsub|numsub", arity=-2, flags="pubsub loading stale", group="pubsub",
          since="2.8.0", summary="Get the count of subscribers for channels",
          complexity="O(N) for the NUMSUB subcommand, where N is the number of requested "
-                    "channels",
-         arguments=(_OPTIONAL_CHANNEL,))
+                    "channels")
 def pubsub_numsub_command(client: Client, argv: list[bytes]) -> Reply:
     """PUBSUB NUMSUB [channel ...]: pattern subscriptions are not counted."""
     return _subscriber_counts(argv, client.server.channels)
@@ -397,8 +383,7 @@ def pubsub_numpat_command(client: Client, argv: list[bytes]) -> Reply:
 @command("pubsub|shardchannels", arity=-2, flags="pubsub loading stale", group="pubsub",
          since="7.0.0", summary="List active shard channels",
          complexity="O(N) where N is the number of active shard channels, and assuming constant "
-                    "time pattern matching (relatively short shard channels).",
-         arguments=(Argument("pattern", "pattern", optional=True),))
+                    "time pattern matching (relatively short shard channels).")
 def pubsub_shardchannels_command(client: Client, argv: list[bytes]) -> Reply:
     """PUBSUB SHARDCHANNELS [pattern]."""
     return _channel_list(argv, _server_registry(client.server, SHARD_CHANNELS.attribute))
@@ -407,8 +392,7 @@ def pubsub_shardchannels_command(client: Client, argv: list[bytes]) -> Reply:
 @command("pubsub|shardnumsub", arity=-2, flags="pubsub loading stale", group="pubsub",
          since="7.0.0", summary="Get the count of subscribers for shard channels",
          complexity="O(N) for the SHARDNUMSUB subcommand, where N is the number of requested "
-                    "shard channels",
-         arguments=(_OPTIONAL_SHARD_CHANNEL,))
+                    "shard channels")
 def pubsub_shardnumsub_command(client: Client, argv: list[bytes]) -> Reply:
     """PUBSUB SHARDNUMSUB [shardchannel ...]."""
     return _subscriber_counts(argv, _server_registry(client.server, SHARD_CHANNELS.attribute))

@@ -12,7 +12,7 @@ from godis.blocking import BlockRequest, block_client
 from godis.client import Client
 from godis.errors import CommandError
 from godis.protocol.writer import Reply
-from godis.table import Argument, command
+from godis.table import command
 from godis.util import parse_int
 
 
@@ -28,8 +28,7 @@ def role_command(client: Client, argv: list[bytes]) -> Reply:
 @command("wait", arity=3, flags="noscript", group="generic", since="3.0.0",
          acl="-group connection",
          summary="Wait for the synchronous replication of all the write commands sent in the "
-                 "context of the current connection", complexity="O(1)",
-         arguments=(Argument("numreplicas", "integer"), Argument("timeout", "integer")))
+                 "context of the current connection", complexity="O(1)")
 def wait_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     """WAIT numreplicas timeout (waitCommand): 0 replicas ever acknowledge."""
     numreplicas = parse_int(argv[1])

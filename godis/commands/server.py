@@ -94,7 +94,6 @@ def swapdb_command(client: Client, argv: list[bytes]) -> Reply:
     a.access, b.access = b.access, a.access
     a.lfu, b.lfu = b.lfu, a.lfu
     a.sizes, b.sizes = b.sizes, a.sizes
-    a.shapes, b.shapes = b.shapes, a.shapes
     for db in (a, b):
         client.server.blocked.scan_database_for_ready_keys(db.index)
     client.keyspace.dirty += 1
@@ -145,10 +144,18 @@ def config_set_command(client: Client, argv: list[bytes]) -> Reply:
     try:
         for name, value in pairs:
             try:
-                config.set_text(name, value)
+                config.set_text(name, value, local=client.is_local)
             except ConfigError as error:
                 raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
                                    f"'{name}') - {error}") from None
+        names = [config.canonical_name(name) for name, _ in pairs]
+        for applier in client.server.config_appliers:  # configSetCommand's apply functions
+            failed = applier(names)
+            if failed is not None:
+                log.warning("Failed applying new configuration. Possibly related to new %s "
+                            "setting. Restoring previous settings.", failed[0])
+                raise CommandError(f"ERR CONFIG SET failed (possibly related to argument "
+                                   f"'{failed[0]}') - {failed[1]}")
     except CommandError:
         for name, value in previous.items():
             config._values[config._canonical(name)] = value
@@ -166,6 +173,7 @@ def apply_config(client: Client) -> None:
     server = client.server
     config = server.config
     server.slowlog_threshold_us = int(config["slowlog-log-slower-than"])
+    server.latency_tracking = bool(config["latency-tracking"])
     server.apply_memory_config()
     if server.keyspace.maxmemory and not server.loading:
         server.keyspace.eviction.perform()  # CONFIG SET maxmemory below the usage evicts now
@@ -184,6 +192,7 @@ def config_resetstat_command(client: Client, argv: list[bytes]) -> Reply:
     for counter in (server.command_calls, server.command_usec, server.command_failed,
                     server.command_rejected, server.error_counts):
         counter.clear()
+    server.command_histograms.clear()
     server.total_commands = 0
     server.total_connections = 0
     server.rejected_connections = 0
@@ -382,7 +391,11 @@ def _info_cluster(client: Client) -> list[str]:
 def _info_commandstats(client: Client) -> list[str]:
     server = client.server
     lines = []
-    for name in sorted(server.command_calls):
+    # every command called, failed or rejected (a refused DEBUG has calls=0: genericInfo's
+    # "calls || failed_calls || rejected_calls")
+    names = {name for counter in (server.command_calls, server.command_failed,
+                                  server.command_rejected) for name, n in counter.items() if n}
+    for name in sorted(names):
         calls = server.command_calls[name]
         usec = server.command_usec[name]
         per_call = usec / calls if calls else 0.0

@@ -1,7 +1,7 @@
 """Set commands: SADD, SINTER, SPOP, SRANDMEMBER, SSCAN ... (Redis 7.0's t_set.c).
 
-A set is a :class:`SetValue` (a Python ``set`` of bytes). Its ``encoding`` follows Redis 7.0,
-which has no listpack sets: ``intset`` while every member is a canonical 64-bit integer string
+A set is a :class:`SetValue` (packed sorted ints as an intset, then a Python ``set`` of
+bytes). Its ``encoding`` follows Redis 7.0, which has no listpack sets: ``intset`` while every member is a canonical 64-bit integer string
 and there are at most ``set-max-intset-entries`` of them, then ``hashtable`` for good.
 
 Order matters where Redis has one: an intset iterates in ascending integer order, so SMEMBERS,

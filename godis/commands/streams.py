@@ -38,7 +38,7 @@ from godis.keyspace.stream import (
 )
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import NULL_ARRAY, OK, ErrorReply, Map, Reply
-from godis.table import Argument, KeySpec, command, container, self_signalled
+from godis.table import command, container, self_signalled
 from godis.util import parse_int
 
 INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
@@ -46,9 +46,6 @@ STREAM_GONE = "UNBLOCKED the stream key no longer exists"
 LONG_MAX = 2**63 - 1
 LLONG_MIN = -(2**63)
 XREAD_BLOCKED_DEFAULT_COUNT = 1000
-_RO_ACCESS = (KeySpec(("RO", "access")),)
-_XADD_KEY_SPECS = (KeySpec(("RW", "update"), notes="UPDATE instead of INSERT because of the "
-                                                   "optional trimming feature"),)
 _STRTOULL = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
 
 
@@ -243,195 +240,26 @@ def _group_or_error(stream: StreamValue | None, key: bytes, group_name: bytes) -
 
 # -- COMMAND DOCS arguments (Redis 7.0.15's src/commands/x*.json) ----------------------------
 
-_ARGS_XACK = (
-    Argument("key", "key"),
-    Argument("group", "string"),
-    Argument("ID", "string", multiple=True),
-)
 
-_ARGS_XADD = (
-    Argument("key", "key"),
-    Argument("nomkstream", "pure-token", token="NOMKSTREAM", optional=True),
-    Argument("trim", "block", optional=True, arguments=(
-        Argument("strategy", "oneof", arguments=(
-            Argument("maxlen", "pure-token", token="MAXLEN"),
-            Argument("minid", "pure-token", token="MINID"),
-        )),
-        Argument("operator", "oneof", optional=True, arguments=(
-            Argument("equal", "pure-token", token="="),
-            Argument("approximately", "pure-token", token="~"),
-        )),
-        Argument("threshold", "string"),
-        Argument("count", "integer", token="LIMIT", optional=True),
-    )),
-    Argument("id_or_auto", "oneof", arguments=(
-        Argument("auto_id", "pure-token", token="*"),
-        Argument("ID", "string"),
-    )),
-    Argument("field_value", "block", multiple=True, arguments=(
-        Argument("field", "string"),
-        Argument("value", "string"),
-    )),
-)
 
-_ARGS_XAUTOCLAIM = (
-    Argument("key", "key"),
-    Argument("group", "string"),
-    Argument("consumer", "string"),
-    Argument("min-idle-time", "string"),
-    Argument("start", "string"),
-    Argument("count", "integer", token="COUNT", optional=True),
-    Argument("justid", "pure-token", token="JUSTID", optional=True),
-)
 
-_ARGS_XCLAIM = (
-    Argument("key", "key"),
-    Argument("group", "string"),
-    Argument("consumer", "string"),
-    Argument("min-idle-time", "string"),
-    Argument("ID", "string", multiple=True),
-    Argument("ms", "integer", token="IDLE", optional=True),
-    Argument("unix-time-milliseconds", "unix-time", token="TIME", optional=True),
-    Argument("count", "integer", token="RETRYCOUNT", optional=True),
-    Argument("force", "pure-token", token="FORCE", optional=True),
-    Argument("justid", "pure-token", token="JUSTID", optional=True),
-    Argument("id", "string", token="LASTID", optional=True),
-)
 
-_ARGS_XDEL = (
-    Argument("key", "key"),
-    Argument("ID", "string", multiple=True),
-)
 
-_ARGS_XGROUP_CREATE = (
-    Argument("key", "key"),
-    Argument("groupname", "string"),
-    Argument("id", "oneof", arguments=(
-        Argument("ID", "string"),
-        Argument("new_id", "pure-token", token="$"),
-    )),
-    Argument("mkstream", "pure-token", token="MKSTREAM", optional=True),
-    Argument("entries_read", "integer", token="ENTRIESREAD", optional=True),
-)
 
-_ARGS_XGROUP_CREATECONSUMER = (
-    Argument("key", "key"),
-    Argument("groupname", "string"),
-    Argument("consumername", "string"),
-)
 
-_ARGS_XGROUP_DELCONSUMER = (
-    Argument("key", "key"),
-    Argument("groupname", "string"),
-    Argument("consumername", "string"),
-)
 
-_ARGS_XGROUP_DESTROY = (
-    Argument("key", "key"),
-    Argument("groupname", "string"),
-)
 
-_ARGS_XGROUP_SETID = (
-    Argument("key", "key"),
-    Argument("groupname", "string"),
-    Argument("id", "oneof", arguments=(
-        Argument("ID", "string"),
-        Argument("new_id", "pure-token", token="$"),
-    )),
-    Argument("entries_read", "integer", token="ENTRIESREAD", optional=True),
-)
 
-_ARGS_XINFO_CONSUMERS = (
-    Argument("key", "key"),
-    Argument("groupname", "string"),
-)
 
-_ARGS_XINFO_GROUPS = (
-    Argument("key", "key"),
-)
 
-_ARGS_XINFO_STREAM = (
-    Argument("key", "key"),
-    Argument("full", "block", token="FULL", optional=True, arguments=(
-        Argument("count", "integer", token="COUNT", optional=True),
-    )),
-)
 
-_ARGS_XLEN = (
-    Argument("key", "key"),
-)
 
-_ARGS_XPENDING = (
-    Argument("key", "key"),
-    Argument("group", "string"),
-    Argument("filters", "block", optional=True, arguments=(
-        Argument("min-idle-time", "integer", token="IDLE", optional=True),
-        Argument("start", "string"),
-        Argument("end", "string"),
-        Argument("count", "integer"),
-        Argument("consumer", "string", optional=True),
-    )),
-)
 
-_ARGS_XRANGE = (
-    Argument("key", "key"),
-    Argument("start", "string"),
-    Argument("end", "string"),
-    Argument("count", "integer", token="COUNT", optional=True),
-)
 
-_ARGS_XREAD = (
-    Argument("count", "integer", token="COUNT", optional=True),
-    Argument("milliseconds", "integer", token="BLOCK", optional=True),
-    Argument("streams", "block", token="STREAMS", arguments=(
-        Argument("key", "key", multiple=True),
-        Argument("ID", "string", multiple=True),
-    )),
-)
 
-_ARGS_XREADGROUP = (
-    Argument("group_consumer", "block", token="GROUP", arguments=(
-        Argument("group", "string"),
-        Argument("consumer", "string"),
-    )),
-    Argument("count", "integer", token="COUNT", optional=True),
-    Argument("milliseconds", "integer", token="BLOCK", optional=True),
-    Argument("noack", "pure-token", token="NOACK", optional=True),
-    Argument("streams", "block", token="STREAMS", arguments=(
-        Argument("key", "key", multiple=True),
-        Argument("ID", "string", multiple=True),
-    )),
-)
 
-_ARGS_XREVRANGE = (
-    Argument("key", "key"),
-    Argument("end", "string"),
-    Argument("start", "string"),
-    Argument("count", "integer", token="COUNT", optional=True),
-)
 
-_ARGS_XSETID = (
-    Argument("key", "key"),
-    Argument("last-id", "string"),
-    Argument("entries_added", "integer", token="ENTRIESADDED", optional=True),
-    Argument("max_deleted_entry_id", "string", token="MAXDELETEDID", optional=True),
-)
 
-_ARGS_XTRIM = (
-    Argument("key", "key"),
-    Argument("trim", "block", arguments=(
-        Argument("strategy", "oneof", arguments=(
-            Argument("maxlen", "pure-token", token="MAXLEN"),
-            Argument("minid", "pure-token", token="MINID"),
-        )),
-        Argument("operator", "oneof", optional=True, arguments=(
-            Argument("equal", "pure-token", token="="),
-            Argument("approximately", "pure-token", token="~"),
-        )),
-        Argument("threshold", "string"),
-        Argument("count", "integer", token="LIMIT", optional=True),
-    )),
-)
 
 
 # -- XADD XTRIM ---------------------------------------------------------------------------------
@@ -550,7 +378,7 @@ def _node_limits(client: Client) -> tuple[int, int]:
     return int(values["stream-node-max-bytes"]), int(values["stream-node-max-entries"])
 
 
-@command("xadd", arguments=_ARGS_XADD, key_specs=_XADD_KEY_SPECS, tips="nondeterministic_output",
+@command("xadd",
          arity=-5, flags="write denyoom fast", keys=(1, 1, 1), group="stream",
          since="5.0.0", summary="Appends a new entry to a stream",
          complexity="O(1) when adding a new entry, O(N) when trimming where N being the number "
@@ -617,7 +445,7 @@ def xadd_command(client: Client, argv: list[bytes]) -> Reply:
     return reply
 
 
-@command("xtrim", arguments=_ARGS_XTRIM, key_specs=(KeySpec(("RW", "delete")),), tips="nondeterministic_output",
+@command("xtrim",
          arity=-4, flags="write", keys=(1, 1, 1), group="stream", since="5.0.0",
          summary="Trims the stream to (approximately if '~' is passed) a certain size",
          complexity="O(N), with N being the number of evicted entries. Constant times are "
@@ -664,7 +492,7 @@ def _xrange(client: Client, argv: list[bytes], reverse: bool) -> Reply:
     return _range_reply(stream, start, end, max(count, 0), reverse)
 
 
-@command("xrange", arguments=_ARGS_XRANGE, key_specs=_RO_ACCESS,
+@command("xrange",
          arity=-4, flags="readonly", keys=(1, 1, 1), group="stream", since="5.0.0",
          summary="Return a range of elements in a stream, with IDs matching the specified IDs "
                  "interval",
@@ -676,7 +504,7 @@ def xrange_command(client: Client, argv: list[bytes]) -> Reply:
     return _xrange(client, argv, False)
 
 
-@command("xrevrange", arguments=_ARGS_XREVRANGE, key_specs=_RO_ACCESS,
+@command("xrevrange",
          arity=-4, flags="readonly", keys=(1, 1, 1), group="stream",
          since="5.0.0",
          summary="Return a range of elements in a stream, with IDs matching the specified IDs "
@@ -689,7 +517,7 @@ def xrevrange_command(client: Client, argv: list[bytes]) -> Reply:
     return _xrange(client, argv, True)
 
 
-@command("xlen", arguments=_ARGS_XLEN, key_specs=(KeySpec(("RO",)),),
+@command("xlen",
          arity=2, flags="readonly fast", keys=(1, 1, 1), group="stream",
          since="5.0.0", summary="Return the number of entries in a stream", complexity="O(1)")
 def xlen_command(client: Client, argv: list[bytes]) -> Reply:
@@ -698,7 +526,7 @@ def xlen_command(client: Client, argv: list[bytes]) -> Reply:
     return 0 if stream is None else stream.length
 
 
-@command("xdel", arguments=_ARGS_XDEL, key_specs=(KeySpec(("RW", "delete")),),
+@command("xdel",
          arity=-3, flags="write fast", keys=(1, 1, 1), group="stream", since="5.0.0",
          summary="Removes the specified entries from the stream. Returns the number of items "
                  "actually deleted, that may be different from the number of IDs passed in "
@@ -953,7 +781,7 @@ def _xread_keys(argv: list[bytes]) -> list[int]:
     return []
 
 
-@command("xread", arguments=_ARGS_XREAD, key_specs=(KeySpec(("RO", "access"), index=1, keyword="STREAMS", lastkey=-1, limit=2),),
+@command("xread",
          arity=-4, flags="readonly blocking", keys=(0, 0, 0), group="stream",
          since="5.0.0", get_keys=_xread_keys,
          summary="Return never seen elements in multiple streams, with IDs greater than the "
@@ -967,7 +795,7 @@ def xread_command(client: Client, argv: list[bytes]) -> Reply | BlockRequest:
     return _xread(client, argv, False)
 
 
-@command("xreadgroup", arguments=_ARGS_XREADGROUP, key_specs=(KeySpec(("RO", "access"), index=4, keyword="STREAMS", lastkey=-1, limit=2),),
+@command("xreadgroup",
          arity=-7, flags="write blocking", keys=(0, 0, 0), group="stream", written_keys=self_signalled,
          since="5.0.0", get_keys=_xread_keys,
          summary="Return new entries from a stream using a consumer group, or access the "
@@ -1045,7 +873,7 @@ def _xgroup_prelude(client: Client, argv: list[bytes]) -> tuple[StreamValue | No
     return stream, group, mkstream, entries_read
 
 
-@command("xgroup|create", arguments=_ARGS_XGROUP_CREATE, key_specs=(KeySpec(("RW", "insert"), index=2),),
+@command("xgroup|create",
          arity=-5, flags="write denyoom", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Create a consumer group.", complexity="O(1)")
 def xgroup_create_command(client: Client, argv: list[bytes]) -> Reply:
@@ -1070,7 +898,7 @@ def xgroup_create_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xgroup|setid", arguments=_ARGS_XGROUP_SETID, key_specs=(KeySpec(("RW", "update"), index=2),),
+@command("xgroup|setid",
          arity=-5, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Set a consumer group to an arbitrary last delivered ID value.",
          complexity="O(1)")
@@ -1088,7 +916,7 @@ def xgroup_setid_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xgroup|destroy", arguments=_ARGS_XGROUP_DESTROY, key_specs=(KeySpec(("RW", "delete"), index=2),),
+@command("xgroup|destroy",
          arity=4, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Destroy a consumer group.",
          complexity="O(N) where N is the number of entries in the group's pending entries "
@@ -1106,7 +934,7 @@ def xgroup_destroy_command(client: Client, argv: list[bytes]) -> Reply:
     return 1
 
 
-@command("xgroup|createconsumer", arguments=_ARGS_XGROUP_CREATECONSUMER, key_specs=(KeySpec(("RW", "insert"), index=2),),
+@command("xgroup|createconsumer",
          arity=5, flags="write denyoom", keys=(2, 2, 1),
          group="stream", written_keys=self_signalled, since="6.2.0",
          summary="Create a consumer in a consumer group.", complexity="O(1)")
@@ -1118,7 +946,7 @@ def xgroup_createconsumer_command(client: Client, argv: list[bytes]) -> Reply:
     return 1 if created is not None else 0
 
 
-@command("xgroup|delconsumer", arguments=_ARGS_XGROUP_DELCONSUMER, key_specs=(KeySpec(("RW", "delete"), index=2),),
+@command("xgroup|delconsumer",
          arity=5, flags="write", keys=(2, 2, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="Delete a consumer from a consumer group.", complexity="O(1)")
 def xgroup_delconsumer_command(client: Client, argv: list[bytes]) -> Reply:
@@ -1143,7 +971,7 @@ def xgroup_help_command(client: Client, argv: list[bytes]) -> Reply:
 # -- XSETID XACK XPENDING -----------------------------------------------------------------------
 
 
-@command("xsetid", arguments=_ARGS_XSETID, key_specs=(KeySpec(("RW", "update")),),
+@command("xsetid",
          arity=-3, flags="write denyoom fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="5.0.0", summary="An internal command for replicating stream values",
          complexity="O(1)")
@@ -1189,7 +1017,7 @@ def xsetid_command(client: Client, argv: list[bytes]) -> Reply:
     return OK
 
 
-@command("xack", arguments=_ARGS_XACK, key_specs=(KeySpec(("RW", "update")),),
+@command("xack",
          arity=-4, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled, since="5.0.0",
          summary="Marks a pending message as correctly processed, effectively removing it from "
                  "the pending entries list of the consumer group. Return value of the command "
@@ -1211,7 +1039,7 @@ def xack_command(client: Client, argv: list[bytes]) -> Reply:
     return acknowledged
 
 
-@command("xpending", arguments=_ARGS_XPENDING, key_specs=_RO_ACCESS, tips="nondeterministic_output",
+@command("xpending",
          arity=-3, flags="readonly", keys=(1, 1, 1), group="stream",
          since="5.0.0",
          summary="Return information and entries from a stream consumer group pending entries "
@@ -1279,7 +1107,7 @@ def xpending_command(client: Client, argv: list[bytes]) -> Reply:
 # -- XCLAIM XAUTOCLAIM --------------------------------------------------------------------------
 
 
-@command("xclaim", arguments=_ARGS_XCLAIM, key_specs=(KeySpec(("RW", "update")),), tips="nondeterministic_output",
+@command("xclaim",
          arity=-6, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="5.0.0",
          summary="Changes (or acquires) ownership of a message in a consumer group, as if the "
@@ -1381,7 +1209,7 @@ def xclaim_command(client: Client, argv: list[bytes]) -> Reply:
     return out
 
 
-@command("xautoclaim", arguments=_ARGS_XAUTOCLAIM, key_specs=(KeySpec(("RW", "delete")),), tips="nondeterministic_output",
+@command("xautoclaim",
          arity=-6, flags="write fast", keys=(1, 1, 1), group="stream", written_keys=self_signalled,
          since="6.2.0",
          summary="Changes (or acquires) ownership of messages in a consumer group, as if the "
@@ -1483,7 +1311,7 @@ def _stream_or_error(client: Client, key: bytes) -> StreamValue:
     return stream
 
 
-@command("xinfo|stream", arguments=_ARGS_XINFO_STREAM, key_specs=(KeySpec(("RO", "access"), index=2),),
+@command("xinfo|stream",
          arity=-3, flags="readonly", keys=(2, 2, 1), group="stream",
          since="5.0.0", summary="Get information about a stream",
          complexity="O(1)")
@@ -1552,7 +1380,7 @@ def xinfo_stream_command(client: Client, argv: list[bytes]) -> Reply:
     return Map(pairs)
 
 
-@command("xinfo|groups", arguments=_ARGS_XINFO_GROUPS, key_specs=(KeySpec(("RO", "access"), index=2),),
+@command("xinfo|groups",
          arity=3, flags="readonly", keys=(2, 2, 1), group="stream",
          since="5.0.0", summary="List the consumer groups of a stream",
          complexity="O(1)")
@@ -1570,7 +1398,7 @@ def xinfo_groups_command(client: Client, argv: list[bytes]) -> Reply:
     ]) for name, group in stream.sorted_groups()]
 
 
-@command("xinfo|consumers", arguments=_ARGS_XINFO_CONSUMERS, key_specs=(KeySpec(("RO", "access"), index=2),), tips="nondeterministic_output",
+@command("xinfo|consumers",
          arity=4, flags="readonly", keys=(2, 2, 1), group="stream",
          since="5.0.0", summary="List the consumers in a consumer group",
          complexity="O(1)")

@@ -18,7 +18,7 @@ from godis.keyspace.keyspace import Database
 from godis.keyspace.values import Value
 from godis.protocol.reader import strict_int
 from godis.protocol.writer import OK, Map, Reply
-from godis.table import Argument, command
+from godis.table import command
 from godis.util import LongDouble, parse_int, parse_long_double
 
 LLONG_MAX = 2**63 - 1
@@ -37,8 +37,6 @@ PXAT = 1 << 7
 PERSIST = 1 << 8
 _ANY_EXPIRE = EX | PX | EXAT | PXAT
 
-_KEY = Argument("key", "key")
-_VALUE = Argument("value", "string")
 
 
 # -- shared helpers --------------------------------------------------------------------------------
@@ -210,23 +208,10 @@ def set_generic(client: Client, command_name: str, flags: int, key: bytes, value
     return old if flags & SET_GET else ok_reply
 
 
-_EXPIRY_ARGS = Argument("expiration", "oneof", optional=True, arguments=(
-    Argument("seconds", "integer", token="EX"),
-    Argument("milliseconds", "integer", token="PX"),
-    Argument("unix-time-seconds", "unix-time", token="EXAT"),
-    Argument("unix-time-milliseconds", "unix-time", token="PXAT"),
-    Argument("keepttl", "pure-token", token="KEEPTTL"),
-))
 
 
 @command("set", arity=-3, flags="write denyoom", keys=(1, 1, 1), group="string",
-         summary="Set the string value of a key", since="1.0.0", complexity="O(1)",
-         arguments=(_KEY, _VALUE,
-                    Argument("condition", "oneof", optional=True, arguments=(
-                        Argument("nx", "pure-token", token="NX"),
-                        Argument("xx", "pure-token", token="XX"))),
-                    Argument("get", "pure-token", token="GET", optional=True),
-                    _EXPIRY_ARGS))
+         summary="Set the string value of a key", since="1.0.0", complexity="O(1)")
 def set_command(client: Client, argv: list[bytes]) -> Reply:
     """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]."""
     flags, expire = parse_extended_string_args(argv, True)
@@ -235,15 +220,14 @@ def set_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("setnx", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Set the value of a key, only if the key does not exist", since="1.0.0",
-         complexity="O(1)", arguments=(_KEY, _VALUE))
+         complexity="O(1)")
 def setnx_command(client: Client, argv: list[bytes]) -> Reply:
     """SETNX key value: 1 if set, 0 if the key existed."""
     return set_generic(client, "setnx", SET_NX, argv[1], argv[2], None, 1, 0, argv)
 
 
 @command("setex", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string",
-         summary="Set the value and expiration of a key", since="2.0.0", complexity="O(1)",
-         arguments=(_KEY, Argument("seconds", "integer"), _VALUE))
+         summary="Set the value and expiration of a key", since="2.0.0", complexity="O(1)")
 def setex_command(client: Client, argv: list[bytes]) -> Reply:
     """SETEX key seconds value."""
     return set_generic(client, "setex", EX, argv[1], argv[3], argv[2], OK, None, argv)
@@ -251,14 +235,14 @@ def setex_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("psetex", arity=4, flags="write denyoom", keys=(1, 1, 1), group="string",
          summary="Set the value and expiration in milliseconds of a key", since="2.6.0",
-         complexity="O(1)", arguments=(_KEY, Argument("milliseconds", "integer"), _VALUE))
+         complexity="O(1)")
 def psetex_command(client: Client, argv: list[bytes]) -> Reply:
     """PSETEX key milliseconds value."""
     return set_generic(client, "psetex", PX, argv[1], argv[3], argv[2], OK, None, argv)
 
 
 @command("get", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string",
-         summary="Get the value of a key", since="1.0.0", complexity="O(1)", arguments=(_KEY,))
+         summary="Get the value of a key", since="1.0.0", complexity="O(1)")
 def get_command(client: Client, argv: list[bytes]) -> Reply:
     """GET key."""
     value = client.db.lookup_read(argv[1])
@@ -274,13 +258,7 @@ def get_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("getex", arity=-2, flags="write fast", keys=(1, 1, 1), group="string",
          summary="Get the value of a key and optionally set its expiration", since="6.2.0",
-         complexity="O(1)",
-         arguments=(_KEY, Argument("expiration", "oneof", optional=True, arguments=(
-             Argument("seconds", "integer", token="EX"),
-             Argument("milliseconds", "integer", token="PX"),
-             Argument("unix-time-seconds", "unix-time", token="EXAT"),
-             Argument("unix-time-milliseconds", "unix-time", token="PXAT"),
-             Argument("persist", "pure-token", token="PERSIST")))))
+         complexity="O(1)")
 def getex_command(client: Client, argv: list[bytes]) -> Reply:
     """GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST]: propagated as the effect it had."""
     flags, expire = parse_extended_string_args(argv, False)
@@ -313,7 +291,7 @@ def getex_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("getdel", arity=2, flags="write fast", keys=(1, 1, 1), group="string",
          summary="Get the value of a key and delete the key", since="6.2.0",
-         complexity="O(1)", arguments=(_KEY,))
+         complexity="O(1)")
 def getdel_command(client: Client, argv: list[bytes]) -> Reply:
     """GETDEL key: propagated as DEL."""
     db = client.db
@@ -330,7 +308,7 @@ def getdel_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("getset", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Set the string value of a key and return its old value", since="1.0.0",
-         complexity="O(1)", arguments=(_KEY, _VALUE))
+         complexity="O(1)")
 def getset_command(client: Client, argv: list[bytes]) -> Reply:
     """GETSET key value: the old value; the TTL is dropped; propagated as SET."""
     db = client.db
@@ -346,8 +324,7 @@ def getset_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("mget", arity=-2, flags="readonly fast", keys=(1, -1, 1), group="string",
          summary="Get the values of all the given keys", since="1.0.0",
-         complexity="O(N) where N is the number of keys to retrieve.",
-         arguments=(Argument("key", "key", multiple=True),))
+         complexity="O(N) where N is the number of keys to retrieve.")
 def mget_command(client: Client, argv: list[bytes]) -> Reply:
     """MGET key [key ...]: nil for missing keys and for keys that are not strings."""
     lookup = client.db.lookup_read
@@ -388,12 +365,11 @@ def mset_generic(client: Client, argv: list[bytes], name: str, nx: bool) -> Repl
     return 1 if nx else OK
 
 
-_KEY_VALUES = Argument("key_value", "block", multiple=True, arguments=(_KEY, _VALUE))
 
 
 @command("mset", arity=-3, flags="write denyoom", keys=(1, -1, 2), group="string",
          summary="Set multiple keys to multiple values", since="1.0.1",
-         complexity="O(N) where N is the number of keys to set.", arguments=(_KEY_VALUES,))
+         complexity="O(N) where N is the number of keys to set.")
 def mset_command(client: Client, argv: list[bytes]) -> Reply:
     """MSET key value [key value ...]."""
     return mset_generic(client, argv, "mset", False)
@@ -401,8 +377,7 @@ def mset_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("msetnx", arity=-3, flags="write denyoom", keys=(1, -1, 2), group="string",
          summary="Set multiple keys to multiple values, only if none of the keys exist",
-         since="1.0.1", complexity="O(N) where N is the number of keys to set.",
-         arguments=(_KEY_VALUES,))
+         since="1.0.1", complexity="O(N) where N is the number of keys to set.")
 def msetnx_command(client: Client, argv: list[bytes]) -> Reply:
     """MSETNX key value [key value ...]: 1 if all were set, 0 (nothing set) if any existed."""
     return mset_generic(client, argv, "msetnx", True)
@@ -434,7 +409,7 @@ def incr_decr(client: Client, key: bytes, increment: int) -> Reply:
 
 @command("incr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the integer value of a key by one", since="1.0.0",
-         complexity="O(1)", arguments=(_KEY,))
+         complexity="O(1)")
 def incr_command(client: Client, argv: list[bytes]) -> Reply:
     """INCR key."""
     return incr_decr(client, argv[1], 1)
@@ -442,7 +417,7 @@ def incr_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("decr", arity=2, flags="write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Decrement the integer value of a key by one", since="1.0.0",
-         complexity="O(1)", arguments=(_KEY,))
+         complexity="O(1)")
 def decr_command(client: Client, argv: list[bytes]) -> Reply:
     """DECR key."""
     return incr_decr(client, argv[1], -1)
@@ -450,7 +425,7 @@ def decr_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("incrby", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the integer value of a key by the given amount", since="1.0.0",
-         complexity="O(1)", arguments=(_KEY, Argument("increment", "integer")))
+         complexity="O(1)")
 def incrby_command(client: Client, argv: list[bytes]) -> Reply:
     """INCRBY key increment."""
     return incr_decr(client, argv[1], parse_int(argv[2]))
@@ -458,7 +433,7 @@ def incrby_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("decrby", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Decrement the integer value of a key by the given number", since="1.0.0",
-         complexity="O(1)", arguments=(_KEY, Argument("decrement", "integer")))
+         complexity="O(1)")
 def decrby_command(client: Client, argv: list[bytes]) -> Reply:
     """DECRBY key decrement (negating LLONG_MIN is refused first)."""
     decrement = parse_int(argv[2])
@@ -469,7 +444,7 @@ def decrby_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("incrbyfloat", arity=3, flags="write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the float value of a key by the given amount", since="2.6.0",
-         complexity="O(1)", arguments=(_KEY, Argument("increment", "double")))
+         complexity="O(1)")
 def incrbyfloat_command(client: Client, argv: list[bytes]) -> Reply:
     """INCRBYFLOAT key increment, in long double as Redis; propagated as SET ... KEEPTTL."""
     db = client.db
@@ -501,8 +476,7 @@ def incrbyfloat_command(client: Client, argv: list[bytes]) -> Reply:
          complexity="O(1). The amortized time complexity is O(1) assuming the appended value "
                     "is small and the already present value is of any size, since the dynamic "
                     "string library used by Redis will double the free space available on "
-                    "every reallocation.",
-         arguments=(_KEY, _VALUE))
+                    "every reallocation.")
 def append_command(client: Client, argv: list[bytes]) -> Reply:
     """APPEND key value: the new length. The value becomes mutable (``raw``)."""
     db = client.db
@@ -524,7 +498,7 @@ def append_command(client: Client, argv: list[bytes]) -> Reply:
 
 @command("strlen", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string",
          summary="Get the length of the value stored in a key", since="2.2.0",
-         complexity="O(1)", arguments=(_KEY,))
+         complexity="O(1)")
 def strlen_command(client: Client, argv: list[bytes]) -> Reply:
     """STRLEN key."""
     value = read_string(client.db, argv[1])
@@ -537,8 +511,7 @@ def strlen_command(client: Client, argv: list[bytes]) -> Reply:
          complexity="O(1), not counting the time taken to copy the new string in place. "
                     "Usually, this string is very small so the amortized complexity is O(1). "
                     "Otherwise, complexity is O(M) with M being the length of the value "
-                    "argument.",
-         arguments=(_KEY, Argument("offset", "integer"), _VALUE))
+                    "argument.")
 def setrange_command(client: Client, argv: list[bytes]) -> Reply:
     """SETRANGE key offset value: zero-pads as needed; the new length."""
     offset = parse_int(argv[2])
@@ -593,15 +566,14 @@ _SUBSTRING_COMPLEXITY = ("O(N) where N is the length of the returned string. The
                          "ultimately determined by the returned length, but because creating a "
                          "substring from an existing string is very cheap, it can be considered "
                          "O(1) for small strings.")
-_RANGE_ARGUMENTS = (_KEY, Argument("start", "integer"), Argument("end", "integer"))
 
 
 @command("substr", arity=4, flags="readonly", keys=(1, 1, 1), group="string",
          summary="Get a substring of the string stored at a key", since="1.0.0",
-         complexity=_SUBSTRING_COMPLEXITY, arguments=_RANGE_ARGUMENTS)
+         complexity=_SUBSTRING_COMPLEXITY)
 @command("getrange", arity=4, flags="readonly", keys=(1, 1, 1), group="string",
          summary="Get a substring of the string stored at a key", since="2.4.0",
-         complexity=_SUBSTRING_COMPLEXITY, arguments=_RANGE_ARGUMENTS)
+         complexity=_SUBSTRING_COMPLEXITY)
 def getrange_command(client: Client, argv: list[bytes]) -> Reply:
     """GETRANGE key start end; SUBSTR is its deprecated alias."""
     return getrange_generic(client, argv)
@@ -639,13 +611,7 @@ def _lcs_at(rows: list[int], i: int, j: int) -> int:
 
 @command("lcs", arity=-3, flags="readonly", keys=(1, 2, 1), group="string",
          summary="Find longest common substring", since="7.0.0",
-         complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
-         arguments=(Argument("key1", "key"), Argument("key2", "key"),
-                    Argument("len", "pure-token", token="LEN", optional=True),
-                    Argument("idx", "pure-token", token="IDX", optional=True),
-                    Argument("len", "integer", token="MINMATCHLEN", optional=True),
-                    Argument("withmatchlen", "pure-token", token="WITHMATCHLEN",
-                             optional=True)))
+         complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively")
 def lcs_command(client: Client, argv: list[bytes]) -> Reply:
     """LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]."""
     db = client.db

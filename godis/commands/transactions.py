@@ -28,7 +28,7 @@ from godis.multi import (
     watched_key_expired,
 )
 from godis.protocol.writer import NULL_ARRAY, OK, Pushed, Raw, Reply, WithPushes, write_reply
-from godis.table import Argument, command
+from godis.table import command
 
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
 
@@ -115,8 +115,7 @@ def discard_command(client: Client, argv: list[bytes]) -> Reply:
 @command("watch", arity=-2, flags="noscript loading stale fast allow_busy", keys=(1, -1, 1),
          group="transactions", since="2.2.0",
          summary="Watch the given keys to determine execution of the MULTI/EXEC block",
-         complexity="O(1) for every key.",
-         arguments=(Argument("key", "key", multiple=True),))
+         complexity="O(1) for every key.")
 def watch_command(client: Client, argv: list[bytes]) -> Reply:
     """WATCH key [key ...]: EXEC fails if any of them changes (or expires) before it."""
     if client.in_multi:

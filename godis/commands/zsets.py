@@ -265,10 +265,9 @@ def zadd_generic(client: Client, argv: list[bytes], incr: bool) -> Reply:
 
     added = updated = processed = 0
     new_score = 0.0
-    current_scores = zset.scores
     for offset, score in enumerate(scores):
         member = argv[index + 1 + 2 * offset]
-        current = current_scores.get(member)
+        current = zset.score(member)
         if current is not None:
             if nx:
                 continue
@@ -286,7 +285,7 @@ def zadd_generic(client: Client, argv: list[bytes], incr: bool) -> Reply:
         elif not xx:
             if zset.encoding == "listpack":
                 max_entries, max_value = _listpack_limits(client)
-                if len(current_scores) + 1 > max_entries or len(member) > max_value:
+                if len(zset) + 1 > max_entries or len(member) > max_value:
                     zset.encoding = "skiplist"
             zset.add(member, score)
             new_score = score
@@ -417,7 +416,7 @@ def zscore_command(client: Client, argv: list[bytes]) -> Reply:
     zset = client.db.get_typed(argv[1], ZSetValue)
     if zset is None:
         return None
-    score = zset.scores.get(argv[2])
+    score = zset.score(argv[2])
     return None if score is None else Double(score)
 
 
@@ -1030,7 +1029,8 @@ def zrandmember_command(client: Client, argv: list[bytes]) -> Reply:
     zset = client.db.get_typed(argv[1], ZSetValue)
     if zset is None:
         return None
-    return zset.ordered[random.randrange(len(zset))][1]  # type: ignore[no-any-return]
+    member: bytes = zset.ordered[random.randrange(len(zset))][1]
+    return member
 
 
 @command("zscan", arity=-3, flags="readonly", keys=(1, 1, 1), group="sorted-set",

@@ -279,12 +279,12 @@ class Eviction:
         """Delete ``key`` as an eviction (``dbSyncDelete`` + notifications + ``DEL`` to the
         AOF, like expiry); the bytes it freed."""
         keyspace = self.keyspace
-        freed = db.sizes.get(key, 0) + DICT_ENTRY_ALLOC - DICT_ENTRY
-        db.data.pop(key, None)
+        freed = db.charge(key) + DICT_ENTRY_ALLOC - DICT_ENTRY
+        value = db.data.pop(key, None)
         db.access.pop(key, None)
         if db.expires and db.expires.pop(key, None) is not None:
             freed += DICT_ENTRY_ALLOC
-        db.forget(key)
+        db.forget(key, value)
         keyspace.stats_evicted_keys += 1
         db.touch(key)
         keyspace.notify(db.index, "e", "evicted", key)

@@ -24,13 +24,28 @@ from godis.keyspace.memory import (
     STARTUP_BYTES,
     accounted_size,
     dict_slots,
+    key_charge,
 )
-from godis.keyspace.values import StreamValue, Value
+from godis.keyspace.values import SELF_CHARGED, StreamValue, Value
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 V = TypeVar("V")
+
+# Database.sizes records: bit 0 "a small encoding" (listpack, intset), bits 1-32 the length
+# and bits 33-80 the size at the last measurement, the charge above: one int per key where a
+# (length, encoding, size) tuple in a second dict cost a container key ~100 bytes more.
+_SMALL_ENCODINGS = frozenset(("listpack", "intset"))
+_COUNT_MASK = (1 << 32) - 1
+_SIZE_SHIFT = 33
+_SIZE_MASK = (1 << 48) - 1
+_CHARGE_SHIFT = 81
+
+
+def _record(charge: int, count: int, size: int, small: int) -> int:
+    """A ``Database.sizes`` entry: the charge, and what :meth:`Database.account` rescales."""
+    return (charge << _CHARGE_SHIFT) | (size << _SIZE_SHIFT) | (count << 1) | small
 LFU_INIT_VAL = 5
 
 
@@ -71,7 +86,7 @@ class Database:
     """One numbered database: ``data`` maps keys to values, ``expires`` keys to unix ms."""
 
     __slots__ = ("access", "data", "expires", "index", "keyspace", "lfu", "random_keys",
-                 "shapes", "sizes", "watched")
+                 "sizes", "watched")
 
     def __init__(self, keyspace: Keyspace, index: int) -> None:
         self.keyspace = keyspace
@@ -83,10 +98,12 @@ class Database:
         self.access: dict[bytes, int] = {}
         # key -> its LFU word (minutes << 8 | log counter), kept only under an LFU policy
         self.lfu: dict[bytes, int] = {}
-        # key -> the bytes the running total (Keyspace.dataset_bytes) charges for it
+        # key -> the bytes the running total (Keyspace.dataset_bytes) charges for it, for every
+        # key not holding ``bytes``: an immutable string's charge is a function of the key and
+        # value (:meth:`charge`), so the most common key costs no entry here (see set/forget)
+        # The entry is one int, a record (see :func:`_record`): the charge, and the length,
+        # encoding class and size when last measured (account() rescales from those).
         self.sizes: dict[bytes, int] = {}
-        # container key -> (length, encoding, size) when last measured: see account()
-        self.shapes: dict[bytes, tuple[int, str, int]] = {}
         # RANDOMKEY's snapshot of the keys, for O(1) amortised draws on a big database
         self.random_keys = KeySampler(shift=4)
 
@@ -109,12 +126,12 @@ class Database:
     def delete_expired(self, key: bytes) -> None:
         """Remove an expired key and tell the AOF, watchers and notifications."""
         keyspace = self.keyspace
-        if type(self.data[key]) is StreamValue:  # blocked XREADGROUP clients learn it is gone
+        value = self.data.pop(key)
+        if type(value) is StreamValue:  # blocked XREADGROUP clients learn it is gone
             keyspace.signal_key_as_ready(self.index, key)
-        del self.data[key]
         del self.expires[key]
         self.access.pop(key, None)
-        self.forget(key)
+        self.forget(key, value)
         keyspace.stats_expired_keys += 1
         keyspace.propagate(self.index, [b"DEL", key])
         self.touch(key, by_command=False)
@@ -170,6 +187,8 @@ class Database:
         if value is None:
             created = kind()
             self.data[key] = created  # type: ignore[assignment]
+            if kind in SELF_CHARGED:  # the key's part now; account() adds the value's
+                self.keyspace.dataset_bytes += key_charge(key)
             self.access[key] = self.keyspace.lru_clock_ms
             if self.keyspace.lfu_enabled:
                 self.lfu[key] = self.keyspace.lfu_new()
@@ -192,28 +211,49 @@ class Database:
         keyspace = self.keyspace
         if keyspace.notify is not no_notify and key not in self.data:
             keyspace.notify(self.index, "n", "new", key)  # dbAdd's "new" event
+        data = self.data
         if keyspace.lfu_enabled:
             # dbOverwrite keeps the LFU word of the value replaced (touched by the lookup)
-            if key in self.data:
+            if key in data:
                 keyspace.lfu_touch(self, key)
             else:
                 self.lfu[key] = keyspace.lfu_new()
-        self.data[key] = value
+        old = data.get(key)
+        data[key] = value
         self.access[key] = keyspace.lru_clock_ms
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
+        # the old value's charge leaves the total: an entry of ``sizes``, or a string's own
+        if old is None:
+            charged = 0
+        elif type(old) is bytes:
+            charged = accounted_size(key, old, 0)
+        elif type(old) in SELF_CHARGED:
+            charged = key_charge(key) + (old.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
+        else:
+            charged = self.sizes.pop(key, 0) >> _CHARGE_SHIFT
         if type(value) is bytes:  # account(), inlined for the most common write
-            size = accounted_size(key, value, 0)
-            sizes = self.sizes
-            keyspace.dataset_bytes += size - sizes.get(key, 0)
-            sizes[key] = size
-            if self.shapes:
-                self.shapes.pop(key, None)
+            keyspace.dataset_bytes += accounted_size(key, value, 0) - charged
             # immutable, so measured for good: dispatch need not measure it again (a
             # bytearray or a container may still change in place after this)
             keyspace.fresh_key = key
         else:
-            self.shapes.pop(key, None)
+            keyspace.dataset_bytes -= charged
+            if type(value) in SELF_CHARGED:
+                keyspace.dataset_bytes += key_charge(key) + (
+                    value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
+            self.account(key)
+
+    def add(self, key: bytes, value: Value) -> None:
+        """Store ``value`` at ``key``, known to be absent (RENAME, MOVE, COPY, RESTORE, a
+        load), and charge it: no TTL, LRU clock or LFU word is set here, the caller does."""
+        self.data[key] = value
+        if type(value) is bytes:
+            self.keyspace.dataset_bytes += accounted_size(key, value, 0)
+        else:
+            if type(value) in SELF_CHARGED:  # (another key may hold it too, for a moment)
+                self.keyspace.dataset_bytes += key_charge(key) + (
+                    value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
             self.account(key)
 
     def delete(self, key: bytes) -> bool:
@@ -223,9 +263,10 @@ class Database:
                 return False
             del self.expires[key]
         self.access.pop(key, None)
-        if self.data.pop(key, None) is None:
+        value = self.data.pop(key, None)
+        if value is None:
             return False
-        self.forget(key)
+        self.forget(key, value)
         return True
 
     def remove_if_empty(self, key: bytes, value: object) -> bool:
@@ -236,7 +277,7 @@ class Database:
         self.access.pop(key, None)
         if self.expires:
             self.expires.pop(key, None)
-        self.forget(key)
+        self.forget(key, value)  # type: ignore[arg-type]
         return True
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
@@ -256,13 +297,19 @@ class Database:
         tracking = self.keyspace.tracking
         if signal_tracking and tracking is not None:
             tracking.invalidate_all()
+        charged = sum(record >> _CHARGE_SHIFT for record in self.sizes.values())
+        for key, value in self.data.items():  # the keys that have no ``sizes`` entry
+            kind = type(value)
+            if kind is bytes:
+                charged += accounted_size(key, value, 0)
+            elif kind in SELF_CHARGED:
+                charged += key_charge(key) + (value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
         self.data = {}
         self.expires = {}
         self.access = {}
         self.lfu = {}
-        self.keyspace.dataset_bytes -= sum(self.sizes.values())
+        self.keyspace.dataset_bytes -= charged
         self.sizes = {}
-        self.shapes = {}
         return count
 
     # -- memory accounting ------------------------------------------------------------------
@@ -281,31 +328,63 @@ class Database:
         if value is None:
             self.forget(key)
             return
-        if type(value) is bytes or type(value) is bytearray:
+        if type(value) is bytes:
+            # charged when stored (set/add) and immutable since; an entry left in ``sizes``
+            # would be a charge from before a direct replacement, which set/add never leave
+            return
+        sizes = self.sizes
+        kind = type(value)
+        carried = kind in SELF_CHARGED
+        old: int = value.record if carried else sizes.get(key, 0)  # type: ignore[union-attr]
+        if kind is bytearray:
             size = accounted_size(key, value, 0)
+            record = _record(size, 0, 0, 0)
         else:
             count = len(value)
-            encoding: str = value.encoding  # type: ignore[union-attr]
-            shape = self.shapes.get(key)
-            if (shape is not None and shape[1] == encoding and shape[0]
-                    and abs(count - shape[0]) * 4 <= shape[0]):
-                size = shape[2] * count // shape[0]
+            small = 1 if value.encoding in _SMALL_ENCODINGS else 0  # type: ignore[union-attr]
+            measured_count = (old >> 1) & _COUNT_MASK
+            if (measured_count and old & 1 == small
+                    and abs(count - measured_count) * 4 <= measured_count):
+                size = ((old >> _SIZE_SHIFT) & _SIZE_MASK) * count // measured_count
+                record = _record(size, measured_count, (old >> _SIZE_SHIFT) & _SIZE_MASK, small)
             else:
                 size = accounted_size(key, value, self.keyspace.list_fill)
-                self.shapes[key] = (count, encoding, size)
-        sizes = self.sizes
-        self.keyspace.dataset_bytes += size - sizes.get(key, 0)
-        sizes[key] = size
+                if carried:
+                    size -= key_charge(key)  # the record holds the value's part only
+                record = _record(size, count, size, small)
+        self.keyspace.dataset_bytes += size - (old >> _CHARGE_SHIFT)
+        if carried:
+            value.record = record  # type: ignore[union-attr]
+        else:
+            sizes[key] = record
 
-    def forget(self, key: bytes) -> None:
-        """A key left the database: take its bytes off the running total, drop its LFU word."""
-        size = self.sizes.pop(key, None)
-        if size is not None:
-            self.keyspace.dataset_bytes -= size
-            if self.shapes:
-                self.shapes.pop(key, None)
+    def forget(self, key: bytes, value: Value | None = None) -> None:
+        """A key left the database: take its bytes off the running total, drop its LFU word.
+
+        ``value`` is what it held: a ``bytes`` value's charge is computed from it (it has no
+        ``sizes`` entry); without it only a ``sizes`` entry is taken off, which is all a key
+        removed earlier (and forgotten then) can still have.
+        """
+        if type(value) is bytes:
+            self.keyspace.dataset_bytes -= accounted_size(key, value, 0)
+        elif type(value) in SELF_CHARGED:
+            self.keyspace.dataset_bytes -= key_charge(key) + (
+                value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
+        else:
+            record = self.sizes.pop(key, None)
+            if record is not None:
+                self.keyspace.dataset_bytes -= record >> _CHARGE_SHIFT
         if self.lfu:
             self.lfu.pop(key, None)
+
+    def charge(self, key: bytes) -> int:
+        """The bytes the running total charges for the live ``key`` (eviction's freed count)."""
+        value = self.data.get(key)
+        if type(value) is bytes:
+            return accounted_size(key, value, 0)
+        if type(value) in SELF_CHARGED:
+            return key_charge(key) + (value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
+        return self.sizes.get(key, 0) >> _CHARGE_SHIFT
 
     def signal_flushed(self, replaced_with: Database | None = None) -> None:
         """``touchAllWatchedKeysInDb``: before this db is emptied or gets ``replaced_with``'s
@@ -368,7 +447,7 @@ class Keyspace:
         self.stats_misses = 0
         self.lru_clock_ms = clock()  # OBJECT IDLETIME's clock, refreshed per batch and by cron
         # memory accounting (memory.py's size model) and the eviction policy's per-key data
-        self.dataset_bytes = 0  # the sum of Database.sizes over all databases
+        self.dataset_bytes = 0  # Database.charge summed over every key of every database
         self.list_fill = -2  # list-max-listpack-size, for the quicklist model
         self.maxmemory = 0  # the hot path's one check: 0 means no limit, no eviction
         self.lfu_enabled = False  # an LFU maxmemory-policy: Database.lfu is maintained
@@ -465,9 +544,14 @@ class Keyspace:
         self.dataset_bytes = 0
         for db in self.databases:
             db.sizes = {}
-            db.shapes = {}
-            for key in list(db.data):
-                db.account(key)
+            for key, value in db.data.items():
+                if type(value) is bytes:
+                    self.dataset_bytes += accounted_size(key, value, 0)
+                else:
+                    if type(value) in SELF_CHARGED:
+                        value.record = 0  # type: ignore[union-attr]
+                        self.dataset_bytes += key_charge(key)
+                    db.account(key)
 
     def used_memory(self) -> int:
         """Modelled ``used_memory`` of the dataset: Redis's start-up bytes, every key

@@ -362,7 +362,7 @@ _SDS_TABLE = [sds_size(length) for length in range(4096)]
 _EMBSTR_TABLE = [jemalloc_size(ROBJ + 4 + length) for length in range(EMBSTR_LIMIT + 1)]
 
 
-def key_overhead(key: bytes) -> int:
+def key_charge(key: bytes) -> int:
     """The key's part of :func:`accounted_size`: its sds and its dictEntry."""
     length = len(key)
     return (_SDS_TABLE[length] if length < 4096 else sds_size(length)) + DICT_ENTRY

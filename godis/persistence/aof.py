@@ -9,6 +9,11 @@ Durability contract (Redis's ``aof.c`` ordering, see docs/persistence.md):
   before replying. Concurrent clients share fsyncs (group commit).
 - ``everysec``: :meth:`run_everysec` fsyncs once a second when there are unsynced bytes.
 - ``no``: the kernel decides.
+
+The file is the last INCR file of the multi-part AOF (``multipart.py``); a rewrite switches
+appends to a new one (:meth:`AppendOnlyFile.switch_to`). ``written`` and ``synced`` count the
+bytes of every file this object appended to, so an fsync waiter's offset stays meaningful
+across a switch.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import os
 
 import trio
 
-from godis.persistence.files import fsync_directory, write_atomically
+from godis.persistence.manifest import Manifest
 
 log = logging.getLogger("godis.aof")
 
@@ -46,9 +51,19 @@ class AppendOnlyFile:
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.buffer = bytearray()
         self.selected_db = -1  # the db the file's last SELECT chose
+        self._buffer_db = -1  # the db selected where the buffer starts
         self.written = os.fstat(self.fd).st_size  # bytes handed to the kernel
         self.synced = self.written  # bytes known to be on disk
-        self.base_size = self.written  # the size after the last rewrite (auto-aof-rewrite-*)
+        self.file_start = 0  # where the current file begins, in ``written``'s count
+        # INFO's aof_current_size (the base plus the incrs) and aof_base_size (Redis's
+        # aof_rewrite_base_size: the size after the last rewrite, auto-aof-rewrite-*)
+        self.current_size = self.written
+        self.base_size = self.written
+        self._retired: list[int] = []  # switched-from fds an fsync in a thread may still use
+        # The multi-part AOF this file belongs to (``multipart.py``): its manifest in memory
+        # (Redis's server.aof_manifest) and directory; None for a lone file.
+        self.manifest: Manifest | None = None
+        self.dirpath = os.path.dirname(os.path.abspath(path))
         # Writes are refused (-MISCONF) while the last write or the last fsync failed, as
         # Redis's writeCommandsDeniedByDiskError (aof_last_write_status, aof_bio_fsync_status).
         self.last_write_ok = True
@@ -58,16 +73,15 @@ class AppendOnlyFile:
         self.fsync_error = ""
         self.fsyncs = 0
         self._fsync_lock = trio.Lock()
-        # A background rewrite in progress: the bytes written after its fork, which the
-        # rewritten file lacks (``background.py`` appends them when the child is done).
-        self.rewrite_buffer: bytearray | None = None
 
     @property
     def size(self) -> int:
-        return self.written
+        return self.current_size
 
     def feed(self, db_index: int, argv: list[bytes]) -> None:
         """Append a command to the buffer (``feedAppendOnlyFile``), SELECTing its db first."""
+        if not self.buffer:
+            self._buffer_db = self.selected_db
         if db_index != self.selected_db:
             self.buffer += encode_command([b"SELECT", b"%d" % db_index])
             self.selected_db = db_index
@@ -98,7 +112,7 @@ class AppendOnlyFile:
             if total:
                 # Never leave half a command behind: cut the file back to the last good size.
                 try:
-                    os.ftruncate(self.fd, self.written)
+                    os.ftruncate(self.fd, self.written - self.file_start)
                 except OSError:
                     pass
                 total = 0
@@ -113,8 +127,7 @@ class AppendOnlyFile:
             if total:
                 view.release()
         self.written += total
-        if self.rewrite_buffer is not None:
-            self.rewrite_buffer += self.buffer[:total]
+        self.current_size += total
         del self.buffer[:total]
         if self.write_failed:
             log.warning("AOF write error looks solved. Redis can write again.")
@@ -132,6 +145,14 @@ class AppendOnlyFile:
 
     def _fsync(self) -> None:
         os.fsync(self.fd)
+
+    def _close_retired(self) -> None:
+        for fd in self._retired:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._retired.clear()
 
     async def sync_to(self, offset: int, *, retry: bool = False) -> None:
         """Return once the first ``offset`` bytes are on disk; one fsync serves many waiters.
@@ -153,6 +174,9 @@ class AppendOnlyFile:
                 self.fsync_error = error.strerror or str(error)
                 self._refresh_status()
                 raise
+            finally:
+                if self._retired:
+                    self._close_retired()
             self.fsyncs += 1
             if not self.last_fsync_ok:
                 log.warning("AOF fsync error looks solved. Redis can write again.")
@@ -173,44 +197,41 @@ class AppendOnlyFile:
                 except OSError:
                     pass
 
-    def start_rewrite(self) -> None:
-        """A child now writes the dataset as of this moment (the buffer must be empty):
-        keep every later byte, and SELECT again before the next record, since the rewritten
-        file may end in another database."""
-        self.rewrite_buffer = bytearray()
-        self.selected_db = -1
+    def switch_to(self, fd: int, path: str) -> None:
+        """Append to the new file ``fd`` (at ``path``) from now on (openNewIncrAofForAppend).
 
-    def adopt(self, path: str) -> None:
-        """Rename a complete, fsynced rewrite at ``path`` over the AOF and append to it."""
-        os.replace(path, self.path)
-        fsync_directory(os.path.dirname(os.path.abspath(self.path)))
-        old_fd = self.fd
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.close(old_fd)
-        self.rewrite_buffer = None
-        self.written = self.synced = os.fstat(self.fd).st_size
-        self.base_size = self.written
-        self.write_failed = False
-        self.last_fsync_ok = True
-        self._refresh_status()
-
-    def replace(self, data: bytes) -> None:
-        """Swap the file for a rewritten one holding ``data`` (BGREWRITEAOF, DEBUG RELOAD).
-
-        ``data`` goes to a temporary file in the same directory, is fsynced and renamed over
-        the AOF (atomic: a crash leaves the old file or the new one), and appends continue on
-        the new file. Commands still buffered are dropped: ``data`` already holds their
-        effects (the caller holds the keyspace lock).
+        The old file is fsynced here, before anything goes to the new one, so every byte
+        counted in ``written`` so far is on disk whatever the policy; its fd is closed once no
+        fsync in a worker thread can be using it. What is still buffered goes to the new file.
+        The next record SELECTs its database again.
         """
-        write_atomically(self.path, data, prefix="temp-rewriteaof-")
-        self.rewrite_buffer = None  # a background rewrite in progress is outdated
-        old_fd = self.fd
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.close(old_fd)
+        old = self.fd
+        if self.synced < self.written:
+            try:
+                os.fsync(old)
+            except OSError as error:
+                log.warning("Error syncing the AOF file: %s", error.strerror)
+                raise
+            self.fsyncs += 1
+        self.synced = self.written
+        self.fd = fd
+        self.path = path
+        self.file_start = self.written
+        if self.buffer and self._buffer_db >= 0:  # it starts in the old file's database
+            self.buffer[:0] = encode_command([b"SELECT", b"%d" % self._buffer_db])
+        self.selected_db = -1
+        if self.last_fsync_ok is False:
+            self.last_fsync_ok = True  # the fsync above covered the failed one
+            self._refresh_status()
+        self._retired.append(old)
+        if not self._fsync_lock.locked():
+            self._close_retired()
+
+    def rewritten(self) -> None:
+        """A rewrite done in place put the dataset in the new base: what is buffered is in it
+        (dropped), and a write or fsync error is over (the new files are on disk)."""
         self.buffer.clear()
         self.selected_db = -1
-        self.written = self.synced = self.base_size = len(data)
-        # the new file is written and fsynced: any earlier write or fsync error is over
         self.write_failed = False
         self.last_fsync_ok = True
         self._refresh_status()
@@ -224,3 +245,4 @@ class AppendOnlyFile:
         finally:
             os.close(self.fd)
             self.fd = -1
+            self._close_retired()

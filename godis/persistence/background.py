@@ -1,12 +1,13 @@
 """BGSAVE and BGREWRITEAOF in a forked child (rdbSaveBackground, rewriteAppendOnlyFileBackground).
 
 The child gets a copy-on-write image of the dataset at the fork and writes it out — the RDB
-straight to ``dbfilename`` (temp file, fsync, rename), the AOF rewrite to a temporary file —
-then leaves with ``os._exit``: it never runs Trio code. The parent goes on serving; the AOF
-collects everything written after the fork (``AppendOnlyFile.start_rewrite``), and when the
-cron reaps a successful child it appends those bytes to the rewritten file, fsyncs it and
-renames it over the AOF (Redis 6's rewrite buffer: godis keeps a single AOF file, so the
-fork cannot simply open a new incremental file as Redis 7.0's multi-part AOF does).
+straight to ``dbfilename`` (temp file, fsync, rename), the AOF's new base to a temporary file —
+then leaves with ``os._exit``: it never runs Trio code. The parent goes on serving. For a
+rewrite it first switches appends to a new incr file recorded in the manifest (Redis 7.0's
+openNewIncrAofForAppend), so everything written after the fork is already in the multi-part
+AOF: no rewrite buffer. When the cron reaps a successful child the temporary file becomes the
+base and the files it covers become history (``multipart.finish_rewrite``); a failed child
+only leaves one more incr, as in Redis.
 
 One child at a time, as Redis: a BGREWRITEAOF during a BGSAVE is scheduled for when it ends,
 and a BGSAVE SCHEDULE during a rewrite likewise. Where ``os.fork`` does not exist (Windows)
@@ -23,8 +24,14 @@ from dataclasses import dataclass
 
 from godis.config import parse_save_points
 from godis.persistence.aof import AppendOnlyFile
-from godis.persistence.files import fsync_directory, write_atomically
-from godis.persistence.rewrite import dataset_as_commands
+from godis.persistence.files import write_atomically
+from godis.persistence.multipart import (
+    aof_dir,
+    base_bytes,
+    finish_rewrite,
+    open_new_incr,
+    use_rdb_preamble,
+)
 from godis.persistence.snapshot import rdb_path, save_snapshot, snapshot_bytes
 from godis.state import ServerState
 
@@ -44,6 +51,7 @@ class Child:
     started: float
     temp_path: str
     dirty_at_fork: int
+    rdb_base: bool = False  # a rewrite's base is an RDB (aof-use-rdb-preamble at the fork)
 
 
 @dataclass
@@ -61,6 +69,9 @@ class BackgroundState:
     last_rewrite_seconds: int = -1
     rewrites: int = 0
     rewrite_failures: int = 0
+    # aofRewriteLimited's back-off after repeated failures: minutes, and until when (unix)
+    limit_delay_minutes: int = 0
+    limit_until: float = 0.0
 
 
 def state_of(server: ServerState) -> BackgroundState:
@@ -71,7 +82,12 @@ def state_of(server: ServerState) -> BackgroundState:
     return state
 
 
-def _run_child(work: str, server: ServerState, temp_path: str) -> None:
+def _temp_path(server: ServerState, pid: int) -> str:
+    """The child's temporary base: ``dir``/temp-rewriteaof-bg-<child pid>.aof, as Redis."""
+    return os.path.join(server.config.dir, f"temp-rewriteaof-bg-{pid}.aof")
+
+
+def _run_child(work: str, server: ServerState, rdb_base: bool) -> None:
     """The child's whole life: write, then ``os._exit`` (0 on success)."""
     code = 1
     try:
@@ -80,9 +96,8 @@ def _run_child(work: str, server: ServerState, temp_path: str) -> None:
         if work == "rdb":
             write_atomically(rdb_path(server), snapshot_bytes(server), prefix="temp-")
         else:
-            libraries = [library.code for library in server.scripting.libraries.values()]
-            data = dataset_as_commands(server.keyspace, libraries)
-            with open(temp_path, "wb") as handle:
+            data = base_bytes(server, rdb_base)
+            with open(_temp_path(server, os.getpid()), "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -94,17 +109,22 @@ def _run_child(work: str, server: ServerState, temp_path: str) -> None:
 
 
 def _fork(server: ServerState, kind: str) -> Child:
-    """Fork a child writing ``kind``; raises OSError when fork fails."""
+    """Fork a child writing ``kind``; raises OSError when the new incr file cannot be opened
+    (rewriteAppendOnlyFileBackground) or fork fails."""
     state = state_of(server)
-    temp_path = os.path.join(server.config.dir, f"temp-rewriteaof-bg-{os.getpid()}.aof")
     aof = server.aof
-    if kind == "aof" and isinstance(aof, AppendOnlyFile):
-        aof.write()  # what is buffered now is in the image; only later records are extra
-        aof.start_rewrite()
+    rdb_base = use_rdb_preamble(server.config)
+    if kind == "aof":
+        os.makedirs(aof_dir(server.config), exist_ok=True)
+        if isinstance(aof, AppendOnlyFile):
+            if not aof.write():  # what is buffered now is in the image and the old incr
+                raise OSError(0, "the AOF cannot be written")
+            open_new_incr(server)
     pid = os.fork()
     if pid == 0:  # the child
-        _run_child(kind, server, temp_path)
-    child = Child(kind, pid, time.monotonic(), temp_path, server.keyspace.dirty)
+        _run_child(kind, server, rdb_base)
+    child = Child(kind, pid, time.monotonic(), _temp_path(server, pid), server.keyspace.dirty,
+                  rdb_base)
     state.child = child
     log.info("Background %s started by pid %d",
              "saving" if kind == "rdb" else "append only file rewriting", pid)
@@ -188,19 +208,48 @@ def check_children(server: ServerState) -> None:
         _start_quietly(server, "rdb")
 
 
-def maybe_auto_rewrite(server: ServerState) -> None:
-    """serverCron's automatic rewrite: the AOF grew ``auto-aof-rewrite-percentage`` past its
-    size after the last rewrite (or start), and is at least ``auto-aof-rewrite-min-size``."""
+REWRITE_LIMIT_THRESHOLD = 3  # AOF_REWRITE_LIMITE_THRESHOLD
+REWRITE_LIMIT_MAX_MINUTES = 60  # AOF_REWRITE_LIMITE_MAX_MINUTES
+
+
+def rewrite_limited(server: ServerState, now: float | None = None) -> bool:
+    """aofRewriteLimited: after 3 consecutive failed rewrites, automatic ones wait 1 minute,
+    then 2, 4, ... up to an hour, so a failing disk does not fill the directory with small
+    incr files (each rewrite opens one). BGREWRITEAOF is never limited."""
+    state = state_of(server)
+    now = time.time() if now is None else now
+    if state.rewrite_failures < REWRITE_LIMIT_THRESHOLD:
+        state.limit_delay_minutes = 0
+        state.limit_until = 0.0
+        return False
+    if state.limit_until:
+        if now < state.limit_until:
+            return True
+        state.limit_until = 0.0
+        return False
+    state.limit_delay_minutes = min(max(state.limit_delay_minutes * 2, 1),
+                                    REWRITE_LIMIT_MAX_MINUTES)
+    state.limit_until = now + state.limit_delay_minutes * 60
+    log.warning("Background AOF rewrite has repeatedly failed and triggered the limit, will "
+                "retry in %d minutes", state.limit_delay_minutes)
+    return True
+
+
+def maybe_auto_rewrite(server: ServerState, now: float | None = None) -> None:
+    """serverCron's automatic rewrite: the AOF (base plus incrs, aof_current_size) is larger
+    than ``auto-aof-rewrite-min-size`` and grew ``auto-aof-rewrite-percentage`` past its size
+    after the last rewrite (aof_rewrite_base_size; the base's size after a start), unless
+    :func:`rewrite_limited` holds it back (``now``: the unix time, for tests)."""
     aof = server.aof
     config = server.config
     if not isinstance(aof, AppendOnlyFile) or state_of(server).child is not None:
         return
     percentage = int(config["auto-aof-rewrite-percentage"])
-    if not percentage or aof.written < int(config["auto-aof-rewrite-min-size"]):
+    if not percentage or aof.current_size <= int(config["auto-aof-rewrite-min-size"]):
         return
     base = aof.base_size or 1
-    growth = (aof.written - base) * 100 // base
-    if growth >= percentage:
+    growth = aof.current_size * 100 // base - 100
+    if growth >= percentage and not rewrite_limited(server, now):
         log.info("Starting automatic rewriting of AOF on %d%% growth", growth)
         _start_quietly(server, "aof")
 
@@ -228,32 +277,18 @@ def _finish_bgsave(server: ServerState, state: BackgroundState, child: Child, ok
 
 def _finish_rewrite(server: ServerState, state: BackgroundState, child: Child, ok: bool,
                     seconds: int) -> None:
-    """backgroundRewriteDoneHandler: the rewritten file plus what came after the fork
-    becomes the AOF; on any failure the old AOF stays and the temporary file goes."""
-    aof = server.aof
+    """backgroundRewriteDoneHandler: the child's file becomes the base; on any failure the
+    manifest stays as it is (with the incr opened at the fork) and the temporary file goes."""
     state.last_rewrite_seconds = seconds
     try:
         if not ok:
             raise OSError(0, "the child failed")
-        if isinstance(aof, AppendOnlyFile):
-            if aof.rewrite_buffer is None:
-                raise OSError(0, "the rewrite was cancelled")
-            if not aof.write():
-                raise OSError(0, "the AOF cannot be written")
-            with open(child.temp_path, "ab") as handle:
-                handle.write(aof.rewrite_buffer)
-                handle.flush()
-                os.fsync(handle.fileno())
-            aof.adopt(child.temp_path)
-        else:
-            os.replace(child.temp_path, server.config.aof_path)
-            fsync_directory(os.path.dirname(os.path.abspath(server.config.aof_path)))
+        log.info("Background AOF rewrite terminated with success")
+        finish_rewrite(server, child.temp_path, child.rdb_base)
     except OSError as error:
         state.last_rewrite_ok = False
         state.rewrite_failures += 1
         log.warning("Background AOF rewrite terminated with error: %s", error.strerror)
-        if isinstance(aof, AppendOnlyFile):
-            aof.rewrite_buffer = None
         try:
             os.unlink(child.temp_path)
         except OSError:
@@ -277,9 +312,6 @@ def kill_child(server: ServerState) -> None:
         os.waitpid(child.pid, 0)
     except (ProcessLookupError, ChildProcessError):
         pass
-    aof = server.aof
-    if child.kind == "aof" and isinstance(aof, AppendOnlyFile):
-        aof.rewrite_buffer = None
     try:
         os.unlink(child.temp_path)
     except OSError:

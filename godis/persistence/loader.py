@@ -1,7 +1,10 @@
-"""Replay the append-only file into the keyspace at start-up (Redis's ``loadAppendOnlyFile``).
+"""Replay the append-only files into the keyspace at start-up (Redis's ``loadAppendOnlyFiles``
+and ``loadSingleAppendOnlyFile``).
 
-Every record runs through the normal command table with a fake client. Damage is handled as
-Redis does, with one improvement:
+A multi-part AOF loads its base (an RDB, detected by its ``REDIS`` signature as Redis does, or
+commands), then each incr file in the manifest's order. A file that starts with an RDB may
+continue with commands (an old-style RDB-preamble AOF). Every record runs through the normal
+command table with a fake client. Damage is handled as Redis does, with two improvements:
 
 - A truncated last record (a crash in the middle of a write), or a MULTI with no EXEC at the
   end, is dropped with a warning naming the offset, and the file is cut back to that offset so
@@ -9,6 +12,8 @@ Redis does, with one improvement:
   start is refused). godis first copies the dropped bytes to ``<file>.truncated-<offset>``:
   a damaged length field in the middle looks exactly like a truncated tail, and Redis would
   silently lose every later record.
+  Only the last file may be cut: a damaged tail in an earlier one refuses the start (Redis
+  says so too, but only after truncating that file; godis leaves it as it is).
 - Anything else malformed, or an unknown command, refuses the start with the file and offset.
 """
 
@@ -23,6 +28,9 @@ from dataclasses import dataclass
 from godis.client import Client
 from godis.dispatch import call, resolve
 from godis.errors import AofError
+from godis.persistence.manifest import Manifest
+from godis.persistence.rdb import Encodings, RDBError, parse_rdb
+from godis.persistence.snapshot import SnapshotError, apply_snapshot
 from godis.protocol.reader import strict_int
 from godis.state import ServerState
 from godis.table import COMMANDS, CommandSpec
@@ -83,8 +91,17 @@ PROGRESS_EVERY_COMMANDS = 1024
 
 
 def load_aof(server: ServerState, path: str) -> LoadReport:
-    """Replay ``path`` into ``server``'s keyspace; cut a truncated tail; raise on corruption."""
-    replay = replay_aof(server, path)
+    """Replay the single file ``path`` (an old-style AOF, RDB preamble or not) into
+    ``server``'s keyspace; cut a truncated tail; raise on corruption."""
+    return _drain(replay_aof(server, path))
+
+
+def load_files(server: ServerState, dirpath: str, manifest: Manifest) -> LoadReport:
+    """:func:`replay_files` in one go (DEBUG LOADAOF)."""
+    return _drain(replay_files(server, dirpath, manifest))
+
+
+def _drain(replay: Generator[int, None, LoadReport]) -> LoadReport:
     while True:
         try:
             next(replay)
@@ -94,26 +111,88 @@ def load_aof(server: ServerState, path: str) -> LoadReport:
 
 
 def replay_aof(server: ServerState, path: str) -> Generator[int, None, LoadReport]:
-    """:func:`load_aof` in steps: yields the bytes replayed so far every
-    :data:`PROGRESS_EVERY_COMMANDS` commands (never inside a MULTI block), so a server can
-    serve other clients between steps, as Redis's loading calls processEventsWhileBlocked.
-    ``server.loading_total_bytes`` / ``loading_loaded_bytes`` follow it (INFO persistence)."""
-    started = time.monotonic()
+    """:func:`load_aof` in steps (see :func:`replay_files`); no file is an empty load."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        size = os.path.getsize(path)
     except FileNotFoundError:
         return LoadReport(0, 0, 0.0, None)
-    server.loading_total_bytes = len(data)
+    except OSError as error:
+        raise AofError(f"Fatal error: can't open the append log file {path} for reading: "
+                       f"{error.strerror}") from None
+    return (yield from _replay_paths(server, [(path, path, True)], size, old_style=path))
+
+
+def replay_files(server: ServerState, dirpath: str,
+                 manifest: Manifest) -> Generator[int, None, LoadReport]:
+    """loadAppendOnlyFiles in steps: yields the bytes replayed so far every
+    :data:`PROGRESS_EVERY_COMMANDS` commands (never inside a MULTI block), so a server can
+    serve other clients between steps, as Redis's loading calls processEventsWhileBlocked.
+    ``server.loading_total_bytes`` / ``loading_loaded_bytes`` follow it (INFO persistence).
+
+    A file of the manifest that is missing refuses the load, as Redis's
+    getBaseAndIncrAppendOnlyFilesSize; all files empty is an empty load."""
+    paths: list[tuple[str, str, bool]] = []
+    total = 0
+    for info in manifest.files():
+        path = os.path.join(dirpath, info.name)
+        try:
+            total += os.path.getsize(path)
+        except OSError as error:
+            message = (f"Unable to obtain the AOF file {info.name} length. stat: "
+                       f"{error.strerror}")
+            log.warning("%s", message)
+            raise AofError(message) from None
+        paths.append((path, info.name, info is manifest.base))
+    if not total:
+        return LoadReport(0, 0, 0.0, None)
+    return (yield from _replay_paths(server, paths, total, old_style=None))
+
+
+def _replay_paths(server: ServerState, paths: list[tuple[str, str, bool]], total: int,
+                  old_style: str | None) -> Generator[int, None, LoadReport]:
+    started = time.monotonic()
+    server.loading_total_bytes = total
     server.loading_loaded_bytes = 0
     server.loading_started_at = time.time()
+    keyspace = server.keyspace
+    commands = 0
+    truncated_at: int | None = None
+    done = 0
+    for index, (path, name, is_base) in enumerate(paths):
+        file_started = time.monotonic()
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise AofError(f"Fatal error: can't open the append log file {name} for reading: "
+                           f"{error.strerror}") from None
+        last = index == len(paths) - 1
+        count, truncated_at = yield from _replay_file(server, path, data, done, last,
+                                                      old_style=old_style == path)
+        commands += count
+        done += len(data)
+        if old_style is None:
+            log.info("DB loaded from %s file %s: %.3f seconds", "base" if is_base else "incr",
+                     name, time.monotonic() - file_started)
+    server.loading_loaded_bytes = total
+    return LoadReport(commands, keyspace.key_count(), time.monotonic() - started, truncated_at)
+
+
+def _replay_file(server: ServerState, path: str, data: bytes, done: int, last: bool, *,
+                 old_style: bool) -> Generator[int, None, tuple[int, int | None]]:
+    """loadSingleAppendOnlyFile: an RDB first when the file starts with one, then commands;
+    (the commands run, where the file was cut or None). ``done``: the bytes of the files
+    replayed before this one (the progress count)."""
+    pos = 0
+    if data[:5] == b"REDIS":
+        pos = _load_rdb_part(server, path, data, old_style)
+        server.loading_loaded_bytes = done + pos
     client = Client(server, address="aof")
     client.is_fake = True
     client.deny_blocking = True
     keyspace = server.keyspace
     keyspace.loading = True
     server.loading = True
-    pos = 0
     commands = 0
     truncated_at: int | None = None
     transaction: list[tuple[CommandSpec, list[bytes]]] | None = None
@@ -123,8 +202,8 @@ def replay_aof(server: ServerState, path: str) -> Generator[int, None, LoadRepor
         while pos < len(data):
             if commands >= next_progress and transaction is None:
                 next_progress = commands + PROGRESS_EVERY_COMMANDS
-                server.loading_loaded_bytes = pos
-                yield pos
+                server.loading_loaded_bytes = done + pos
+                yield done + pos
             record_start = pos
             try:
                 argv, pos = _parse_record(data, pos, path)
@@ -161,10 +240,33 @@ def replay_aof(server: ServerState, path: str) -> Generator[int, None, LoadRepor
     finally:
         keyspace.loading = False
         server.loading = False
-        server.loading_loaded_bytes = len(data)
+        server.loading_loaded_bytes = done + len(data)
     if truncated_at is not None:
+        if not last:
+            log.warning("Fatal error: the truncated file is not the last file")
+            raise AofError(f"Unexpected end of file reading the append only file {path} at "
+                           f"offset {truncated_at}: the truncated file is not the last file")
         _cut_tail(server, path, data, truncated_at)
-    return LoadReport(commands, keyspace.key_count(), time.monotonic() - started, truncated_at)
+    return commands, truncated_at
+
+
+def _load_rdb_part(server: ServerState, path: str, data: bytes, old_style: bool) -> int:
+    """The RDB at the start of a file (rdbLoadRio with RDBFLAGS_AOF_PREAMBLE: keys already
+    expired are kept, to expire as usual); where it ends."""
+    log.info("Reading RDB preamble from AOF file..." if old_style else
+             "Reading RDB base file on AOF loading...")
+    try:
+        parsed = parse_rdb(data, options=Encodings.from_config(server.config),
+                           databases=len(server.keyspace.databases),
+                           verify_checksum=bool(server.config["rdbchecksum"]))
+        apply_snapshot(server, parsed, expire=False)
+    except (RDBError, SnapshotError) as error:
+        what = (f"the RDB preamble of the AOF file {path}" if old_style else
+                f"the RDB base file {path}")
+        raise AofError(f"Error reading {what}, AOF loading aborted: {error}") from None
+    if old_style:
+        log.info("Reading the remaining AOF tail...")
+    return parsed.end
 
 
 def _run(client: Client, spec: CommandSpec, argv: list[bytes], path: str, offset: int) -> None:

@@ -1566,7 +1566,9 @@ def load_into_keyspace(parsed: RDBFile, keyspace: Keyspace, now_ms: int, *,
         if key in db.data and not allow_duplicates:
             raise RDBError(f"RDB has duplicated key '{key.decode(errors='replace')}' in DB "
                            f"{record.db}")
-        db.data[key] = record.value
+        if key in db.data:  # an allowed duplicate replaces the key: its charge leaves too
+            db.forget(key, db.data.pop(key))
+        db.add(key, record.value)
         if record.expire_ms is not None:
             db.expires[key] = record.expire_ms
         elif db.expires:
@@ -1574,7 +1576,6 @@ def load_into_keyspace(parsed: RDBFile, keyspace: Keyspace, now_ms: int, *,
         db.access[key] = clock - record.idle_s * 1000 if record.idle_s is not None else clock
         if keyspace.lfu_enabled and record.freq is not None:
             db.lfu[key] = (keyspace.lfu_minutes() << 8) | record.freq
-        db.account(key)
         stats.loaded += 1
     return stats
 

@@ -1,5 +1,6 @@
 """AOF rewrite and reload: the dataset as the commands that rebuild it (Redis's aof.c
-``rewriteAppendOnlyFileRio``), and a replay into emptied databases (DEBUG RELOAD / LOADAOF).
+``rewriteAppendOnlyFileRio``, a base file with ``aof-use-rdb-preamble no``), and a replay into
+emptied databases (DEBUG RELOAD / LOADAOF). The rewrite's files are ``multipart.py``'s.
 
 Keys are written as SET / RPUSH / SADD / HMSET / ZADD batches of 64 items plus PEXPIREAT;
 already expired keys are left out, as Redis does.
@@ -14,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from godis.keyspace.keyspace import Keyspace
 from godis.keyspace.stream import StreamValue, format_id
 from godis.keyspace.values import HashValue, ListValue, SetValue, Value, ZSetValue
-from godis.persistence.aof import AppendOnlyFile, encode_command
-from godis.persistence.files import write_atomically
-from godis.persistence.loader import load_aof
+from godis.persistence.aof import encode_command
+from godis.persistence.loader import load_aof, load_files
+from godis.persistence.manifest import Manifest
 from godis.protocol.writer import format_double
 from godis.state import ServerState
 
@@ -101,26 +102,9 @@ def dataset_as_commands(keyspace: Keyspace, function_codes: Iterable[bytes] = ()
     return bytes(out)
 
 
-def rewrite_aof(server: ServerState) -> str:
-    """Rewrite the AOF from the current dataset; the path written.
-
-    With the AOF on, the open file is swapped for the new one (``AppendOnlyFile.replace``);
-    with it off, the file is still written where ``appendfilename`` says, as Redis's
-    BGREWRITEAOF does.
-    """
-    data = dataset_as_commands(server.keyspace,
-                               [library.code for library in server.scripting.libraries.values()])
-    aof = server.aof
-    if isinstance(aof, AppendOnlyFile):
-        aof.replace(data)
-        return aof.path
-    path = server.config.aof_path
-    write_atomically(path, data, prefix="temp-rewriteaof-")
-    return path
-
-
-def reload_from(server: ServerState, path: str) -> None:
-    """Empty every database and replay ``path`` into them, logging nothing to the AOF."""
+def reload_from(server: ServerState, path: str, manifest: Manifest | None = None) -> None:
+    """Empty every database and replay ``path`` into them — with ``manifest``, the files it
+    lists in the directory ``path`` (DEBUG LOADAOF) — logging nothing to the AOF."""
     keyspace = server.keyspace
     keyspace.flush_all()
     server.scripting.libraries.clear()  # the file loads them again
@@ -134,7 +118,10 @@ def reload_from(server: ServerState, path: str) -> None:
     server.monitors = {}
     server.slowlog_threshold_us = -1
     try:
-        load_aof(server, path)
+        if manifest is None:
+            load_aof(server, path)
+        else:
+            load_files(server, path, manifest)
     finally:
         keyspace.propagate = propagate
         keyspace.dirty = dirty

@@ -43,13 +43,15 @@ def rdb_path(server: ServerState) -> str:
     return os.path.join(config.dir, str(config["dbfilename"]))
 
 
-def snapshot_bytes(server: ServerState, functions: Iterable[bytes] | None = None) -> bytes:
-    """The whole RDB file for the current dataset and function libraries (``rdbSaveRio``)."""
+def snapshot_bytes(server: ServerState, functions: Iterable[bytes] | None = None, *,
+                   aof_base: bool = False) -> bytes:
+    """The whole RDB file for the current dataset and function libraries (``rdbSaveRio``);
+    ``aof_base``: for the base of the multi-part AOF (its ``aof-base`` aux field is 1)."""
     config = server.config
     if functions is None:
         functions = [library.code for library in server.scripting.libraries.values()]
     return save_rdb(server.keyspace, options=Encodings.from_config(config), functions=functions,
-                    ctime=int(time.time()), used_mem=_used_memory(),
+                    ctime=int(time.time()), used_mem=_used_memory(), aof_base=aof_base,
                     checksum=bool(config["rdbchecksum"]))
 
 
@@ -114,10 +116,10 @@ def read_snapshot(server: ServerState) -> RDBFile | None:
 
 
 def apply_snapshot(server: ServerState, parsed: RDBFile, *, flush: bool = False,
-                   allow_duplicates: bool = False) -> LoadStats:
+                   allow_duplicates: bool = False, expire: bool = True) -> LoadStats:
     """Put a parsed file's function libraries and keys in the server (keys already expired are
-    dropped, as a master loading an RDB drops them); ``flush`` empties the databases and the
-    libraries first (DEBUG RELOAD's emptyData)."""
+    dropped when ``expire``, as a master loading an RDB drops them; an AOF base keeps them);
+    ``flush`` empties the databases and the libraries first (DEBUG RELOAD's emptyData)."""
     keyspace = server.keyspace
     loading = keyspace.loading
     keyspace.loading = True
@@ -127,7 +129,7 @@ def apply_snapshot(server: ServerState, parsed: RDBFile, *, flush: bool = False,
             server.scripting.libraries.clear()  # emptyData drops the functions too
             server.scripting.functions.clear()
         _load_functions(server, parsed.functions, replace=allow_duplicates)
-        stats = load_into_keyspace(parsed, keyspace, keyspace.now_ms(),
+        stats = load_into_keyspace(parsed, keyspace, keyspace.now_ms(), expire=expire,
                                    allow_duplicates=allow_duplicates)
     except RDBError as error:
         raise SnapshotError(f"Internal error in RDB reading: {error}") from None

@@ -19,7 +19,7 @@ import logging
 import math
 import socket
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import trio
 
@@ -38,13 +38,26 @@ log = logging.getLogger("godis.server")
 
 RECV_BYTES = 64 * 1024
 QUERY_BUFFER_CHECK_BYTES = 1024 * 1024  # below this the query-buffer limit is not looked up
-_LOOPBACK_PREFIXES = ("127.", "::ffff:127.")
+
+
+class Transport(Protocol):
+    """What the loop calls on its socket: a plain ``socket.socket``, or the TLS transport of
+    godis/server/tls.py with the same non-blocking ``send``/``recv`` semantics."""
+
+    @property
+    def family(self) -> int: ...
+    def fileno(self) -> int: ...
+    def getpeername(self) -> Any: ...
+    def getsockname(self) -> Any: ...
+    def send(self, data: bytes | bytearray, /) -> int: ...
+    def recv(self, bufsize: int, /) -> bytes: ...
+    def close(self) -> None: ...
 
 
 class Connection:
     """A connected client: its socket, its parser, its pending output, its ``Client`` state."""
 
-    def __init__(self, server: ServerState, sock: socket.socket) -> None:
+    def __init__(self, server: ServerState, sock: Transport) -> None:
         self.server = server
         self.sock = sock
         if sock.family == socket.AF_UNIX:
@@ -195,7 +208,7 @@ class Connection:
         config = server.config
         message: bytes | None = None
         if (config["protected-mode"] and not server.auth_required()
-                and not _is_loopback(self.sock)):
+                and not self.client.is_local):
             message = (b"-DENIED Redis is running in protected mode because protected mode is "
                        b"enabled and no password is set for the default user. In this mode "
                        b"connections are only accepted from the loopback interface. If you want "
@@ -208,7 +221,7 @@ class Connection:
                        b"disable the protected mode by editing the Redis configuration file, and "
                        b"setting the protected mode option to 'no', and then restarting the "
                        b"server. 3) If you started the server manually just for testing, restart "
-                       b"it with the '--protected-mode no' option. 4) Set up an authentication "
+                       b"it with the '--protected-mode no' option. 4) Setup a an authentication "
                        b"password for the default user. NOTE: You only need to do one of the "
                        b"above things in order for the server to start accepting connections "
                        b"from the outside.\r\n")
@@ -561,15 +574,8 @@ def _is_http(argv: list[bytes]) -> bool:
     return name == b"post" or name == b"host:"
 
 
-def _is_loopback(sock: socket.socket) -> bool:
-    try:
-        host = sock.getpeername()[0]
-    except (OSError, IndexError, TypeError):
-        return True  # a Unix socket, or already gone
-    return isinstance(host, str) and (host == "::1" or host.startswith(_LOOPBACK_PREFIXES))
 
-
-def _address(sock: socket.socket, *, remote: bool) -> str:
+def _address(sock: Transport, *, remote: bool) -> str:
     try:
         address = sock.getpeername() if remote else sock.getsockname()
     except OSError:

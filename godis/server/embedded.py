@@ -63,7 +63,7 @@ DEFAULT_START_TIMEOUT_S = 30.0
 """How long ``Server.start`` waits for the listener and the AOF load before giving up."""
 
 # Embedding defaults that differ from ``godis serve``'s: no append-only file in the current
-# directory unless asked for (a test or a dev tool should not leave appendonly.aof behind).
+# directory unless asked for (a test or a dev tool should not leave appendonlydir behind).
 EMBEDDED_DEFAULTS: Mapping[str, str] = {"appendonly": "no"}
 
 

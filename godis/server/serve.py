@@ -35,10 +35,18 @@ from godis.keyspace.keyspace import trio_clock_ms
 from godis.persistence import background
 from godis.persistence.aof import AppendOnlyFile
 from godis.persistence.files import remove_pid_file, write_pid_file
-from godis.persistence.loader import LoadReport, replay_aof
+from godis.persistence.loader import LoadReport, replay_files
+from godis.persistence.multipart import (
+    aof_dir,
+    delete_history,
+    load_manifest_from_disk,
+    open_on_start,
+    upgrade_if_needed,
+)
 from godis.persistence.snapshot import apply_snapshot, final_save, read_snapshot
-from godis.server.connection import Connection
+from godis.server.connection import Connection, Transport
 from godis.server.outbound import OutboundConnections
+from godis.server.tls import TlsService
 from godis.state import ServerState
 
 log = logging.getLogger("godis.server")
@@ -127,9 +135,6 @@ async def serve(
     keyspace.now_ms = trio_clock_ms()
     log.info("godis %s (Redis %s compatible) starting, pid=%d", __version__,
              REDIS_COMPAT_VERSION, os.getpid())
-    if config["daemonize"]:
-        log.warning("daemonize yes ignored: godis does not fork into the background "
-                    "(run it under a supervisor, or pass --daemonize no)")
     inert = config.inert_settings()
     if inert:  # never pretend silently: these were set, and godis does not act on them
         log.warning("Accepted, no effect in godis (docs/configuration.md): %s",
@@ -160,7 +165,7 @@ async def serve(
     server.fork_children = background.FORK_AVAILABLE
     server.outbound = OutboundConnections()
 
-    async def handle(stream: trio.SocketStream) -> None:
+    def adopt(stream: trio.SocketStream) -> socket.socket:
         # Take the socket out of the stream: the connection drives it directly.
         trio_sock = stream.socket
         fd = trio_sock.detach()
@@ -169,6 +174,13 @@ async def serve(
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             _keepalive(sock, int(config["tcp-keepalive"]))
+        return sock
+
+    async def handle(stream: trio.SocketStream) -> None:
+        await run_connection(adopt(stream))
+
+    async def run_connection(sock: Transport) -> None:
+        """A client's task: plain sockets from ``handle``, TLS ones from tls.py's listener."""
         connection = Connection(server, sock)
         connections.add(connection)
         try:
@@ -178,13 +190,20 @@ async def serve(
         finally:
             connections.discard(connection)
 
+    # TLS (tls.py): the context and the tls-port listener; CONFIG SET tls-* re-applies them
+    tls = server.tls = TlsService(server, adopt, run_connection)
+    server.config_appliers.append(tls.apply)
     startup_error: GodisError | None = None
     unix_path: str | None = None
     try:
         async with trio.open_nursery() as handlers:
             async with trio.open_nursery() as services:
                 try:
-                    hosts = await _listen(server, handle, services, handlers)
+                    tls.configure_at_start()
+                    hosts = config.bind.split()
+                    if config.port or not int(config["tls-port"]):  # port 0 + tls-port: TLS only
+                        hosts = await _listen(server, handle, services, handlers)
+                    tls.start(services, handlers)
                     unix_path = await _listen_unix(server, handle, services, handlers)
                     # The listener is open first: clients that connect during the load get
                     # -LOADING (and INFO's loading fields), as Redis answers while it loads.
@@ -199,8 +218,9 @@ async def serve(
                     services.start_soon(_close_idle_clients, server)
                     if handle_signals:
                         services.start_soon(_watch_signals, server)
-                    log.info("Ready to accept connections tcp on %s port %d",
-                             " ".join(hosts), server.port)
+                    if server.port:
+                        log.info("Ready to accept connections tcp on %s port %d",
+                                 " ".join(hosts), server.port)
                     task_status.started(server)
                     await shutdown.wait()
                     log.warning("User requested shutdown...")
@@ -305,9 +325,14 @@ def _remove_unix_socket(path: str) -> None:
 
 
 async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
-    """Replay the AOF (if enabled) in steps, serving -LOADING between them, then open it for
-    appending; raise ``AofError`` on damage."""
+    """loadDataFromDisk with the multi-part AOF around it: the manifest (aofLoadManifestFromDisk,
+    whether or not the AOF is on, so a damaged one stops the start as in Redis); with the AOF
+    on, a 6.x single file upgraded into the directory, the base and incrs replayed in steps
+    (serving -LOADING between them), the last incr opened for appending
+    (aofOpenIfNeededOnServerStart) and the history deleted (aofDelHistoryFiles); raise
+    ``AofError`` on damage."""
     config = server.config
+    manifest = load_manifest_from_disk(config)
     if not config.appendonly:  # dir/dbfilename, when there is one (loadDataFromDisk)
         server.loading = True  # parsed in a thread: clients meanwhile get -LOADING
         try:
@@ -323,9 +348,9 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
     except OSError as error:
         raise ConfigError(f"Can't open or create append-only dir {config.dir}: "
                           f"{error.strerror}") from None
-    path = config.aof_path
+    upgrade_if_needed(config, manifest)
     keyspace = server.keyspace
-    replay = replay_aof(server, path)
+    replay = replay_files(server, aof_dir(config), manifest)
     server.loading = True  # from the first client on, until the last record ran
     try:
         while True:
@@ -339,13 +364,14 @@ async def _load_and_open_aof(server: ServerState) -> AppendOnlyFile | None:
             await trio.lowlevel.checkpoint()  # connected clients are answered (-LOADING, INFO)
     finally:
         server.loading = False  # also when there was no file, or it was damaged
-    if report.commands or report.truncated_at is not None:
+    loaded_size = 0
+    if manifest.files() and server.loading_total_bytes:
         log.info("DB loaded from append only file: %.3f seconds (%d commands, %d keys)",
                  report.seconds, report.commands, report.keys)
-    try:
-        aof = AppendOnlyFile(path, config.appendfsync)
-    except OSError as error:
-        raise ConfigError(f"Can't open the append-only file {path}: {error.strerror}") from None
+        loaded_size = server.loading_total_bytes
+    async with keyspace.locked():
+        aof = open_on_start(server, manifest, loaded_size)
+        delete_history(config, manifest)
     server.aof = aof
     keyspace.propagate = aof.feed
     return aof

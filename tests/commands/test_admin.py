@@ -9,8 +9,9 @@ import pytest
 
 from godis.commands.debug import dataset_digest
 from godis.config import Config
-from godis.persistence.aof import AppendOnlyFile
+from godis.persistence.multipart import load_manifest_from_disk, open_on_start
 from godis.persistence.rewrite import dataset_as_commands
+from tests.support.aof import aof_files, incr_bytes
 from tests.support.differential import Differ, GodisDirect
 from tests.support.resp import parse_reply
 
@@ -276,28 +277,35 @@ def test_debug_reload_with_the_aof_on(tmp_path: os.PathLike[str]) -> None:
     """DEBUG RELOAD goes through the RDB file, as Redis's; the AOF keeps its records."""
     config = Config(appendonly=True, dir=str(tmp_path))
     godis = GodisDirect(config)
-    aof = AppendOnlyFile(config.aof_path)
+    aof = open_on_start(godis.server, load_manifest_from_disk(config), 0)
     godis.server.aof = aof
     godis.server.keyspace.propagate = aof.feed
     godis.call("SET", "a", "1")
     godis.call("INCR", "a")
     godis.call("INCR", "a")
     aof.write()
-    with open(config.aof_path, "rb") as handle:
-        records = handle.read()
+    records = incr_bytes(tmp_path)
     assert godis.call("DEBUG", "RELOAD") == b"+OK\r\n"
     assert godis.call("GET", "a") == b"$1\r\n3\r\n"
     assert os.path.exists(os.path.join(str(tmp_path), "dump.rdb"))
-    with open(config.aof_path, "rb") as handle:
-        assert handle.read() == records
-    godis.call("SET", "b", "2")  # appends go to the new file
+    assert incr_bytes(tmp_path) == records
+    godis.call("SET", "b", "2")
     aof.write()
-    assert godis.call("DEBUG", "LOADAOF") == b"+OK\r\n"
+    assert godis.call("DEBUG", "LOADAOF") == b"+OK\r\n"  # base + incr, from the manifest
     assert godis.call("MGET", "a", "b") == b"*2\r\n$1\r\n3\r\n$1\r\n2\r\n"
+    # without the shell, the rewrite runs in place: a new base and a new, empty incr
     assert godis.call("BGREWRITEAOF") == b"+Background append only file rewriting started\r\n"
+    assert [path.name for path in aof_files(tmp_path)] == ["appendonly.aof.2.base.rdb",
+                                                           "appendonly.aof.2.incr.aof"]
+    assert incr_bytes(tmp_path) == b""
+    godis.call("SET", "c", "3")  # appends go to the new incr
+    aof.write()
+    assert b"$1\r\nc\r\n" in incr_bytes(tmp_path)
+    assert godis.call("DEBUG", "LOADAOF") == b"+OK\r\n"
+    assert godis.call("MGET", "a", "b", "c") == b"*3\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n3\r\n"
     assert godis.call("SAVE") == b"+OK\r\n"
     assert godis.call("BGSAVE") == b"+Background saving started\r\n"
-    assert os.path.getsize(config.aof_path) == aof.written
+    assert aof.size == sum(path.stat().st_size for path in aof_files(tmp_path))
     aof.close()
 
 

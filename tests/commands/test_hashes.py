@@ -539,3 +539,35 @@ class HashMachine(DifferentialMachine):
 
 def test_hash_state_machine(redis_port: int) -> None:
     run_machine(HashMachine, redis_port)
+
+
+def test_compact_form_survives_limits_reload_and_dump(differ: Differ) -> None:
+    """A packed listpack: raising the limits after a conversion converts nothing back; a
+    value exactly at the limit stays small; DEBUG RELOAD and DUMP/RESTORE keep the contents,
+    their order and the encoding (the RDB stores a listpack as Redis does)."""
+    differ.check("CONFIG", "SET", "hash-max-listpack-value", "4")
+    differ.check("HSET", "at", "abcd", "wxyz", "", "", "n", "12")
+    differ.check("OBJECT", "ENCODING", "at")
+    differ.check("HSET", "at", "f", "abcde")
+    differ.check("OBJECT", "ENCODING", "at")
+    differ.check("CONFIG", "SET", "hash-max-listpack-value", "64")
+    differ.check("HDEL", "at", "f")
+    differ.check("OBJECT", "ENCODING", "at")
+    differ.check("HSET", "small", "b", "1", "a", "2", "c", "-3", "b", "4")
+    differ.check("HDEL", "small", "a")
+    differ.check("DUMP", "small")  # (a hashtable's DUMP follows each server's dict order)
+    for key in ("small", "at"):
+        payload = parse_reply(differ.godis.call("DUMP", key))
+        assert isinstance(payload, bytes)
+        differ.check("RESTORE", key + ":copy", "0", payload)
+    differ.check("DEBUG", "RELOAD")
+    for key in ("small", "small:copy"):
+        differ.check("HGETALL", key)
+        differ.check("OBJECT", "ENCODING", key)
+    for key in ("at", "at:copy"):
+        differ.check_unordered("HGETALL", key)
+        differ.check("OBJECT", "ENCODING", key)
+    differ.check("HINCRBY", "small", "c", "10")
+    differ.check("HINCRBYFLOAT", "small", "b", "0.5")
+    differ.check("HSTRLEN", "small", "b")
+    differ.check("HGETALL", "small")

@@ -1147,3 +1147,33 @@ class ZSetMachine(DifferentialMachine):
 
 def test_zset_state_machine(redis_port: int) -> None:
     run_machine(ZSetMachine, redis_port)
+
+
+def test_compact_form_survives_limits_reload_and_dump(differ: Differ) -> None:
+    """A packed listpack: raising the limits after a conversion converts nothing back; a
+    member exactly at the value limit stays small; DEBUG RELOAD and DUMP/RESTORE keep both
+    the contents and the encoding (the RDB stores a listpack as Redis does)."""
+    differ.check("CONFIG", "SET", "zset-max-listpack-value", "4")
+    differ.check("ZADD", "at", "1", "abcd", "-0", "z", "2.5", "y")
+    assert encoding_of(differ, "at") == "listpack"
+    differ.check("ZADD", "at", "3", "abcde")
+    assert encoding_of(differ, "at") == "skiplist"
+    differ.check("CONFIG", "SET", "zset-max-listpack-value", "64")
+    differ.check("ZADD", "at", "4", "q")
+    assert encoding_of(differ, "at") == "skiplist"
+    differ.check("ZADD", "small", "1", "a", "2", "b", "-inf", "c", "inf", "d", "-0", "e")
+    for key in ("small", "at"):
+        differ.check("DUMP", key)
+        payload = parse_reply(differ.godis.call("DUMP", key))
+        assert isinstance(payload, bytes)
+        differ.check("RESTORE", key + ":copy", "0", payload)
+    differ.check("DEBUG", "RELOAD")
+    for key in ("small", "at", "small:copy", "at:copy"):
+        differ.check("ZRANGE", key, "0", "-1", "WITHSCORES")
+        differ.check("OBJECT", "ENCODING", key)
+    differ.check("ZSCORE", "small", "e")
+    differ.check("ZRANK", "small", "d")
+    differ.check("ZREM", "small", "a", "nope")
+    differ.check("ZPOPMAX", "small")
+    differ.check("ZPOPMIN", "small", "2")
+    differ.check("ZRANGE", "small", "0", "-1", "WITHSCORES")

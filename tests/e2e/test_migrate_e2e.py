@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.support.aof import incr_bytes
 from tests.support.differential import GodisDirect
 from tests.support.redis_server import REDIS_SERVER, SKIP_REASON, free_port, redis_server
 from tests.support.resp import RespConnection
@@ -56,7 +57,7 @@ def test_godis_migrates_into_redis_and_back(tmp_path: Path, real: int) -> None:
         in_db2.close()
         source.close()
         target.close()
-    aof = (tmp_path / "appendonly.aof").read_bytes()
+    aof = incr_bytes(tmp_path)
     assert b"DEL\r\n$1\r\ns\r\n" in aof
 
 

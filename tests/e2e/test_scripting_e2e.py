@@ -15,6 +15,7 @@ import redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import LockError, NoScriptError, ResponseError
 
+from tests.support.aof import base_file
 from tests.support.redispy import execute_command, no_retry, wait_for_background, watch
 from tests.support.server_thread import ServerThread, running_server
 
@@ -136,11 +137,13 @@ def test_server_thread_fixture_is_usable(fresh_server: ServerThread) -> None:
     r.close()
 
 
-def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path) -> None:
+@pytest.mark.parametrize("preamble", ["yes", "no"])
+def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path, preamble: str) -> None:
     """BGREWRITEAOF writes each library as its FUNCTION LOAD (rewriteFunctions); DEBUG RELOAD
     and a restart bring them back."""
     code = "#!lua name=kept\nredis.register_function('k', function() return 'still here' end)"
-    with running_server(dir=str(tmp_path), appendonly=True) as server:
+    with running_server(dir=str(tmp_path), appendonly=True,
+                        aof_use_rdb_preamble=preamble == "yes") as server:
         r = redis.Redis(port=server.port, decode_responses=True)
         r.function_load(code)
         r.set("x", "1")
@@ -149,8 +152,12 @@ def test_rewrite_and_reload_keep_function_libraries(tmp_path: Path) -> None:
         assert execute_command(r, "DEBUG", "RELOAD") == "OK"
         assert r.fcall("k", 0) == "still here"
         r.close()
-    aof = (tmp_path / "appendonly.aof").read_bytes()
-    assert aof.startswith(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n")
+    base = base_file(tmp_path).read_bytes()
+    if preamble == "yes":  # the RDB's function record
+        assert base.startswith(b"REDIS")
+        assert b"register_function" in base
+    else:
+        assert base.startswith(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n")
     with running_server(dir=str(tmp_path), appendonly=True) as restarted:
         r = redis.Redis(port=restarted.port, decode_responses=True)
         assert r.fcall("k", 0) == "still here"

@@ -13,6 +13,7 @@ import redis
 
 from godis.persistence.aof import encode_command
 from tests.support import redispy
+from tests.support.aof import incr_bytes
 from tests.support.resp import RespConnection
 from tests.support.server_thread import ServerThread, running_server
 
@@ -202,7 +203,7 @@ def test_disconnect_before_exec_applies_nothing(fresh_server: ServerThread) -> N
     _wait_for(lambda: not state.keyspace.databases[0].watched, fresh_server)
     check = _other(fresh_server)
     assert check.get("k") is None
-    assert b"$1\r\nk\r\n" not in Path(state.config.aof_path).read_bytes()
+    assert b"$1\r\nk\r\n" not in incr_bytes(state.config.dir)
     check.close()
 
 
@@ -233,8 +234,7 @@ def test_aof_holds_the_block_and_replays_it(tmp_path: Path) -> None:
         single.execute()
         connection.close()
         assert server.state is not None
-        path = Path(server.state.config.aof_path)
-    data = path.read_bytes()
+    data = incr_bytes(tmp_path)
     block = b"".join(encode_command(argv) for argv in (
         [b"MULTI"], [b"SET", b"a", b"1"], [b"RPUSH", b"l", b"x", b"y"], [b"INCRBY", b"a", b"1"],
         [b"EXEC"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,13 +11,17 @@ import pytest
 import redis
 import trio
 
+from godis.client import Client
 from godis.commands import load_all
 from godis.config import Config
+from godis.dispatch import execute
 from godis.errors import AofError
 from godis.persistence.aof import AppendOnlyFile, encode_command
-from godis.persistence.loader import load_aof
+from godis.persistence.loader import load_aof, load_files
+from godis.persistence.multipart import load_manifest_from_disk, open_on_start, rewrite_now
 from godis.state import ServerState
 from tests.support import redispy
+from tests.support.aof import aof_dir, incr_bytes, last_incr
 from tests.support.server_thread import running_server
 
 
@@ -167,7 +172,7 @@ def test_restart_keeps_data_and_absolute_ttls(tmp_path: Path) -> None:
         r.set("gone", "v")
         r.delete("gone")
         r.close()
-    data = (tmp_path / "appendonly.aof").read_bytes()
+    data = incr_bytes(tmp_path)
     assert b"PXAT" in data  # relative TTLs are logged as absolute times
     with running_server(dir=str(tmp_path), appendonly=True) as server:
         r = redis.Redis(port=server.port)
@@ -181,7 +186,7 @@ def test_restart_keeps_data_and_absolute_ttls(tmp_path: Path) -> None:
 def test_write_reaches_the_kernel_before_the_reply(tmp_path: Path) -> None:
     with running_server(dir=str(tmp_path), appendonly=True, appendfsync="no") as server:
         r = redis.Redis(port=server.port)
-        path = tmp_path / "appendonly.aof"
+        path = last_incr(tmp_path)
         for i in range(50):
             r.hincrby("h", "n", 1)
             # the reply arrived, so the record is already in the file (no fsync needed to read it)
@@ -195,7 +200,7 @@ def test_flushdb_is_logged_even_when_empty(tmp_path: Path) -> None:
         r.flushdb()
         r.flushall()
         r.close()
-    data = (tmp_path / "appendonly.aof").read_bytes()
+    data = incr_bytes(tmp_path)
     assert b"FLUSHDB" in data
     assert b"FLUSHALL" in data
 
@@ -210,7 +215,8 @@ def test_corrupt_aof_refuses_start_without_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Bad file format reading the append only file" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert os.path.getsize(tmp_path / "appendonly.aof") > 0
+    # the 6.x file was moved into the directory as its base, and left as it was
+    assert os.path.getsize(aof_dir(tmp_path) / "appendonly.aof") > 0
 
 
 def test_random_workload_replays_to_the_same_dataset(tmp_path: Path) -> None:
@@ -311,7 +317,7 @@ def test_aof_write_errors_refuse_writes_until_solved(tmp_path: Path,
         assert r2.set("k", "v") is True
         r.close()
         r2.close()
-    data = (tmp_path / "appendonly.aof").read_bytes()
+    data = incr_bytes(tmp_path)
     assert b"lost" in data  # written by the retry: applied in memory, so it must reach the file
     assert data.count(b"$1\r\nk\r\n") == 1
 
@@ -355,7 +361,7 @@ def test_exec_after_a_write_error_is_aborted_with_misconf(
         assert tx.call("EXEC") == b"*1\r\n$-1\r\n"
         failing["on"] = False
         tx.close()
-    assert b"queued" not in (tmp_path / "appendonly.aof").read_bytes()
+    assert b"queued" not in incr_bytes(tmp_path)
 
 
 def _write_ok(aof: AppendOnlyFile) -> bool:
@@ -368,21 +374,28 @@ def test_a_successful_rewrite_ends_misconf(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Regression (issue 11, defect 2): the rewrite drops the buffered bytes, so no retry of
     them would ever clear the error; the successful rewrite itself does."""
+    load_all()
+    server = ServerState(Config(dir=str(tmp_path)))
+    aof = open_on_start(server, load_manifest_from_disk(server.config), 0)
+    server.aof = aof
+    server.keyspace.propagate = aof.feed
     failing = _failing_writes(monkeypatch)
-    aof = AppendOnlyFile(str(tmp_path / "appendonly.aof"))
-    aof.feed(0, [b"SET", b"k", b"v"])
+    execute(Client(server), [b"SET", b"k", b"v"])
     failing["on"] = True
     assert not aof.write()
     assert not _write_ok(aof)
     assert aof.last_write_error == "No space left on device"
     with pytest.raises(OSError):
-        aof.replace(encode_command([b"SET", b"k", b"v"]))  # still full: still refused
+        rewrite_now(server)  # still full: still refused
     assert not _write_ok(aof)
     failing["on"] = False
-    aof.replace(encode_command([b"SET", b"k", b"v"]))
+    rewrite_now(server)
     assert _write_ok(aof)
     assert aof.buffer == bytearray()
     aof.close()
+    restarted = ServerState(Config(dir=str(tmp_path)))
+    load_files(restarted, str(aof_dir(tmp_path)), load_manifest_from_disk(restarted.config))
+    assert restarted.keyspace.databases[0].data[b"k"] == b"v"
 
 
 async def test_a_failed_fsync_refuses_writes_until_one_succeeds(
@@ -517,8 +530,7 @@ def test_always_exits_on_a_failed_write_before_anyone_reads_it(small_tmpfs: Path
                 "Exiting...") in output
         failed = len(acknowledged)
     saved = tmp_path / "copy"
-    saved.mkdir()
-    (saved / "appendonly.aof").write_bytes((small_tmpfs / "appendonly.aof").read_bytes())
+    shutil.copytree(aof_dir(small_tmpfs), aof_dir(saved))
     with running_server(dir=str(saved), appendonly=True) as server:
         r = redis.Redis(port=server.port)
         assert r.dbsize() == failed  # every acknowledged write, and not the failed one

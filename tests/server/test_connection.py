@@ -9,7 +9,7 @@ import pytest
 
 from godis.commands import load_all
 from godis.config import Config
-from godis.server.connection import Connection, _is_loopback
+from godis.server.connection import Connection
 from godis.state import ServerState
 
 
@@ -47,12 +47,16 @@ def _connection(peer: tuple[str, int], **settings: Any) -> tuple[Connection, Fak
     return Connection(server, sock), sock  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("host", "local"), [("127.0.0.1", True), ("127.9.9.9", True),
+@pytest.mark.parametrize(("host", "local"), [("127.0.0.1", True), ("127.9.9.9", False),
                                              ("::1", True), ("::ffff:127.0.0.1", True),
                                              ("10.1.2.3", False), ("192.168.1.9", False),
                                              ("2001:db8::1", False)])
 def test_loopback_detection(host: str, local: bool) -> None:
-    assert _is_loopback(FakeSocket((host, 5000))) is local  # type: ignore[arg-type]
+    """islocalClient: exactly 127.0.0.1 or ::1 (127.0.0.2 is refused by Redis's protected
+    mode too: tests/server/test_protected_e2e.py)."""
+    connection, _ = _connection((host, 5000))
+    assert connection.client.is_local is local
+    assert connection._refused() is not local  # protected mode on, no password
 
 
 def test_protected_mode_denies_remote_clients_without_password() -> None:

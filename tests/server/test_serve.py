@@ -9,6 +9,7 @@ import trio
 from godis.config import Config
 from godis.server.serve import serve
 from godis.state import ServerState
+from tests.support.aof import incr_bytes
 from tests.support.resp import encode_command, reply_end
 
 
@@ -50,7 +51,7 @@ async def test_ttl_expires_with_trio_clock(tmp_path: Path, autojump_clock: trio.
         assert await client.call("EXISTS", "short") == b":0\r\n"
         assert await client.call("TTL", "long") == b":98\r\n"
         state.request_shutdown()
-    data = (tmp_path / "appendonly.aof").read_bytes()
+    data = incr_bytes(tmp_path)
     assert b"PXAT" in data
     assert encode_command("DEL", "short") in data  # the expiry is logged as a DEL
 
@@ -80,7 +81,7 @@ async def test_shutdown_lets_the_running_batch_finish(tmp_path: Path) -> None:
         while chunk := await stream.receive_some(65536):
             received += chunk
         assert received == b":1\r\n" * 1000
-    data = (tmp_path / "appendonly.aof").read_bytes()
+    data = incr_bytes(tmp_path)
     assert data.count(b"HSET") == 1000
 
 

@@ -44,13 +44,21 @@ def _arg(value: bytes | str | int | float) -> bytes:
 
 
 class GodisDirect:
-    """godis without sockets: one server state and one client."""
+    """godis without sockets: one server state and one client.
 
-    def __init__(self, config: Config | None = None) -> None:
+    Its client's address is 127.0.0.1, so it is a local client (``enable-*-command local``
+    allows it); set ``client.address`` to test a remote one. The suite's servers run with
+    ``enable-debug-command yes``, as Redis's own test suite starts its servers: ``debug=False``
+    keeps the config's own value (Redis's default, ``no``, unless it sets one).
+    """
+
+    def __init__(self, config: Config | None = None, *, debug: bool = True) -> None:
         load_all()
         config = config or Config(appendonly=False)
         if config.dir == ".":  # SAVE / DEBUG RELOAD write files: never into the checkout
             config.set_text("dir", _scratch_dir(), at_start=True)
+        if debug:
+            config.set_text("enable-debug-command", "yes", at_start=True)
         self.server = ServerState(config)
         self.client = Client(self.server, address="127.0.0.1:1")
         self.server.clients[self.client.id] = self.client

@@ -13,11 +13,12 @@ from tests.support.redis_server import free_port, wait_for_port
 
 @contextlib.contextmanager
 def godis_process(directory: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    """``python -m godis serve`` on a free port in ``directory``; yields (process, port)."""
+    """``python -m godis serve`` on a free port in ``directory``; yields (process, port).
+    DEBUG is allowed (``--enable-debug-command yes`` first, so ``args`` may override it)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "godis", "serve", "--port", str(port), "--dir", str(directory),
-         *args],
+         "--enable-debug-command", "yes", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

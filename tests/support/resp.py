@@ -110,9 +110,23 @@ def _parse(buf: bytes, pos: int) -> tuple[object, int]:
 class RespConnection:
     """A blocking socket speaking raw RESP."""
 
-    def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host: str, port: int, timeout: float = 10.0,
+                 source: str | None = None) -> None:
+        """``source``: the local address to connect from (127.0.0.2: a non-local client)."""
+        self.sock = socket.create_connection(
+            (host, port), timeout=timeout,
+            source_address=None if source is None else (source, 0))
         self.buf = b""
+
+    @classmethod
+    def unix(cls, path: str, timeout: float = 10.0) -> RespConnection:
+        """A connection through the Unix socket at ``path``."""
+        conn = cls.__new__(cls)
+        conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.sock.settimeout(timeout)
+        conn.sock.connect(path)
+        conn.buf = b""
+        return conn
 
     def close(self) -> None:
         self.sock.close()

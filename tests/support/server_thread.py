@@ -19,6 +19,8 @@ ServerThread = Server
 @contextlib.contextmanager
 def running_server(**settings: Any) -> Iterator[Server]:
     """A started server on a free port with ``settings`` (redis.conf directives, ``_`` for
-    ``-``); the AOF is off unless ``appendonly=True``."""
+    ``-``); the AOF is off unless ``appendonly=True``. DEBUG is allowed unless ``settings``
+    say otherwise (``enable-debug-command yes``, as Redis's test suite runs its servers)."""
+    settings.setdefault("enable_debug_command", "yes")
     with Server(**settings) as server:
         yield server
