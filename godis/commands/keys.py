@@ -334,7 +334,7 @@ def rename_generic(client: Client, argv: list[bytes], *, nx: bool) -> Reply:
         if nx:
             return 0
         unlink(db, target)
-    db.add(target, value)
+    db.add_moved(target, value, source, db.sizes.get(source))
     db.keyspace.notify(db.index, "n", "new", target)  # dbAdd
     if when is not None:
         db.expires[target] = when
@@ -378,7 +378,7 @@ def move_command(client: Client, argv: list[bytes]) -> Reply:
     when = source.expires.get(key)
     if target.get(key) is not None:
         return 0
-    target.add(key, value)
+    target.add_moved(key, value, key, source.sizes.get(key))
     target.keyspace.notify(target.index, "n", "new", key)  # dbAdd
     if when is not None:
         target.expires[key] = when

@@ -256,6 +256,20 @@ class Database:
                     value.record >> _CHARGE_SHIFT)  # type: ignore[union-attr]
             self.account(key)
 
+    def add_moved(self, key: bytes, value: Value, source_key: bytes,
+                  record: int | None) -> None:
+        """:meth:`add` for a value moving from ``source_key`` (RENAME, MOVE) with that key's
+        ``sizes`` record: the measure moves with the value (only the key's charge changes), so
+        a big list is not sampled again, which is O(N) by deque index (Redis's RENAME is
+        O(1))."""
+        kind = type(value)
+        if (record is not None and kind is not bytes and kind is not bytearray
+                and kind not in SELF_CHARGED):
+            size = (((record >> _SIZE_SHIFT) & _SIZE_MASK)
+                    + key_charge(key) - key_charge(source_key))
+            self.sizes[key] = _record(0, (record >> 1) & _COUNT_MASK, size, record & 1)
+        self.add(key, value)
+
     def delete(self, key: bytes) -> bool:
         """Remove ``key`` (expired keys count as absent); whether a live key was removed."""
         if self.expires and key in self.expires:

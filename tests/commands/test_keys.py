@@ -20,7 +20,9 @@ from hypothesis.stateful import initialize, invariant, rule
 from godis.commands import keys as keys_module, lists as lists_module, sort as sort_module
 from godis.commands.lists import list_range
 from godis.commands.sort import sort_score
+from godis.keyspace import keyspace as keyspace_module
 from godis.keyspace.evict import KeySampler
+from godis.keyspace.memory import key_charge
 from godis.keyspace.values import ListValue
 from tests.support.differential import Differ, GodisDirect
 from tests.support.resp import parse_reply
@@ -340,6 +342,32 @@ def test_randomkey_big_keyspace_draws_from_a_snapshot(monkeypatch: pytest.Monkey
 
 
 # -- RENAME, RENAMENX, MOVE, COPY --------------------------------------------------------------
+
+
+def test_rename_and_move_carry_the_measure_with_the_value(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """RENAME (and MOVE) of a big list does not measure it again (sampling a deque by index
+    is O(N)): ``accounted_size`` is made to fail; the running total changes by the key
+    names' charge only."""
+    godis = GodisDirect()
+    for start in range(0, 100_000, 1000):
+        godis.call("RPUSH", "l", *range(start, start + 1000))
+    keyspace = godis.server.keyspace
+    before = keyspace.dataset_bytes
+
+    def measure(key: bytes, value: object, list_fill: int) -> int:
+        raise AssertionError("the value was measured again")
+
+    monkeypatch.setattr(keyspace_module, "accounted_size", measure)
+    assert godis.call("RENAME", "l", "a-longer-name") == b"+OK\r\n"
+    assert godis.call("RENAMENX", "a-longer-name", "l") == b":1\r\n"
+    assert godis.call("RENAME", "l", "a-longer-name") == b"+OK\r\n"
+    moved = before - key_charge(b"l") + key_charge(b"a-longer-name")
+    assert keyspace.dataset_bytes == moved
+    assert godis.call("MOVE", "a-longer-name", 3) == b":1\r\n"
+    assert keyspace.dataset_bytes == moved
+    assert list(keyspace.databases[3].sizes) == [b"a-longer-name"]
+    assert godis.client.db.sizes == {}
 
 
 @pytest.mark.parametrize("name", ["RENAME", "RENAMENX"])
