@@ -10,26 +10,7 @@ from godis.config import Config
 from godis.server.serve import serve
 from godis.state import ServerState
 from tests.support.aof import incr_bytes
-from tests.support.resp import encode_command, reply_end
-
-
-class AsyncResp:
-    """A minimal RESP client on a Trio stream (raw replies)."""
-
-    def __init__(self, stream: trio.SocketStream) -> None:
-        self.stream = stream
-        self.buf = b""
-
-    async def call(self, *args: str | bytes | int) -> bytes:
-        await self.stream.send_all(encode_command(*args))
-        while True:
-            end = reply_end(self.buf) if self.buf else -1
-            if end >= 0:
-                reply, self.buf = self.buf[:end], self.buf[end:]
-                return reply
-            chunk = await self.stream.receive_some(65536)
-            assert chunk, "connection closed"
-            self.buf += chunk
+from tests.support.resp import AsyncResp, encode_command
 
 
 async def _start(nursery: trio.Nursery, tmp_path: Path, **settings: object) -> ServerState:

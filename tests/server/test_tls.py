@@ -24,7 +24,7 @@ from godis.server.tls import (
 from godis.state import ServerState
 from tests.support.certs import Certs, make_certs
 from tests.support.redis_server import free_port
-from tests.support.resp import encode_command, reply_end
+from tests.support.resp import AsyncResp, encode_command
 
 
 @pytest.fixture(scope="module")
@@ -32,33 +32,12 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
     return make_certs(tmp_path_factory.mktemp("certs"))
 
 
-class TlsResp:
-    """A minimal RESP client over trio.SSLStream (raw replies)."""
 
-    def __init__(self, stream: trio.abc.Stream) -> None:
-        self.stream = stream
-        self.buf = b""
-
-    async def call(self, *args: str | bytes | int) -> bytes:
-        await self.stream.send_all(encode_command(*args))
-        return await self.read()
-
-    async def read(self) -> bytes:
-        while True:
-            end = reply_end(self.buf) if self.buf else -1
-            if end >= 0:
-                reply, self.buf = self.buf[:end], self.buf[end:]
-                return reply
-            chunk = await self.stream.receive_some(65536)
-            assert chunk, "connection closed"
-            self.buf += chunk
-
-
-async def tls_client(port: int, context: ssl.SSLContext) -> TlsResp:
+async def tls_client(port: int, context: ssl.SSLContext) -> AsyncResp:
     tcp = await trio.open_tcp_stream("127.0.0.1", port)
     stream = trio.SSLStream(tcp, context, server_hostname="localhost")
     await stream.do_handshake()
-    return TlsResp(stream)
+    return AsyncResp(stream)
 
 
 async def refused(port: int, context: ssl.SSLContext) -> bool:
@@ -252,7 +231,7 @@ async def test_config_set_tls_port_opens_moves_and_closes(tmp_path: Path, certs:
                                                                    tls_port=0))
         assert state.tls.port == 0
         plain = await trio.open_tcp_stream("127.0.0.1", state.port)
-        control = TlsResp(plain)
+        control = AsyncResp(plain)
         first, second = free_port(), free_port()
         assert await control.call("CONFIG", "SET", "tls-port", first) == b"+OK\r\n"
         client = await tls_client(first, certs.client_context())

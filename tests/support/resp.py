@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import socket
 
+import trio
+
 
 def encode_command(*args: bytes | str | int | float) -> bytes:
     """argv as a RESP multibulk request."""
@@ -160,3 +162,25 @@ class RespConnection:
             if not chunk:
                 return data
             data += chunk
+
+
+class AsyncResp:
+    """A minimal RESP client on any Trio stream, plain or TLS (raw replies)."""
+
+    def __init__(self, stream: trio.abc.Stream) -> None:
+        self.stream = stream
+        self.buf = b""
+
+    async def call(self, *args: str | bytes | int) -> bytes:
+        await self.stream.send_all(encode_command(*args))
+        return await self.read()
+
+    async def read(self) -> bytes:
+        while True:
+            end = reply_end(self.buf) if self.buf else -1
+            if end >= 0:
+                reply, self.buf = self.buf[:end], self.buf[end:]
+                return reply
+            chunk = await self.stream.receive_some(65536)
+            assert chunk, "connection closed"
+            self.buf += chunk
